@@ -1,0 +1,46 @@
+"""Exceptions: one base class, narrow subclasses, messages that say how to fix the problem."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EvalkitError(Exception):
+    """Base class of every error evalkit raises on purpose."""
+
+
+class ParameterError(EvalkitError, ValueError):
+    """A run parameter (weights, options, period) is not acceptable."""
+
+
+class FrameworkError(EvalkitError):
+    """A framework or entity file breaks a rule of METHOD.md §3."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with an input table, located as Excel shows it."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    sheet: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.sheet:
+            where += f", sheet {self.sheet!r}"
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.message}"
+
+
+class InputError(EvalkitError):
+    """Input data are wrong; ``problems`` lists every problem found in one pass."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} input problem(s):\n{lines}")
