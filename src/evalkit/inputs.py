@@ -12,6 +12,7 @@ from .deadlines import STATUSES
 from .errors import InputError, Problem
 from .framework import Framework
 from .periods import Period
+from .ranking import display_round
 
 MONITORING = {"牵头考核单位": "lead_unit", "考评对象": "entity", "指标": "indicator", "得分": "score"}
 VERIFICATION = {"牵头考核单位": "lead_unit", "考评对象": "entity", "指标": "indicator", "核实得分": "verified"}
@@ -19,8 +20,6 @@ TARGETS = {"考评对象": "entity", "指标": "indicator", "实际值": "actual
 OPTIONAL = {"完成情况": "status", "备注": "note"}
 KEY = ["lead_unit", "entity", "indicator"]
 SUFFIXES = (".csv",)
-FULL_MARKS_SLACK = 0.005
-"""Half of the 2-decimal display unit: how far above the points a typed full mark may be."""
 
 
 @dataclass
@@ -40,6 +39,27 @@ class PeriodInputs:
     targets: pd.DataFrame  # entity, indicator, actual, file, row
     files: tuple[Path, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def from_tables(cls, period: str | Period, monitoring: pd.DataFrame, methods: pd.DataFrame | None = None, *,
+                    verification: pd.DataFrame | None = None, targets: pd.DataFrame | None = None,
+                    strict: bool = True) -> PeriodInputs:
+        """Inputs given as DataFrames with canonical names and English columns (scripts, tests, what-if).
+
+        ``monitoring``: lead_unit, entity, indicator, score[, status]; ``methods``: entity and one
+        column per method key; ``verification``: lead_unit, entity, indicator, verified;
+        ``targets``: entity, indicator, actual. They are taken as already checked.
+        """
+        def table(df: pd.DataFrame | None, columns: list[str], name: str) -> pd.DataFrame:
+            df = pd.DataFrame(columns=columns) if df is None else df.reset_index(drop=True)
+            return df.assign(file=name, row=df.index.to_numpy() + 2)
+
+        mon = table(monitoring, KEY + ["score"], "monitoring")
+        mon = mon.assign(**{c: mon[c] if c in mon else "" for c in ("status", "note")})
+        return cls(Period.parse(period), Path("."), strict, mon,
+                   table(verification, KEY + ["verified"], "verification"),
+                   table(methods, ["entity"], "methods"),
+                   table(targets, ["entity", "indicator", "actual"], "targets"))
 
 
 def read_period(framework: Framework, period: str | Period, data_dir: str | Path | None = None,
@@ -63,7 +83,7 @@ def read_period(framework: Framework, period: str | Period, data_dir: str | Path
     verification = reader.scores(reader.optional("verification"), VERIFICATION, "verified")
     methods = reader.methods(reader.optional("methods"))
     targets = reader.targets(reader.optional("targets"))
-    _check_complete(framework, monitoring, methods, targets, folder, problems)
+    _check_complete(framework, monitoring, methods, targets, reader.seen, problems)
     if strict and problems:
         raise InputError(problems)
     files = tuple(mon_files) + tuple(p for n in ("verification", "methods", "targets") for p in reader.optional(n))
@@ -79,7 +99,7 @@ class _Reader:
         self.problems = problems
         self.aliases = framework.alias_map
         self.points = framework.indicators.set_index("id")["points"]
-        self.leads = framework.indicators.set_index("id")["lead_units"]
+        self.seen: set[tuple] = set()  # keys given in some row, valid or not: not reported as missing again
 
     def optional(self, stem: str) -> list[Path]:
         return [p for p in (self.folder / f"{stem}{s}" for s in SUFFIXES) if p.is_file()]
@@ -124,15 +144,16 @@ class _Reader:
     def number(self, df: pd.DataFrame, col: str, header: str, high: pd.Series | float | None) -> pd.Series:
         """Parse ``col`` as a number in [0, high]; ``high`` None means no upper bound.
 
-        A value above ``high`` by less than :data:`FULL_MARKS_SLACK` is the two-decimal spelling
-        of full marks (0.67 for 2/3) and is read as exactly ``high``.
+        A value above ``high`` but not above ``high`` rounded half up to 2 decimals is the way a
+        person types full marks (0.67 for 2/3, 0.63 for 0.625) and is read as exactly ``high``.
         """
         values = pd.to_numeric(df[col], errors="coerce")
         blank = df[col] == ""
         bad = self._flag(df, values.isna() & ~blank, header, lambda r: f"{r[col]!r} is not a number; expected a decimal number")
         bad |= self._flag(df, blank, header, lambda r: "empty; expected a number")
         top = pd.Series(np.inf if high is None else high, index=df.index, dtype="float64")
-        bad |= self._flag(df, (values < 0) | (values >= top + FULL_MARKS_SLACK), header,
+        typed_full = np.maximum(top, display_round(top)) + 1e-9
+        bad |= self._flag(df, (values < 0) | (values > typed_full), header,
                           lambda r: f"{values[r.name]:g} is out of range; expected 0 to {top[r.name]:.6g}")
         df[col] = values.where(values <= top, top)
         return bad
@@ -144,41 +165,43 @@ class _Reader:
             return pd.DataFrame(columns=cols).astype({"indicator": "int64", value: "float64", "row": "int64"})
         df = pd.concat(frames, ignore_index=True)
         for c in ("status", "note"):
-            if c not in df:
-                df[c] = ""
-        bad = self.names(df, "lead_unit", "牵头考核单位", "lead unit")
-        bad |= self.names(df, "entity", "考评对象", "entity")
-        bad |= self.indicator(df)
+            df[c] = df[c].fillna("") if c in df else ""
+        key_bad = self.names(df, "lead_unit", "牵头考核单位", "lead unit")
+        key_bad |= self.names(df, "entity", "考评对象", "entity")
+        key_bad |= self.indicator(df)
+        bad = key_bad.copy()
         header = next(k for k, v in columns.items() if v == value)
         bad |= self.number(df, value, header, df["indicator"].map(self.points))
         bad |= self._flag(df, (df["status"] != "") & ~df["status"].isin(STATUSES), "完成情况",
                           lambda r: f"unknown status {r['status']!r}; expected one of {'/'.join(STATUSES)}")
         assigned = self.fw.assignments().set_index(KEY).index
-        ok_names = ~bad
-        unassigned = ok_names & ~pd.MultiIndex.from_frame(df[KEY]).isin(assigned)
+        unassigned = ~key_bad & ~pd.MultiIndex.from_frame(df[KEY]).isin(assigned)
         bad |= self._flag(df, unassigned, "指标", lambda r: f"indicator {r['indicator']} for {r['entity']!r} is not assigned to {r['lead_unit']!r}; expected only rows listed by framework.assignments()")
-        dup = ~bad & df.duplicated(KEY, keep=False)
-        first = df[dup].groupby(KEY)[["file", "row"]].transform("first")
-        again = dup & df.duplicated(KEY, keep="first")
+        keyed = df[~key_bad & ~unassigned]
+        self.seen.update(keyed[KEY].itertuples(index=False, name=None))
+        first = keyed.groupby(KEY)[["file", "row"]].transform("first")
+        again = pd.Series(False, index=df.index)
+        again[keyed.index] = keyed.groupby(KEY).cumcount() > 0
         bad |= self._flag(df, again, "指标", lambda r: f"duplicate row for ({r['lead_unit']}, {r['entity']}, {r['indicator']}); first given in {first.loc[r.name, 'file']} row {first.loc[r.name, 'row']}")
         return df.loc[~bad, cols].reset_index(drop=True)
 
     def methods(self, files: list[Path]) -> pd.DataFrame:
+        """Method scores per entity; a bad cell is reported and left empty, the row stays."""
         named = {m.name: m.key for m in self.fw.methods if m.key != "monitoring"}
         frames = []
         for path in files:
             df = self.table(path, {"考评对象": "entity"}, optional=named)
             if df is None:
                 continue
-            bad = self.names(df, "entity", "考评对象", "entity")
+            df = df[~self.names(df, "entity", "考评对象", "entity")]
             for name, key in named.items():
                 if key in df:
-                    filled = df[key] != ""
                     values = pd.to_numeric(df[key], errors="coerce")
-                    bad |= self._flag(df, filled & values.isna(), name, lambda r, k=key: f"{r[k]!r} is not a number; expected 0 to 100")
-                    bad |= self._flag(df, values.notna() & ((values < 0) | (values > 100)), name, lambda r, k=key: f"{r[k]} is out of range; expected 0 to 100")
-                    df[key] = values
-            frames.append(df[~bad])
+                    wrong = self._flag(df, (df[key] != "") & values.isna(), name, lambda r, k=key: f"{r[k]!r} is not a number; expected 0 to 100")
+                    wrong |= self._flag(df, (values < 0) | (values > 100), name, lambda r, k=key: f"{r[k]} is out of range; expected 0 to 100")
+                    self.seen.update((e, key) for e in df.loc[wrong, "entity"])
+                    df[key] = values.where(~wrong)
+            frames.append(df)
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["entity", "file", "row"])
         dup = df.duplicated("entity", keep="first")
         self._flag(df, dup, "考评对象", lambda r: f"{r['entity']!r} is listed twice; expected one row per entity")
@@ -198,11 +221,15 @@ class _Reader:
 
 
 def _check_complete(fw: Framework, monitoring: pd.DataFrame, methods: pd.DataFrame, targets: pd.DataFrame,
-                    folder: Path, problems: list[Problem]) -> None:
-    """Every assignment scored, every target reported, every entity with each method it has data for."""
+                    seen: set[tuple], problems: list[Problem]) -> None:
+    """Every assignment scored, every target reported, every entity with each method that has data.
+
+    What ``seen`` holds was given, though wrongly, and has been reported already.
+    """
     need = fw.assignments()
     scored = need[need["input"] == "score"].merge(monitoring[KEY], how="left", on=KEY, indicator=True)
-    for r in scored[scored["_merge"] == "left_only"].itertuples():
+    scored = scored[(scored["_merge"] == "left_only") & ~pd.Series([k in seen for k in scored[KEY].itertuples(index=False, name=None)], index=scored.index, dtype=bool)]
+    for r in scored.itertuples():
         problems.append(Problem("monitoring/", f"no score from {r.lead_unit} for {r.entity}, indicator {r.indicator}; expected a row in that lead unit's table"))
     want = need[need["input"] == "target"][["entity", "indicator"]].drop_duplicates()
     got = want.merge(targets[["entity", "indicator"]], how="left", indicator=True)
@@ -213,6 +240,6 @@ def _check_complete(fw: Framework, monitoring: pd.DataFrame, methods: pd.DataFra
         name = fw.method_names[key]
         have = set(methods.loc[methods[key].notna(), "entity"])
         for e in fw.entities["entity"]:
-            if e not in have:
+            if e not in have and (e, key) not in seen:
                 problems.append(Problem("methods", f"no {name} score for {e}; expected 0 to 100", column=name))
 

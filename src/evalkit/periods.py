@@ -54,7 +54,7 @@ class Period:
     @property
     def label(self) -> str:
         """Chinese label, e.g. ``2022年上半年``."""
-        return f"{self.year}年" + {1: "上半年", 2: "下半年", None: "年度"}[self.half]
+        return f"{self.year}" + {1: "年上半年", 2: "年下半年", None: "年度"}[self.half]
 
     def __str__(self) -> str:
         return f"{self.year}H{self.half}" if self.half else str(self.year)

@@ -135,7 +135,7 @@ def attainment(actual: pd.Series, target: pd.Series, op: pd.Series, points: pd.S
     [1.6, 2.0]
     """
     ratio = (target / actual).where(op == "<=", actual / target)  # target / 0 is inf: full marks
-    return points * np.minimum(ratio, 1.0)
+    return points * ratio.clip(upper=1.0)
 
 
 def _aggregate(fw: Framework, ind_scores: pd.DataFrame, aggregation: Aggregation) -> tuple[pd.DataFrame, pd.Series]:

@@ -41,8 +41,8 @@ def check_weights(weights: Mapping[str, float], methods: Iterable[str]) -> dict[
 def redistribute_weights(weights: Mapping[str, float], without: Iterable[str]) -> dict[str, float]:
     """Drop the methods in ``without`` and scale the others proportionally back to a sum of 1.
 
-    >>> redistribute_weights({"a": 0.6, "b": 0.2, "c": 0.2}, ["c"])
-    {'a': 0.75, 'b': 0.25}
+    >>> redistribute_weights({"a": 0.3, "b": 0.3, "c": 0.4}, ["c"])
+    {'a': 0.5, 'b': 0.5}
     """
     without = set(without)
     kept = {k: w for k, w in weights.items() if k not in without}
