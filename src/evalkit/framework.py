@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,24 @@ class Method:
     key: str
     name: str
     weight: float
+
+
+@dataclass(frozen=True)
+class Codes:
+    """Integer codes of a framework's units and score assignments, for vectorised scoring."""
+
+    units: pd.Index  # canonical unit names; a name's position is its code
+    span: int  # every indicator id is below it
+    keys: pd.Index  # one (lead unit, entity, indicator) key per score assignment
+    entity: np.ndarray  # entity code of each score assignment
+    indicator: np.ndarray  # indicator id of each score assignment
+
+    def row_keys(self, df: pd.DataFrame) -> np.ndarray:
+        """Keys of ``lead_unit, entity, indicator`` rows; -1 where a name is unknown."""
+        lead = self.units.get_indexer(df["lead_unit"])
+        ent = self.units.get_indexer(df["entity"])
+        keys = (lead.astype("int64") * len(self.units) + ent) * self.span + df["indicator"].to_numpy(dtype="int64")
+        return np.where((lead < 0) | (ent < 0), -1, keys)
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,16 @@ class Framework:
     def alias_map(self) -> dict[str, str]:
         """Every name and alias of a known unit -> its canonical name (assessed or not)."""
         return dict(self.names)
+
+    @cached_property
+    def codes(self) -> Codes:
+        """Integer codes of units and of the score assignments, in :meth:`assignments` order."""
+        units = pd.Index(list(dict.fromkeys(self.names.values())))
+        a = self._assignments
+        a = a[a["input"] == "score"]
+        span = int(self.indicators["id"].max()) + 1
+        partial = Codes(units, span, pd.Index([]), np.array([]), np.array([]))
+        return Codes(units, span, pd.Index(partial.row_keys(a)), units.get_indexer(a["entity"]), a["indicator"].to_numpy())
 
     def assignments(self) -> pd.DataFrame:
         """One row per ``lead_unit, entity, indicator`` to be scored, with ``input``:

@@ -1,6 +1,7 @@
 """Milestone lags (METHOD.md §5): indicators due by the period's end that are behind schedule."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .deadlines import STATUSES, Deadline
@@ -27,13 +28,17 @@ def milestone_lags(framework: Framework, monitoring: pd.DataFrame, period: str |
     ``monitoring`` has ``lead_unit, entity, indicator, status`` (status "" when not given).
     """
     required = required_statuses(framework, period)
-    rank = {s: i for i, s in enumerate(STATUSES)}
-    df = monitoring[["lead_unit", "entity", "indicator", "status"]].copy()
-    df["required"] = df["indicator"].map(required)
-    df = df[df["required"].notna()]
-    given = df["status"].fillna("")
-    behind = given.map(rank).fillna(-1) < df["required"].map(rank)
-    df = df[behind | (given == "")].copy()
-    df["problem"] = (given[df.index] == "").map({True: "未填报完成情况", False: "滞后于进度要求"})
-    df["deadline"] = df["indicator"].map(framework.indicators.set_index("id")["deadline"])
-    return df[LAG_COLUMNS].sort_values(["lead_unit", "entity", "indicator"]).reset_index(drop=True)
+    order = pd.Index(STATUSES)
+    need = order.get_indexer(required)  # -1: nothing due
+    ids = framework.indicators["id"]
+    pos = pd.Index(ids).get_indexer(monitoring["indicator"])
+    due = need[pos]
+    given = order.get_indexer(monitoring["status"])  # -1: none given
+    lag = (due >= 0) & (given < due)
+    df = monitoring.loc[lag, ["lead_unit", "entity", "indicator", "status"]].copy()
+    df["required"] = required.to_numpy()[pos[lag]]
+    df["deadline"] = framework.indicators["deadline"].to_numpy()[pos[lag]]
+    df["problem"] = pd.Series(given[lag] < 0, index=df.index).map({True: "未填报完成情况", False: "滞后于进度要求"})
+    units = pd.Index(sorted(set(framework.names.values())))
+    order = np.lexsort((df["indicator"].to_numpy(), units.get_indexer(df["entity"]), units.get_indexer(df["lead_unit"])))
+    return df[LAG_COLUMNS].iloc[order].reset_index(drop=True)

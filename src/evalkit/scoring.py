@@ -62,8 +62,8 @@ def score_period(framework: Framework, inputs: PeriodInputs, *, weights: Mapping
     if no_data:
         applied = redistribute_weights(applied, no_data) | {k: 0.0 for k in no_data}
 
-    scores, corrections, missing_rows = _lead_unit_scores(framework, inputs)
-    ind_scores = _indicator_scores(framework, scores, inputs.targets)
+    final, corrections, missing_rows = _lead_unit_scores(framework, inputs)
+    ind_scores = _indicator_scores(framework, final, inputs.targets)
     missing = pd.concat([missing_rows, ind_scores.attrs.pop("missing")], ignore_index=True)
     aspects, monitoring = _aggregate(framework, ind_scores, aggregation)
 
@@ -95,35 +95,48 @@ def score_period(framework: Framework, inputs: PeriodInputs, *, weights: Mapping
     )
 
 
-def _lead_unit_scores(fw: Framework, inputs: PeriodInputs) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Each assignment's score after the task force's verification (METHOD.md §4 steps 1-2)."""
+def _lead_unit_scores(fw: Framework, inputs: PeriodInputs) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """Each score assignment's score after the task force's verification (METHOD.md §4 steps 1-2),
+    aligned with ``fw.codes``; missing ones are NaN."""
+    codes = fw.codes
+    given = {}
+    for df, col in ((inputs.monitoring, "score"), (inputs.verification, "verified")):
+        pos = codes.keys.get_indexer(codes.row_keys(df))
+        if (pos < 0).any():
+            raise InputError([Problem(r.file, f"{r.lead_unit} scored {r.entity} on indicator {r.indicator}, which the framework does not assign to it", row=int(r.row))
+                              for r in df[pos < 0].itertuples()])
+        twice = pd.Index(pos).duplicated()
+        if twice.any():
+            raise InputError([Problem(r.file, f"({r.lead_unit}, {r.entity}, {r.indicator}) is given twice", row=int(r.row)) for r in df[twice].itertuples()])
+        given[col] = np.full(len(codes.keys), np.nan)
+        given[col][pos] = df[col].to_numpy(dtype="float64")
+    final = np.where(np.isnan(given["verified"]), given["score"], given["verified"])
     need = fw.assignments()
-    need = need.loc[need["input"] == "score", KEY]
-    rows = inputs.monitoring[KEY + ["score"]].merge(inputs.verification[KEY + ["verified"]], on=KEY, how="outer")
-    merged = need.merge(rows, on=KEY, how="outer", indicator=True)
-    extra = merged[merged["_merge"] == "right_only"]
-    if len(extra):
-        raise InputError([Problem("monitoring", f"{r.lead_unit} scored {r.entity} on indicator {r.indicator}, which the framework does not assign to it") for r in extra.itertuples()])
-    merged["final"] = merged["verified"].fillna(merged["score"])
-    corrections = merged.loc[merged["verified"].notna(), KEY + ["score", "verified"]].rename(columns={"score": "reported"})
-    lacking = merged["final"].isna()
-    missing = merged.loc[lacking, KEY]
-    merged.loc[lacking, "final"] = 0.0
-    return merged[KEY + ["final"]], corrections.reset_index(drop=True), missing.reset_index(drop=True)
+    need = need.loc[need["input"] == "score", KEY].reset_index(drop=True)
+    checked = ~np.isnan(given["verified"])
+    corrections = need[checked].assign(reported=given["score"][checked], verified=given["verified"][checked])
+    return final, corrections.reset_index(drop=True), need[np.isnan(final)].reset_index(drop=True)
 
 
-def _indicator_scores(fw: Framework, scores: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """s(e, i): the mean over lead units, or the target-attainment score (METHOD.md §4 step 1, §6)."""
-    ind = fw.indicators.set_index("id")
-    s = scores.groupby(["entity", "indicator"], sort=False)["final"].mean().rename("score").reset_index()
+def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -> pd.DataFrame:
+    """s(e, i): the mean over lead units (METHOD.md §4 step 1), by ``np.bincount`` over integer
+    (entity, indicator) ids, or the target-attainment score (§6). Missing scores count 0 here."""
+    codes, ind = fw.codes, fw.indicators.set_index("id")
+    gid = codes.entity.astype("int64") * codes.span + codes.indicator
+    size = len(codes.units) * codes.span
+    total = np.bincount(gid, weights=np.nan_to_num(final), minlength=size)
+    count = np.bincount(gid, minlength=size)
+    nz = np.flatnonzero(count)
+    s = pd.DataFrame({"entity": codes.units[nz // codes.span], "indicator": nz % codes.span, "score": total[nz] / count[nz]})
     need = fw.assignments()
     need = need.loc[need["input"] == "target", ["entity", "indicator"]].drop_duplicates()
     t = need.merge(targets[["entity", "indicator", "actual"]], on=["entity", "indicator"], how="left")
     t["score"] = attainment(t["actual"], t["indicator"].map(ind["target"]), t["indicator"].map(ind["target_op"]),
                             t["indicator"].map(ind["points"])).fillna(0.0)
-    out = pd.concat([s, t[["entity", "indicator", "score"]]], ignore_index=True)
-    out["aspect"] = out["indicator"].map(ind["aspect"])
-    out["points"] = out["indicator"].map(ind["points"])
+    out = pd.concat([s, t[["entity", "indicator", "score"]].astype({"score": "float64"})], ignore_index=True)
+    pos = ind.index.get_indexer(out["indicator"])
+    out["aspect"] = ind["aspect"].to_numpy()[pos]
+    out["points"] = ind["points"].to_numpy()[pos]
     out.attrs["missing"] = t.loc[t["actual"].isna(), ["entity", "indicator"]].assign(method="targets")
     return out
 
@@ -139,18 +152,24 @@ def attainment(actual: pd.Series, target: pd.Series, op: pd.Series, points: pd.S
 
 
 def _aggregate(fw: Framework, ind_scores: pd.DataFrame, aggregation: Aggregation) -> tuple[pd.DataFrame, pd.Series]:
-    """Aspect scores a(e, k) and monitoring(e) (METHOD.md §4 steps 3-4)."""
-    aspects = ind_scores.groupby(["entity", "aspect"], sort=False).agg(earned=("score", "sum"), available=("points", "sum")).reset_index()
-    aspects["aspect_points"] = aspects["aspect"].map(fw.aspects.set_index("id")["points"])
-    aspects["score"] = aspects["aspect_points"] * aspects["earned"] / aspects["available"]
-    by_entity = aspects.groupby("entity", sort=False)
+    """Aspect scores a(e, k) and monitoring(e) (METHOD.md §4 steps 3-4), by integer (entity, aspect) ids."""
+    units, aspect_ids = fw.codes.units, pd.Index(fw.aspects["id"])
+    n = len(aspect_ids)
+    gid = units.get_indexer(ind_scores["entity"]).astype("int64") * n + aspect_ids.get_indexer(ind_scores["aspect"])
+    earned = np.bincount(gid, weights=ind_scores["score"].to_numpy(dtype="float64"), minlength=len(units) * n)
+    available = np.bincount(gid, weights=ind_scores["points"].to_numpy(dtype="float64"), minlength=len(units) * n)
+    nz = np.flatnonzero(np.bincount(gid, minlength=len(units) * n))  # applicable (entity, aspect) pairs
+    aspect_points = fw.aspects["points"].to_numpy()[nz % n]
+    score = aspect_points * earned[nz] / available[nz]
+    aspects = pd.DataFrame({"entity": units[nz // n], "aspect": aspect_ids[nz % n], "earned": earned[nz],
+                            "available": available[nz], "aspect_points": aspect_points, "score": score})
+    entity = nz // n
+    has = np.unique(entity)
     if aggregation == "sum":
-        monitoring = 100 * by_entity["score"].sum() / by_entity["aspect_points"].sum()
+        value = 100 * np.bincount(entity, weights=score)[has] / np.bincount(entity, weights=aspect_points)[has]
     else:
-        monitoring = (100 * aspects["score"] / aspects["aspect_points"]).groupby(aspects["entity"], sort=False).mean()
-    order = {a: i for i, a in enumerate(fw.aspects["id"])}
-    aspects = aspects.sort_values(["entity", "aspect"], key=lambda s: s.map(order) if s.name == "aspect" else s)
-    return aspects.reset_index(drop=True), monitoring
+        value = 100 * np.bincount(entity, weights=score / aspect_points)[has] / np.bincount(entity)[has]
+    return aspects, pd.Series(value, index=units[has])
 
 
 def _missing_problem(r, fw: Framework) -> Problem:
