@@ -34,7 +34,8 @@ def test_bad_input_exits_non_zero_without_traceback(tmp_path):
         out = run(cmd, "baotou", "2022H1", "--data-dir", str(folder), "--applicability", str(EXAMPLE / "applicability.csv"))
         assert out.returncode == 1
         assert "Traceback" not in out.stderr
-        assert "市教育局.csv, row 2, column '得分': 'x' is not a number" in out.stderr
+        assert "monitoring/市教育局.csv" in out.stderr and "'x' is not a number" in out.stderr and "“x”不是数字" in out.stderr
+        assert "文件 file" in out.stderr and "行 row" in out.stderr
 
 
 def test_bad_parameters_exit_2():
@@ -42,3 +43,14 @@ def test_bad_parameters_exit_2():
     assert out.returncode == 2 and "expected a half-year such as 2022H1" in out.stderr and "Traceback" not in out.stderr
     out = run("framework", "atlantis")
     assert out.returncode == 2 and "no framework file" in out.stderr
+
+
+def test_validate_the_demo_period_and_templates(tmp_path):
+    out = run("validate", "baotou", "2022H1")
+    assert out.returncode == 0 and "没有问题 no problems" in out.stdout
+    out = run("templates", "baotou", "2022H1", "--out", str(tmp_path / "t"))
+    assert out.returncode == 0 and "28 个模板" in out.stdout
+    again = run("templates", "baotou", "2022H1", "--out", str(tmp_path / "t"))
+    assert again.returncode == 2 and "never overwrite" in again.stderr and "Traceback" not in again.stderr
+    empty = run("validate", "baotou", "2022H1", "--data-dir", str(tmp_path / "t"))
+    assert empty.returncode == 1 and "未填写;应填写数字" in empty.stderr

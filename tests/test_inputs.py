@@ -65,7 +65,7 @@ def test_aliases_and_bom(fw, folder):
 ])
 def test_bad_cell_is_located(fw, folder, column, value, message):
     edit(folder / "monitoring" / "市政府办公室.csv", 2, column, value)
-    found = [p for p in problems(fw, folder) if p.file == "市政府办公室.csv"]
+    found = [p for p in problems(fw, folder) if p.file == "monitoring/市政府办公室.csv"]
     assert len(found) == 1
     assert (found[0].row, found[0].column) == (2, column)
     assert message in found[0].message
@@ -91,17 +91,17 @@ def test_missing_column_duplicate_and_unassigned(fw, folder):
     found = problems(fw, folder)
     by_file = {(p.file, p.row, p.column): p.message for p in found}
     # files are read in name order: extra.csv before 市教育局.csv, whose row 5 repeats extra.csv's row 2
-    assert "duplicate row for (市教育局, 市教育局, 25); first given in extra.csv row 2" in by_file[("市教育局.csv", 5, "指标")]
-    assert "is not assigned to '市教育局'" in by_file[("extra.csv", 3, "指标")]
-    assert "required column missing" in by_file[("broken.csv", 1, "牵头考核单位")]
-    assert "required column missing" in by_file[("broken.csv", 1, "得分")]
+    assert "duplicate row for (市教育局, 市教育局, 25); first given in monitoring/extra.csv row 2" in by_file[("monitoring/市教育局.csv", 5, "指标")]
+    assert "is not assigned to '市教育局'" in by_file[("monitoring/extra.csv", 3, "指标")]
+    assert "required column missing" in by_file[("monitoring/broken.csv", 1, "牵头考核单位")]
+    assert "required column missing" in by_file[("monitoring/broken.csv", 1, "得分")]
 
 
 def test_strict_collects_everything_lenient_returns_it(fw, folder):
     edit(folder / "monitoring" / "市教育局.csv", 2, "得分", "abc")
     edit(folder / "methods.csv", 3, "民意调查", "120")
     found = problems(fw, folder)
-    assert [(p.file, p.row, p.column) for p in found] == [("市教育局.csv", 2, "得分"), ("methods.csv", 3, "民意调查")]
+    assert [(p.file, p.row, p.column) for p in found] == [("monitoring/市教育局.csv", 2, "得分"), ("methods.csv", 3, "民意调查")]
     inputs = evalkit.read_period(fw, "2022H1", folder, strict=False)
     assert [str(p) for p in inputs.problems] == [str(p) for p in found]
     r = evalkit.score_period(fw, inputs)

@@ -11,7 +11,10 @@ from .errors import EvalkitError, InputError, ParameterError
 from .framework import load_applicability, load_framework
 from .inputs import read_period
 from .scoring import AGGREGATIONS, score_period
-from .tables import framework_summary, ranking_table
+from . import paths
+from .demo import SEED, write_demo_period
+from .display import framework_summary, problems_table, ranking_table
+from .templates import write_templates
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -34,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--data-dir", help="folder of the period's input tables (default data/CITY/PERIOD)")
         s.add_argument("--applicability", help="CSV of 考评对象,指标 pairs replacing the framework's applicability")
         s.add_argument("--lenient", action="store_true", help="list problems as warnings; missing scores count 0")
+    for name, help_, default in (("templates", "write the lead units' workbooks for a period", "outputs/templates/CITY/PERIOD"),
+                                 ("demo-data", "write synthetic submissions (示例数据) for a period", "data/CITY/PERIOD")):
+        t = sub.add_parser(name, help=help_)
+        t.add_argument("city")
+        t.add_argument("period")
+        t.add_argument("--out", help=f"output folder (default {default}); existing files are never overwritten")
+    sub.choices["demo-data"].add_argument("--seed", type=int, default=SEED)
     score = sub.choices["score"]
     score.add_argument("--weights", type=_weights, help="e.g. monitoring=0.6,field=0.2,survey=0.1,third_party=0.1")
     score.add_argument("--aggregation", choices=list(AGGREGATIONS), default="sum")
@@ -46,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except InputError as exc:
-        print(f"evalkit {args.command}: {exc}", file=sys.stderr)
+        _print_problems(exc.problems)
+        print(f"evalkit {args.command}: {len(exc.problems)} input problem(s)", file=sys.stderr)
         return 1
     except (EvalkitError, ParameterError) as exc:
         print(f"evalkit {args.command}: {exc}", file=sys.stderr)
@@ -84,14 +95,42 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    _, inputs = _load(args)
-    for p in inputs.problems:
-        print(p)
-    print(f"{len(inputs.problems)} problem(s) in {inputs.data_dir}")
-    return 1 if inputs.problems else 0
+    fw = load_framework(args.city)
+    if args.applicability:
+        fw = fw.with_applicability(load_applicability(fw, args.applicability))
+    try:
+        inputs = read_period(fw, args.period, args.data_dir, strict=True)
+    except InputError as exc:
+        _print_problems(exc.problems)
+        print(f"\n{len(exc.problems)} 个问题 problem(s): 请按提示修改后重新报送 fix them and submit again", file=sys.stderr)
+        return 1
+    print(f"{inputs.data_dir}: {len(inputs.files)} 个文件 files, {len(inputs.monitoring)} 条评分 score rows; 没有问题 no problems")
+    return 0
 
 
-_COMMANDS = {"framework": _framework, "score": _score, "validate": _validate}
+def _print_problems(problems) -> None:
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 120,
+                           "display.max_rows", None):
+        print(problems_table(problems).to_string(index=False), file=sys.stderr)
+
+
+def _templates(args: argparse.Namespace) -> int:
+    fw = load_framework(args.city)
+    out = args.out or paths.OUTPUTS / "templates" / args.city / args.period
+    files = write_templates(fw, args.period, out)
+    print(f"{len(files)} 个模板 templates in {out}")
+    return 0
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    fw = load_framework(args.city)
+    out = args.out or paths.period_dir(args.city, args.period)
+    files = write_demo_period(fw, args.period, out, seed=args.seed)
+    print(f"{len(files)} 个示例数据文件 synthetic workbooks in {out}")
+    return 0
+
+
+_COMMANDS = {"framework": _framework, "score": _score, "validate": _validate, "templates": _templates, "demo-data": _demo_data}
 
 if __name__ == "__main__":
     sys.exit(main())

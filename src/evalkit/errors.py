@@ -12,6 +12,10 @@ class ParameterError(EvalkitError, ValueError):
     """A run parameter (weights, options, period) is not acceptable."""
 
 
+class OutputExistsError(EvalkitError):
+    """A file or folder evalkit would write exists already; evalkit never overwrites one."""
+
+
 class FrameworkError(EvalkitError):
     """A framework or entity file breaks a rule of METHOD.md §3."""
 
@@ -25,6 +29,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
     sheet: str | None = None
+    zh: str = ""  # the same in Chinese, for the people who fix the file
 
     def __str__(self) -> str:
         where = self.file

@@ -3,9 +3,22 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import Problem
 from .framework import Framework
 from .ranking import display_round
 from .scoring import PeriodResult
+
+
+def problems_table(problems: list[Problem]) -> pd.DataFrame:
+    """Input problems for people: where (file, sheet, row, column) and what, in Chinese and English."""
+    return pd.DataFrame({
+        "文件 file": [p.file for p in problems],
+        "工作表 sheet": [p.sheet or "" for p in problems],
+        "行 row": [p.row if p.row is not None else "" for p in problems],
+        "列 column": [p.column or "" for p in problems],
+        "问题": [p.zh for p in problems],
+        "problem": [p.message for p in problems],
+    })
 
 
 def framework_summary(framework: Framework) -> pd.DataFrame:
@@ -30,7 +43,8 @@ def framework_summary(framework: Framework) -> pd.DataFrame:
 def ranking_table(framework: Framework, result: PeriodResult, group: str | None = None) -> pd.DataFrame:
     """The published ranking: method scores, total and rank, rounded for display, ties marked 并列."""
     t = result.totals if group is None else result.totals[result.totals["group"] == group]
-    t = t.sort_values(["group", "rank", "entity"])
+    order = {g: i for i, g in enumerate(framework.groups)}
+    t = t.assign(_g=t["group"].map(order)).sort_values(["_g", "rank"], kind="stable")
     out = pd.DataFrame({"考评对象": t["entity"], "组别": t["group"].map(framework.groups)})
     for m in framework.methods:
         out[m.name] = display_round(t[m.key])

@@ -1,0 +1,114 @@
+"""Synthetic submissions (示例数据) for demos and tests: templates filled as lead units plausibly would.
+
+Deterministic: the same framework, period and seed give the same values. Each entity has a
+stable quality across periods (most near full marks, a realistic spread), some entities are weak
+in one aspect, H2 improves on H1, some statuses lag their deadlines, and the task force corrects
+a few scores.
+"""
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+
+from .deadlines import STATUSES
+from .framework import Framework
+from .inputs import KEY
+from .milestones import required_statuses
+from .periods import Period
+from .ranking import display_round
+from .templates import write_templates
+
+SEED = 2022
+
+
+def _rng(fw: Framework, seed: int, *parts: int) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(fw.city.encode()), *parts])
+
+
+def demo_values(framework: Framework, period: str | Period, seed: int = SEED) -> dict[str, pd.DataFrame]:
+    """The values of a synthetic period: ``monitoring`` (KEY, score, status), ``verification``
+    (KEY, verified), ``methods`` (entity and a column per method key) and ``targets``."""
+    period = Period.parse(period)
+    fw = framework
+    profile = _rng(fw, seed)  # stable across periods
+    ents = fw.entities["entity"].to_numpy()
+    quality = pd.Series(1 - profile.beta(1.3, 14, len(ents)), index=ents)
+    weak_aspect = pd.Series(np.where(profile.random(len(ents)) < 0.2, profile.choice(fw.aspects["id"], len(ents)), ""), index=ents)
+    weak_factor = pd.Series(profile.uniform(0.55, 0.8, len(ents)), index=ents)
+    if period.half == 2:
+        quality = quality + (1 - quality) * 0.3
+    rng = _rng(fw, seed, period.year, period.half or 0)
+    ind = fw.indicators.set_index("id")
+    need = fw.assignments()
+    scored = need[need["input"] == "score"][KEY].reset_index(drop=True)
+    aspect = scored["indicator"].map(ind["aspect"])
+    level = scored["entity"].map(quality) * np.where(aspect == scored["entity"].map(weak_aspect), scored["entity"].map(weak_factor), 1.0)
+    frac = np.clip(level + rng.normal(0, 0.07, len(scored)), 0, 1)
+    frac = np.where(rng.random(len(scored)) < 0.45 * level, 1.0, frac)
+    points = scored["indicator"].map(ind["points"])
+    scores = np.minimum(display_round(points * frac), display_round(points))
+    required = scored["indicator"].map(required_statuses(fw, period)).fillna(STATUSES[1])
+    need_rank = required.map(STATUSES.index).to_numpy()
+    behind = rng.random(len(scored)) < np.where(frac < 0.75, 0.5, 0.06)
+    rank = np.where(behind, np.maximum(need_rank - rng.integers(1, 3, len(scored)), 0), np.minimum(need_rank + (rng.random(len(scored)) < 0.3), 4))
+    status = np.where(rng.random(len(scored)) < 0.02, "", np.array(STATUSES, dtype=object)[rank])
+    monitoring = scored.assign(score=scores, status=status)
+
+    checked = rng.random(len(scored)) < 0.015
+    verified = np.maximum(display_round(scores[checked] - points[checked] * rng.uniform(0.1, 0.4, checked.sum())), 0.0)
+    verification = scored[checked].assign(verified=verified)
+
+    methods = pd.DataFrame({"entity": ents})
+    for k, (centre, spread) in {"field": (0.95, 6.0), "survey": (0.97, 5.0), "third_party": (0.92, 7.0)}.items():
+        if k in fw.weights:
+            methods[k] = np.clip(np.round(100 * quality.to_numpy() * centre + rng.normal(0, spread, len(ents)), 1), 40, 100)
+    want = need[need["input"] == "target"][["entity", "indicator"]].drop_duplicates().reset_index(drop=True)
+    target = want["indicator"].map(ind["target"]).to_numpy()
+    up = want["indicator"].map(ind["target_op"]).to_numpy() != "<="
+    ratio = np.clip(want["entity"].map(quality).to_numpy() + rng.normal(0, 0.08, len(want)), 0.3, 1.2)
+    actual = np.round(np.where(up, target * ratio, target / ratio), 1)
+    return {"monitoring": monitoring, "verification": verification, "methods": methods,
+            "targets": want.assign(actual=actual)}
+
+
+def write_demo_period(framework: Framework, period: str | Period, out_dir: str | Path, seed: int = SEED) -> list[Path]:
+    """Write the period's templates into ``out_dir`` (refusing existing files) and fill them with
+    :func:`demo_values`, as the returned workbooks a task force would receive."""
+    values = demo_values(framework, period, seed)
+    files = write_templates(framework, period, out_dir, synthetic=True)
+    for path in files:
+        kind = "monitoring" if path.parent.name == "monitoring" else path.stem
+        _fill(path, kind, values[kind])
+    return files
+
+
+def _fill(path: Path, kind: str, values: pd.DataFrame) -> None:
+    """Type ``values`` into a template's input columns, matching rows by their key columns."""
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    header = {c.value: c.column for c in ws[1]}
+    if kind == "methods":
+        by = values.set_index("entity")
+        names = {"field": "实地调研", "survey": "民意调查", "third_party": "第三方评估"}
+        for r in range(2, ws.max_row + 1):
+            e = ws.cell(r, header["考评对象"]).value
+            for k, name in names.items():
+                if name in header and k in by:
+                    ws.cell(r, header[name]).value = float(by.loc[e, k])
+    else:
+        keys = ["考评对象", "指标"] if kind == "targets" else ["牵头考核单位", "考评对象", "指标"]
+        cols = {"monitoring": {"得分": "score", "完成情况": "status"}, "verification": {"核实得分": "verified"},
+                "targets": {"实际值": "actual"}}[kind]
+        fields = ["entity", "indicator"] if kind == "targets" else KEY
+        by = values.set_index(fields)
+        for r in range(2, ws.max_row + 1):
+            key = tuple(ws.cell(r, header[k]).value for k in keys)
+            if key in by.index:
+                for header_name, field in cols.items():
+                    v = by.loc[key, field]
+                    ws.cell(r, header[header_name]).value = (v.item() if hasattr(v, "item") else v) or None
+    wb.save(path)

@@ -1,0 +1,196 @@
+"""Workbooks for the people who submit scores: one per lead unit, the task force's and the methods'."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .deadlines import STATUSES
+from .errors import OutputExistsError
+from .framework import Framework
+from .inputs import KINDS
+from .periods import Period
+from .sheets import META_SHEET
+
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+POINTS_FORMAT = "0.00##"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a template: its header, width, the row field it shows, and its input rule."""
+
+    header: str
+    width: float
+    field: str | None = None  # None: an input column, empty in the template
+    rule: Callable[[str, int], DataValidation] | None = None  # (column letter, last row) -> validation
+    number_format: str | None = None
+
+
+def _score_rule(points_column: str, what: str) -> Callable[[str, int], DataValidation]:
+    """0 to the row's points; the points rounded half up to 2 decimals are accepted as full marks."""
+    def rule(letter: str, last: int) -> DataValidation:
+        return DataValidation(type="decimal", operator="between", formula1="0",
+                              formula2=f"MAX(${points_column}2,ROUND(${points_column}2,2))", allow_blank=True,
+                              showErrorMessage=True, errorTitle=f"{what}超出范围", error="请填写 0 至该行“分值”之间的数字",
+                              showInputMessage=True, promptTitle=what, prompt="填写 0 至该行“分值”之间的数字,满分可按两位小数填写")
+    return rule
+
+
+def _range_rule(low: float, high: float | None, what: str) -> Callable[[str, int], DataValidation]:
+    def rule(letter: str, last: int) -> DataValidation:
+        if high is None:
+            return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=str(low), allow_blank=True,
+                                  showErrorMessage=True, errorTitle=f"{what}有误", error=f"请填写不小于 {low:g} 的数字")
+        return DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high), allow_blank=True,
+                              showErrorMessage=True, errorTitle=f"{what}超出范围", error=f"请填写 {low:g} 至 {high:g} 之间的数字")
+    return rule
+
+
+def _status_rule(letter: str, last: int) -> DataValidation:
+    return DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
+                          showErrorMessage=True, errorTitle="完成情况有误", error="请从下拉列表中选择完成情况")
+
+
+def write_templates(framework: Framework, period: str | Period, out_dir: str | Path, *, synthetic: bool = False) -> list[Path]:
+    """Write ``monitoring/<period>_<lead unit>_日常监测评分表.xlsx`` per lead unit, ``verification.xlsx``,
+    ``methods.xlsx`` and (if the framework has numeric targets) ``targets.xlsx`` into ``out_dir``,
+    laid out as a period folder so returned files can be put back as they are.
+
+    Refuses, before writing anything, if any of these files exists: it may hold returned scores.
+    """
+    period = Period.parse(period)
+    out = Path(out_dir)
+    plan = _plan(framework, period, out)
+    existing = [p for p in plan if p.exists()]
+    if existing:
+        raise OutputExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); templates never overwrite a file, which may hold returned scores: choose another output folder")
+    for path, (kind, unit, columns, rows) in plan.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb = _workbook(framework, period, kind, unit, columns, rows, synthetic)
+        fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+        os.close(fd)
+        try:
+            wb.save(tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return list(plan)
+
+
+def _plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[str, str | None, list[Column], pd.DataFrame]]:
+    ind = fw.indicators.set_index("id")
+    aspect_names = dict(zip(fw.aspects["id"], fw.aspects["name"]))
+    groups = fw.entities.set_index("entity")["group"].map(fw.groups)
+    order = {e: i for i, e in enumerate(fw.entities["entity"])}
+    need = fw.assignments()
+    rows = need.assign(
+        group=need["entity"].map(groups),
+        aspect=need["indicator"].map(ind["aspect"]).map(lambda a: f"{a}、{aspect_names[a]}"),
+        text=need["indicator"].map(ind["text"]),
+        points=need["indicator"].map(ind["points"]),
+        deadline=need["indicator"].map(ind["deadline"]),
+        target=need["indicator"].map(ind["target"]),
+        order=need["entity"].map(order),
+    ).sort_values(["order", "indicator"])
+    scored = rows[rows["input"] == "score"]
+    common = [Column("牵头考核单位", 16, "lead_unit"), Column("考评对象", 20, "entity"), Column("组别", 10, "group"),
+              Column("指标", 6, "indicator"), Column("所属方面", 24, "aspect"), Column("指标内容", 60, "text"),
+              Column("分值", 8, "points", number_format=POINTS_FORMAT), Column("完成时限", 26, "deadline")]
+    pts = get_column_letter(1 + [c.header for c in common].index("分值"))
+    plan: dict[Path, tuple[str, str | None, list[Column], pd.DataFrame]] = {}
+    for unit, part in scored.groupby("lead_unit", sort=False):
+        plan[out / "monitoring" / f"{period}_{unit}_日常监测评分表.xlsx"] = ("monitoring", unit, common + [
+            Column("得分", 10, rule=_score_rule(pts, "得分")), Column("完成情况", 16, rule=_status_rule), Column("备注", 30)], part)
+    plan[out / "verification.xlsx"] = ("verification", None, common + [
+        Column("核实得分", 10, rule=_score_rule(pts, "核实得分")), Column("备注", 30)], scored)
+    entities = fw.entities.assign(group=fw.entities["group"].map(fw.groups))
+    plan[out / "methods.xlsx"] = ("methods", None, [Column("考评对象", 20, "entity"), Column("组别", 10, "group")] + [
+        Column(m.name, 12, rule=_range_rule(0, 100, m.name)) for m in fw.methods if m.key != "monitoring"] + [Column("备注", 30)], entities)
+    targets = rows[rows["input"] == "target"].drop_duplicates(["entity", "indicator"])
+    if len(targets):
+        plan[out / "targets.xlsx"] = ("targets", None, [
+            Column("考评对象", 20, "entity"), Column("组别", 10, "group"), Column("指标", 6, "indicator"), Column("指标内容", 60, "text"),
+            Column("目标值", 10, "target"), Column("实际值", 12, rule=_range_rule(0, None, "实际值")), Column("备注", 30)], targets)
+    return plan
+
+
+def _workbook(fw: Framework, period: Period, kind: str, unit: str | None, columns: list[Column], rows: pd.DataFrame,
+              synthetic: bool) -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "评分表" if kind in ("monitoring", "verification") else "填报表"
+    ws.append([c.header for c in columns])
+    for values in zip(*[rows[c.field].tolist() if c.field else [None] * len(rows) for c in columns]):
+        ws.append([v.item() if hasattr(v, "item") else v for v in values])
+    last = len(rows) + 1
+    for i, c in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = c.width
+        ws.cell(1, i).font = Font(bold=True)
+        ws.cell(1, i).fill = HEADER_FILL
+        ws.cell(1, i).alignment = Alignment(horizontal="center", vertical="center")
+        if c.field is None:  # an input column: unlocked, tinted, validated
+            for r in range(2, last + 1):
+                cell = ws.cell(r, i)
+                cell.protection = Protection(locked=False)
+                cell.fill = INPUT_FILL
+            if c.rule is not None and last >= 2:
+                dv = c.rule(letter, last)
+                ws.add_data_validation(dv)
+                dv.add(f"{letter}2:{letter}{last}")
+        elif c.number_format:
+            for r in range(2, last + 1):
+                ws.cell(r, i).number_format = c.number_format
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
+    _instructions(wb.create_sheet("填报说明"), fw, period, kind, unit, len(rows), synthetic)
+    meta = wb.create_sheet(META_SHEET)
+    for k, v in {"城市": fw.name, "期间": str(period), "类型": KINDS[kind], "牵头考核单位": unit or "",
+                 "示例数据": "是" if synthetic else "否", "生成工具": "evalkit"}.items():
+        meta.append([k, v])
+    meta.sheet_state = "hidden"
+    meta.protection.sheet = True
+    wb.properties.title = f"{fw.title} {period.label} {KINDS[kind]}" + (f" {unit}" if unit else "")
+    wb.properties.creator = "evalkit"
+    return wb
+
+
+def _instructions(ws, fw: Framework, period: Period, kind: str, unit: str | None, n: int, synthetic: bool) -> None:
+    what = {
+        "monitoring": [f"本表列出{unit}作为牵头考核单位负责评分的全部 {n} 项(考评对象 × 指标)。",
+                       "请在黄色的“得分”列填写 0 至该行“分值”之间的数字;满分可按两位小数填写(如分值 0.6667 填 0.67)。",
+                       f"请在“完成情况”列从下拉列表选择:{'、'.join(STATUSES)};需要说明的情况写在“备注”列。",
+                       "同一指标有多个牵头考核单位的,取各单位评分的平均值;牵头单位自身的得分由数字政府专班核实。"],
+        "verification": [f"本表列出全部 {n} 项评分任务,供数字政府专班核实。",
+                         "需要更正的,在“核实得分”列填写核实后的得分(0 至该行“分值”),该得分将替代牵头考核单位的评分;",
+                         "不需要更正的行请留空。原评分与核实得分都会记入审计记录。"],
+        "methods": ["请为每个考评对象填写实地调研、民意调查、第三方评估得分,均为 0 至 100 之间的数字。"],
+        "targets": ["请填写量化目标指标的实际值(数字);得分按“分值 × min(实际值 / 目标值, 1)”计算。"],
+    }[kind]
+    lines = [f"{fw.title} {period.label} {KINDS[kind]}表 填报说明", "",
+             f"城市:{fw.name}", f"考评期间:{period.label}({period})"] + ([f"牵头考核单位:{unit}"] if unit else []) + [""] + what + [
+             "", "请勿修改灰色列、表头和工作表结构;不要插入或删除列。可以排序和筛选。",
+             "填写完成后保存为 .xlsx 格式,文件名保持不变,报送市政府办公室数字政府专班。",
+             "报送的表格会被自动检查:出现问题时,会指出文件、工作表、行和列,请按提示修改后重新报送。"]
+    if synthetic:
+        lines += ["", "注意:本表为示例数据(synthetic),不是真实考评结果。"]
+    for line in lines:
+        ws.append([line])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 110
