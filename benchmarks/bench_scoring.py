@@ -12,39 +12,19 @@ import numpy as np
 import pandas as pd
 
 import evalkit
+from synthetic import synthetic_framework
 
 N_ENTITIES, N_INDICATORS, SEED = 3000, 90, 20221
 
 
 def synthetic(rng: np.random.Generator) -> tuple[evalkit.Framework, evalkit.PeriodInputs]:
-    n_dept = N_ENTITIES // 3
-    entities = pd.DataFrame({
-        "entity": [f"区{i:04d}" for i in range(N_ENTITIES - n_dept)] + [f"局{i:04d}" for i in range(n_dept)],
-        "group": ["district"] * (N_ENTITIES - n_dept) + ["department"] * n_dept,
-        "aliases": [()] * N_ENTITIES,
-    })
-    depts = entities.loc[entities["group"] == "department", "entity"].tolist()
-    aspects = []
-    per = N_INDICATORS // 6
-    for a in range(6):
-        inds = []
-        for k in range(per):
-            iid = a * per + k + 1
-            leads = list(rng.choice(depts[:40], size=1 + (rng.random() < 0.5), replace=False))
-            inds.append({"id": iid, "text": f"指标{iid}", "deadline": "6月底完成", "lead_units": leads, "applies": ["all"]})
-        aspects.append({"id": str(a + 1), "name": f"方面{a + 1}", "points": [25, 25, 20, 10, 10, 10][a],
-                        "categories": [{"id": "1", "name": "类别", "indicators": inds}]})
-    spec = {"city": "synthetic", "name": "合成市", "title": "benchmark", "groups": {"district": "区县", "department": "部门"},
-            "methods": [{"key": "monitoring", "name": "日常监测", "weight": 0.6}, {"key": "field", "name": "实地调研", "weight": 0.2},
-                        {"key": "survey", "name": "民意调查", "weight": 0.1}, {"key": "third_party", "name": "第三方评估", "weight": 0.1}],
-            "aspects": aspects}
-    fw = evalkit.build_framework(spec, entities)
+    fw = synthetic_framework(N_ENTITIES, N_INDICATORS, SEED)
     need = fw.assignments()
     pts = need["indicator"].map(fw.indicators.set_index("id")["points"]).to_numpy()
     mon = need[["lead_unit", "entity", "indicator"]].assign(score=pts * rng.uniform(0.6, 1.0, len(need)),
                                                            status=rng.choice(["推进中", "已完成"], len(need)))
     ver = mon.sample(frac=0.01, random_state=1)[["lead_unit", "entity", "indicator", "score"]].rename(columns={"score": "verified"})
-    meth = pd.DataFrame({"entity": entities["entity"], **{k: rng.uniform(60, 100, N_ENTITIES) for k in ("field", "survey", "third_party")}})
+    meth = pd.DataFrame({"entity": fw.entities["entity"], **{k: rng.uniform(60, 100, len(fw.entities)) for k in ("field", "survey", "third_party")}})
     return fw, evalkit.PeriodInputs.from_tables("2022H1", mon, meth, verification=ver)
 
 

@@ -14,7 +14,7 @@ from .errors import InputError, Problem
 from .framework import Framework
 from .periods import Period
 from .ranking import display_round
-from .sheets import META_SHEET, Engine, read_table, uncached_formula
+from .sheets import META_SHEET, Engine, read_table, uncached_formulas
 
 MONITORING = {"牵头考核单位": "lead_unit", "考评对象": "entity", "指标": "indicator", "得分": "score"}
 VERIFICATION = {"牵头考核单位": "lead_unit", "考评对象": "entity", "指标": "indicator", "核实得分": "verified"}
@@ -134,8 +134,7 @@ class _Reader:
         if missing:
             return None
         keep = {**columns, **{k: v for k, v in optional.items() if k in raw.columns}}
-        df = raw[list(keep) + ["row"]].rename(columns=keep)
-        return df.assign(file=name, sheet=t.sheet)
+        return t.text(list(keep)).rename(columns=keep).assign(file=name, sheet=t.sheet)
 
     def _meta_ok(self, meta: dict[str, str], name: str, sheet: str | None, kind: str) -> bool:
         """A template's own record of its period and kind must match where it was put."""
@@ -184,7 +183,7 @@ class _Reader:
         """
         text = df[col]
         values = pd.to_numeric(text, errors="coerce")
-        formula = text.map(uncached_formula)
+        formula = uncached_formulas(text)
         bad = self._flag(df, formula, header, lambda r: f"formula {r[col]} has no computed value; expected a number: open and save the file in Excel or WPS, or type the value",
                          lambda r: f"公式 {r[col]} 没有计算结果;请在 Excel 或 WPS 中打开并保存,或直接填写数值")
         bad |= self._flag(df, values.isna() & (text != "") & ~formula, header, lambda r: f"{r[col]!r} is not a number; expected a decimal number",

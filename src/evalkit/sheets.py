@@ -28,12 +28,17 @@ _FORMULA = re.compile(rb"<f[ >]")
 
 @dataclass
 class Table:
-    """A table's cells as stripped strings; ``rows`` has the header's columns plus ``row`` (Excel's number)."""
+    """A table's cells as read; ``rows`` has the header's columns plus ``row`` (Excel's number)."""
 
     file: str
     sheet: str | None
     rows: pd.DataFrame
     meta: dict[str, str] = field(default_factory=dict)
+
+    def text(self, columns: list[str]) -> pd.DataFrame:
+        """``columns`` (and ``row``) as the stripped text a person sees in each cell."""
+        out = self.rows[columns].map(_text)
+        return out.assign(row=self.rows["row"])
 
 
 def read_table(path: Path, name: str, problems: list[Problem], engine: Engine = "calamine") -> Table | None:
@@ -142,18 +147,18 @@ def _frame(name: str, sheet: str | None, cells: list[list], meta: dict[str, str]
         return None
     width = max(len(r) for r in cells)
     header = [_text(v) for v in cells[0]] + [""] * (width - len(cells[0]))
-    body = [[_text(v) for v in r] + [""] * (width - len(r)) for r in cells[1:]]
-    rows = pd.DataFrame(body, columns=range(width), dtype=object)
+    rows = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in cells[1:]], columns=range(width), dtype=object)
     rows.columns = [h or f"<column {i + 1}>" for i, h in enumerate(header)]
     rows = rows.loc[:, ~rows.columns.duplicated()]
+    filled = rows.notna() & (rows != "")
     rows["row"] = rows.index.to_numpy() + 2
-    rows = rows[(rows.drop(columns="row") != "").any(axis=1)]  # blank lines are not rows
+    rows = rows[filled.any(axis=1)]  # blank lines are not rows
     return Table(name, sheet, rows.reset_index(drop=True), meta)
 
 
 def _uncached_formulas(path: Path, table: Table) -> None:
     """Put the text of formula cells that have no cached value into the table, so the value check
-    reports them where they are (:func:`uncached_formula` tells them apart)."""
+    reports them where they are (:func:`uncached_formulas` tells them apart)."""
     import openpyxl
 
     formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -171,6 +176,6 @@ def _uncached_formulas(path: Path, table: Table) -> None:
         values.close()
 
 
-def uncached_formula(text: str) -> bool:
-    """True for a cell that holds a formula with no computed value (see :func:`_uncached_formulas`)."""
-    return text.startswith("=")
+def uncached_formulas(text: pd.Series) -> pd.Series:
+    """True for cells that hold a formula with no computed value (see :func:`_uncached_formulas`)."""
+    return text.astype(str).str.startswith("=").astype(bool)
