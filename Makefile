@@ -4,16 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help setup system-deps demo test bench clean
+.PHONY: help setup system-deps demo lab test bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## Create .venv and install evalkit with its dev extra
+setup: $(STAMP) ## Create .venv, install evalkit with its dev extra, register the 'evalkit' Jupyter kernel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "Python (evalkit)" >/dev/null
 	touch $(STAMP)
 
 system-deps: ## Install Debian packages the tests use (LibreOffice Calc), when run as root with apt
@@ -24,10 +25,13 @@ system-deps: ## Install Debian packages the tests use (LibreOffice Calc), when r
 			libreoffice-calc python3-uno >/dev/null) || echo "could not install LibreOffice: its test will be skipped"; \
 	else echo "LibreOffice not installed and no root apt: its test will be skipped"; fi
 
-demo: setup ## Show Baotou's framework and score METHOD.md §7's worked example
+demo: setup ## Show Baotou's framework, then run every Baotou notebook (earlier runs are kept, dated)
 	$(BIN)/evalkit framework baotou
-	$(BIN)/evalkit score baotou 2022H1 --data-dir data/baotou/examples/method_7 \
-		--applicability data/baotou/examples/method_7/applicability.csv
+	$(BIN)/evalkit run --all --city baotou --force
+	@echo "outputs:"; for d in outputs/baotou/2022H1 outputs/baotou/2022H2 outputs/baotou/2022; do ls -d $$PWD/$$d/* ; done
+
+lab: setup ## Open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
 
 test: setup system-deps ## Run the test suite
 	$(BIN)/python -m pytest

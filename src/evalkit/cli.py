@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,6 +15,8 @@ from .scoring import AGGREGATIONS, score_period
 from . import paths
 from .demo import SEED, write_demo_period
 from .display import framework_summary, problems_table, ranking_table
+from .params import all_params, load_params
+from .runner import RunError, audit, run, run_all
 from .templates import write_templates
 
 
@@ -44,6 +47,19 @@ def _parser() -> argparse.ArgumentParser:
         t.add_argument("period")
         t.add_argument("--out", help=f"output folder (default {default}); existing files are never overwritten")
     sub.choices["demo-data"].add_argument("--seed", type=int, default=SEED)
+    r = sub.add_parser("run", help="execute a period's notebooks with params/CITY/PERIOD.yaml and archive the run")
+    r.add_argument("city", nargs="?")
+    r.add_argument("period", nargs="?")
+    r.add_argument("--all", action="store_true", help="every params file (halves before years), in parallel")
+    r.add_argument("--city", dest="only_city", help="with --all: only this city")
+    r.add_argument("--jobs", type=int, help="with --all: parallel runs (default: one per core)")
+    r.add_argument("--force", action="store_true", help="keep an existing run beside the new one under a dated name")
+    r.add_argument("--timeout", type=int, default=600, help="seconds a notebook cell may take (default 600)")
+    r.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
+    r.add_argument("--params", type=Path, help="params folder (default params/)")
+    a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
+    a.add_argument("run_dir", type=Path, help="e.g. outputs/baotou/2022H1")
+    a.add_argument("--timeout", type=int, default=600)
     score = sub.choices["score"]
     score.add_argument("--weights", type=_weights, help="e.g. monitoring=0.6,field=0.2,survey=0.1,third_party=0.1")
     score.add_argument("--aggregation", choices=list(AGGREGATIONS), default="sum")
@@ -58,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _print_problems(exc.problems)
         print(f"evalkit {args.command}: {len(exc.problems)} input problem(s)", file=sys.stderr)
+        return 1
+    except RunError as exc:
+        print(f"evalkit {args.command}: {exc}", file=sys.stderr)
         return 1
     except (EvalkitError, ParameterError) as exc:
         print(f"evalkit {args.command}: {exc}", file=sys.stderr)
@@ -130,7 +149,47 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"framework": _framework, "score": _score, "validate": _validate, "templates": _templates, "demo-data": _demo_data}
+def _run(args: argparse.Namespace) -> int:
+    if args.all:
+        specs = all_params(args.only_city, args.params)
+        if not specs:
+            raise ParameterError(f"no params files{' for ' + args.only_city if args.only_city else ''} under {args.params or paths.PARAMS}")
+        outcomes = run_all(specs, outputs=args.outputs, force=args.force, timeout=args.timeout, jobs=args.jobs)
+        table = pd.DataFrame({"城市 city": [o.spec.city for o in outcomes], "期间 period": [str(o.spec.period) for o in outcomes],
+                              "结果 result": ["成功 ok" if o.ok else "失败 failed" for o in outcomes],
+                              "用时 s": [f"{o.seconds:.0f}" for o in outcomes], "输出 output": [o.where for o in outcomes]})
+        with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
+            print(table.to_string(index=False))
+        for o in outcomes:
+            if not o.ok:
+                print(f"\n{o.message}", file=sys.stderr)
+        failed = sum(not o.ok for o in outcomes)
+        print(f"\n{len(outcomes) - failed} 成功 succeeded, {failed} 失败 failed")
+        return 1 if failed else 0
+    if not (args.city and args.period):
+        raise ParameterError("give CITY and PERIOD, or --all")
+    out = run(load_params(args.city, args.period, args.params), outputs=args.outputs, force=args.force, timeout=args.timeout)
+    print(f"{args.city} {args.period}: {out}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    report = audit(args.run_dir, timeout=args.timeout)
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if report.identical:
+        print(f"{args.run_dir}: identical (结果一致)")
+        return 0
+    for p in report.problems:
+        print(p, file=sys.stderr)
+    if report.differences is not None:
+        with pd.option_context("display.width", 200, "display.max_columns", None):
+            print(report.differences.to_string(index=False), file=sys.stderr)
+    print(f"{args.run_dir}: NOT identical (结果不一致)", file=sys.stderr)
+    return 1
+
+
+_COMMANDS = {"run": _run, "audit": _audit, "framework": _framework, "score": _score, "validate": _validate, "templates": _templates, "demo-data": _demo_data}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -52,3 +52,38 @@ def ranking_table(framework: Framework, result: PeriodResult, group: str | None 
     tied = t.duplicated(["group", "rank"], keep=False)
     out["排名"] = t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "(并列)")
     return out.reset_index(drop=True)
+
+
+def aspect_table(framework: Framework, result: PeriodResult) -> pd.DataFrame:
+    """Entity x aspect: points earned of points available (e.g. ``23.45 / 25``), '—' where not assessed."""
+    a = result.aspects.assign(cell=lambda d: [f"{e:.2f} / {p:g}" for e, p in zip(display_round(d["score"]), d["aspect_points"])])
+    table = a.pivot(index="entity", columns="aspect", values="cell").reindex(columns=list(framework.aspects["id"]))
+    names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
+    table.columns = [f"{k}、{names[k]}" for k in table.columns]
+    order = result.totals.sort_values(["group", "rank"], key=lambda s: s.map({g: i for i, g in enumerate(framework.groups)}) if s.name == "group" else s)
+    table = table.reindex(order["entity"]).fillna("—")
+    return table.reset_index().rename(columns={"entity": "考评对象"})
+
+
+def corrections_table(result: PeriodResult) -> pd.DataFrame:
+    """The task force's verified scores beside the lead units' (数字政府专班核实)."""
+    c = result.corrections
+    return pd.DataFrame({"牵头考核单位": c["lead_unit"], "考评对象": c["entity"], "指标": c["indicator"],
+                         "原评分": display_round(c["reported"]), "核实得分": display_round(c["verified"]),
+                         "差值": display_round(c["verified"] - c["reported"].fillna(0))})
+
+
+def milestone_table(result: PeriodResult) -> pd.DataFrame:
+    """Indicators due by the period's end that lag, per lead unit and entity (METHOD.md §5)."""
+    m = result.milestones
+    return pd.DataFrame({"牵头考核单位": m["lead_unit"], "考评对象": m["entity"], "指标": m["indicator"], "完成时限": m["deadline"],
+                         "应达到": m["required"], "填报情况": m["status"].replace("", "—"), "问题": m["problem"]})
+
+
+def annual_table(framework: Framework, totals: pd.DataFrame, group: str) -> pd.DataFrame:
+    """The annual ranking of one group: H1, H2, annual = (H1 + H2) / 2, rank (ties 并列)."""
+    t = totals[totals["group"] == group].sort_values("rank", kind="stable")
+    tied = t.duplicated("rank", keep=False)
+    return pd.DataFrame({"考评对象": t["entity"], "上半年": display_round(t["h1"]), "下半年": display_round(t["h2"]),
+                         "年度考评分值": display_round(t["annual"]),
+                         "排名": t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "(并列)")}).reset_index(drop=True)

@@ -186,7 +186,7 @@ def score_annual(h1: PeriodResult, h2: PeriodResult) -> pd.DataFrame:
         raise ParameterError(f"score_annual: expected the H1 and H2 of one year, got {h1.period} and {h2.period}")
     a = h1.totals[["entity", "group", "half_year"]].rename(columns={"half_year": "h1"})
     b = h2.totals[["entity", "group", "half_year"]].rename(columns={"half_year": "h2"})
-    both = a.merge(b, on=["entity", "group"], how="outer", indicator=True)
+    both = a.merge(b, on=["entity", "group"], how="outer", indicator=True, sort=False)
     gaps = both[both["_merge"] != "both"]
     if len(gaps):
         raise InputError([Problem(str(h2.period if m == "left_only" else h1.period), f"{e}: no half-year score; the annual score needs both halves")

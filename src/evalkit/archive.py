@@ -1,0 +1,97 @@
+"""What a run leaves behind for auditors: the results table, input hashes and the manifest."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+
+from . import __version__, paths
+
+RESULTS_MIME = "application/vnd.evalkit.results+json"
+"""Output type under which a notebook records its results table (read back by :func:`recorded`)."""
+PACKAGES = ("pandas", "numpy", "openpyxl", "python-calamine", "pyyaml", "papermill", "nbconvert", "nbclient", "ipykernel", "matplotlib")
+
+
+def record(table: pd.DataFrame) -> None:
+    """Record ``table`` (full precision) in the executing notebook's outputs, as scrapbook's glue does."""
+    from IPython.display import display
+
+    rows = [[None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row] for row in table.itertuples(index=False)]
+    data = json.loads(json.dumps({"columns": list(table.columns), "data": rows}))  # floats as shortest exact repr
+    display({RESULTS_MIME: data, "text/plain": f"<evalkit results: {len(table)} rows>"}, raw=True)
+
+
+def recorded(notebook: str | Path | nbformat.NotebookNode) -> pd.DataFrame:
+    """The results table an executed notebook recorded with :func:`record`."""
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if RESULTS_MIME in data:
+                d = data[RESULTS_MIME]
+                table = pd.DataFrame(d["data"], columns=d["columns"])
+                return table.astype({"rank": "Int64"}) if "rank" in table else table
+    raise ValueError("the notebook recorded no results (no evalkit.archive.record output)")
+
+
+def results_csv(table: pd.DataFrame) -> bytes:
+    """The canonical CSV of a results table: fixed column order, shortest exact floats, LF, UTF-8."""
+    buf = io.StringIO()
+    table.to_csv(buf, index=False, lineterminator="\n", float_format=None)
+    return buf.getvalue().encode("utf-8")
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def shown(path: Path) -> str:
+    """A path as the manifest stores it: relative to the project folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path.resolve())
+
+
+def input_files(framework_sources: list[Path], data_dirs: list[Path]) -> dict[str, str]:
+    """SHA-256 of the framework, the entities and every file in the period folders."""
+    files = list(framework_sources) + sorted(p for d in data_dirs for p in d.rglob("*") if p.is_file())
+    return {shown(p): sha256(p) for p in files}
+
+
+def git_state() -> dict[str, Any]:
+    """The project's git commit and whether the work tree had uncommitted changes."""
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(["git", *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=20, check=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def environment() -> dict[str, Any]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"evalkit": __version__, "python": platform.python_version(), "platform": platform.platform(), "packages": versions}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")

@@ -1,0 +1,91 @@
+"""Run parameters: one YAML per city and period under ``params/<city>/``, validated on load.
+
+A half-year's file holds the period notebook's parameters as they are (so that
+``papermill notebooks/10_period_assessment.ipynb out.ipynb -f params/<city>/<period>.yaml`` works);
+a year's file holds ``city`` and ``year``, and its run adds the two halves' parameters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import paths
+from .errors import ParameterError
+from .periods import Period
+from .scoring import AGGREGATIONS
+
+PERIOD_NOTEBOOK = "10_period_assessment.ipynb"
+ANNUAL_NOTEBOOK = "20_annual_assessment.ipynb"
+HALF_DEFAULTS: dict[str, Any] = {"data_dir": None, "applicability": None, "strict": True, "weights": None,
+                                 "aggregation": "sum", "redistribute": False}
+"""Optional parameters of a half-year and their defaults (the notebook's parameters cell has the same)."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: which notebook, with which parameters, from which file."""
+
+    city: str
+    period: Period
+    source: Path
+    parameters: dict[str, Any]
+
+    @property
+    def notebook(self) -> Path:
+        return paths.ROOT / "notebooks" / (ANNUAL_NOTEBOOK if self.period.is_annual else PERIOD_NOTEBOOK)
+
+    @property
+    def label(self) -> str:
+        return f"{self.city} {self.period}"
+
+
+def load_params(city: str, period: str | Period, params_dir: Path | None = None) -> RunSpec:
+    """Read and check ``params/<city>/<period>.yaml``; a year's run gets its halves' parameters too."""
+    period = Period.parse(period)
+    root = params_dir or paths.PARAMS
+    path = root / city / f"{period}.yaml"
+    if not path.is_file():
+        raise ParameterError(f"{path}: no such parameters file; expected params/{city}/{period}.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
+    if period.is_annual:
+        _check(path, raw, required={"city": city, "year": period.year}, optional={})
+        halves = {f"h{p.half}": load_params(city, p, params_dir).parameters for p in period.halves}
+        return RunSpec(city, period, path, {"city": city, "year": period.year, **halves})
+    _check(path, raw, required={"city": city, "period": str(period)}, optional=HALF_DEFAULTS)
+    return RunSpec(city, period, path, {**HALF_DEFAULTS, **raw})
+
+
+def _check(path: Path, raw: dict, required: dict[str, Any], optional: dict[str, Any]) -> None:
+    for key, expected in required.items():
+        if str(raw.get(key)) != str(expected):
+            raise ParameterError(f"{path}: {key} is {raw.get(key)!r}; expected {expected!r}, as the file's place says")
+    unknown = sorted(set(raw) - set(required) - set(optional))
+    if unknown:
+        raise ParameterError(f"{path}: unknown parameter {unknown[0]!r}; expected {', '.join([*required, *optional])}")
+    for key in ("strict", "redistribute"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise ParameterError(f"{path}: {key} is {raw[key]!r}; expected true or false")
+    if "aggregation" in raw and raw["aggregation"] not in AGGREGATIONS:
+        raise ParameterError(f"{path}: aggregation is {raw['aggregation']!r}; expected one of {', '.join(AGGREGATIONS)}")
+    weights = raw.get("weights")
+    if weights is not None and not (isinstance(weights, dict) and all(isinstance(v, (int, float)) for v in weights.values())):
+        raise ParameterError(f"{path}: weights must map each method to a number, e.g. {{monitoring: 0.6, field: 0.2, survey: 0.1, third_party: 0.1}}")
+    for key in ("data_dir", "applicability"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ParameterError(f"{path}: {key} is {raw[key]!r}; expected a path relative to the project folder")
+
+
+def all_params(city: str | None = None, params_dir: Path | None = None) -> list[RunSpec]:
+    """Every run under ``params/`` (or one city's), halves before years."""
+    root = params_dir or paths.PARAMS
+    specs = [load_params(p.parent.name, p.stem, params_dir) for p in sorted(root.glob("*/*.yaml"))
+             if city is None or p.parent.name == city]
+    return sorted(specs, key=lambda s: (s.period.is_annual, s.city, s.period.year, s.period.half or 0))
