@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from evalkit import paths
-from evalkit.params import HALF_DEFAULTS
+from evalkit.params import HALF_DEFAULTS, NOTEBOOK_DEFAULTS
 
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
 
@@ -35,4 +35,4 @@ def test_stored_without_outputs_and_with_a_parameters_cell(path):
 def test_period_notebook_parameters_match_the_params_defaults():
     nb = nbformat.read(str(paths.ROOT / "notebooks" / "10_period_assessment.ipynb"), as_version=4)
     names = {t.id: ast.literal_eval(n.value) for n in ast.parse(nb.cells[0].source).body for t in n.targets}
-    assert {k: v for k, v in names.items() if k not in ("city", "period")} == HALF_DEFAULTS
+    assert {k: v for k, v in names.items() if k not in ("city", "period")} == NOTEBOOK_DEFAULTS

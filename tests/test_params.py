@@ -11,7 +11,9 @@ def test_baotou_params():
     specs = all_params("baotou")
     assert [str(s.period) for s in specs] == ["2022H1", "2022H2", "2022"]
     h1 = load_params("baotou", "2022H1")
-    assert h1.parameters == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1"}
+    assert h1.parameters == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1", "previous": None}
+    h2 = load_params("baotou", "2022H2")
+    assert h2.parameters["previous"] == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1"}
     assert h1.notebook == paths.ROOT / "notebooks" / "10_period_assessment.ipynb"
     year = load_params("baotou", "2022")
     assert year.notebook.name == "20_annual_assessment.ipynb"

@@ -20,26 +20,25 @@ RESULTS_MIME = "application/vnd.evalkit.results+json"
 PACKAGES = ("pandas", "numpy", "openpyxl", "python-calamine", "pyyaml", "papermill", "nbconvert", "nbclient", "ipykernel", "matplotlib")
 
 
-def record(table: pd.DataFrame) -> None:
-    """Record ``table`` (full precision) in the executing notebook's outputs, as scrapbook's glue does."""
+def record(table: pd.DataFrame, name: str = "results") -> None:
+    """Record ``table`` (full precision) under ``name`` in the executing notebook's outputs, as scrapbook's glue does."""
     from IPython.display import display
 
     rows = [[None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row] for row in table.itertuples(index=False)]
-    data = json.loads(json.dumps({"columns": list(table.columns), "data": rows}))  # floats as shortest exact repr
-    display({RESULTS_MIME: data, "text/plain": f"<evalkit results: {len(table)} rows>"}, raw=True)
+    data = json.loads(json.dumps({"name": name, "columns": list(table.columns), "data": rows}))  # floats as shortest exact repr
+    display({RESULTS_MIME: data, "text/plain": f"<evalkit {name}: {len(table)} rows>"}, raw=True)
 
 
-def recorded(notebook: str | Path | nbformat.NotebookNode) -> pd.DataFrame:
-    """The results table an executed notebook recorded with :func:`record`."""
+def recorded(notebook: str | Path | nbformat.NotebookNode, name: str = "results") -> pd.DataFrame:
+    """The table an executed notebook recorded under ``name`` with :func:`record`."""
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if RESULTS_MIME in data:
-                d = data[RESULTS_MIME]
+            d = out.get("data", {}).get(RESULTS_MIME)
+            if d is not None and d.get("name", "results") == name:
                 table = pd.DataFrame(d["data"], columns=d["columns"])
                 return table.astype({"rank": "Int64"}) if "rank" in table else table
-    raise ValueError("the notebook recorded no results (no evalkit.archive.record output)")
+    raise ValueError(f"the notebook recorded no {name!r} table (no evalkit.archive.record output)")
 
 
 def results_csv(table: pd.DataFrame) -> bytes:

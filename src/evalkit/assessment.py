@@ -23,6 +23,7 @@ class Assessment:
     inputs: PeriodInputs
     result: PeriodResult
     parameters: dict[str, Any]
+    previous: Assessment | None = None  # the previous half-year, for rank changes
 
     @property
     def period(self) -> Period:
@@ -54,8 +55,9 @@ def project_path(path: str | Path | None) -> Path | None:
 
 def assess(city: str, period: str | Period, *, data_dir: str | Path | None = None, applicability: str | Path | None = None,
            strict: bool = True, weights: Mapping[str, float] | None = None, aggregation: str = "sum",
-           redistribute: bool = False) -> Assessment:
-    """Load the framework, read and check the period's inputs, and score them."""
+           redistribute: bool = False, previous: Mapping[str, Any] | None = None) -> Assessment:
+    """Load the framework, read and check the period's inputs, and score them; ``previous`` (the
+    previous half-year's parameters) is assessed too, for the rank changes."""
     fw = load_framework(city)
     if applicability is not None:
         fw = fw.with_applicability(load_applicability(fw, project_path(applicability)))
@@ -63,7 +65,8 @@ def assess(city: str, period: str | Period, *, data_dir: str | Path | None = Non
     result = score_period(fw, inputs, weights=weights, aggregation=aggregation, redistribute=redistribute)
     params = {"city": city, "period": str(Period.parse(period)), "data_dir": data_dir, "applicability": applicability,
               "strict": strict, "weights": dict(weights) if weights else None, "aggregation": aggregation, "redistribute": redistribute}
-    return Assessment(fw, inputs, result, params)
+    before = assess(**{**previous, "city": city}) if previous else None
+    return Assessment(fw, inputs, result, params, before)
 
 
 def assess_annual(city: str, year: int, h1: Mapping[str, Any] | None = None, h2: Mapping[str, Any] | None = None) -> AnnualAssessment:

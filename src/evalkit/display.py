@@ -40,8 +40,10 @@ def framework_summary(framework: Framework) -> pd.DataFrame:
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
-def ranking_table(framework: Framework, result: PeriodResult, group: str | None = None) -> pd.DataFrame:
-    """The published ranking: method scores, total and rank, rounded for display, ties marked 并列."""
+def ranking_table(framework: Framework, result: PeriodResult, group: str | None = None,
+                  previous: PeriodResult | None = None) -> pd.DataFrame:
+    """The published ranking: method scores, total and rank, rounded for display, ties marked 并列;
+    with ``previous``, the change of rank since then (↑ up, ↓ down, 新 not ranked before)."""
     t = result.totals if group is None else result.totals[result.totals["group"] == group]
     order = {g: i for i, g in enumerate(framework.groups)}
     t = t.assign(_g=t["group"].map(order)).sort_values(["_g", "rank"], kind="stable")
@@ -51,7 +53,22 @@ def ranking_table(framework: Framework, result: PeriodResult, group: str | None 
     out["半年考评分值"] = display_round(t["half_year"])
     tied = t.duplicated(["group", "rank"], keep=False)
     out["排名"] = t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "(并列)")
+    if previous is not None:
+        before = t["entity"].map(previous.totals.set_index("entity")["rank"])
+        out["排名变化"] = [rank_change(b, n) for b, n in zip(before, t["rank"])]
     return out.reset_index(drop=True)
+
+
+def rank_change(before, now) -> str:
+    """``↑2``, ``↓1``, ``—`` (unchanged) or ``新`` (not ranked before).
+
+    >>> rank_change(4, 2), rank_change(1, 3), rank_change(2, 2), rank_change(None, 1)
+    ('↑2', '↓2', '—', '新')
+    """
+    if before is None or pd.isna(before):
+        return "新"
+    step = int(before) - int(now)
+    return "—" if step == 0 else (f"↑{step}" if step > 0 else f"↓{-step}")
 
 
 def aspect_table(framework: Framework, result: PeriodResult) -> pd.DataFrame:
@@ -71,6 +88,14 @@ def corrections_table(result: PeriodResult) -> pd.DataFrame:
     return pd.DataFrame({"牵头考核单位": c["lead_unit"], "考评对象": c["entity"], "指标": c["indicator"],
                          "原评分": display_round(c["reported"]), "核实得分": display_round(c["verified"]),
                          "差值": display_round(c["verified"] - c["reported"].fillna(0))})
+
+
+def milestone_summary(result: PeriodResult) -> pd.DataFrame:
+    """Per lead unit: how many due indicators lag and how many have no status."""
+    m = result.milestones
+    counts = pd.crosstab(m["lead_unit"], m["problem"]).reindex(columns=["滞后于进度要求", "未填报完成情况"], fill_value=0)
+    counts["合计"] = counts.sum(axis=1)
+    return counts.sort_values("合计", ascending=False).reset_index().rename(columns={"lead_unit": "牵头考核单位"})
 
 
 def milestone_table(result: PeriodResult) -> pd.DataFrame:

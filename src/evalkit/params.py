@@ -21,7 +21,10 @@ PERIOD_NOTEBOOK = "10_period_assessment.ipynb"
 ANNUAL_NOTEBOOK = "20_annual_assessment.ipynb"
 HALF_DEFAULTS: dict[str, Any] = {"data_dir": None, "applicability": None, "strict": True, "weights": None,
                                  "aggregation": "sum", "redistribute": False}
-"""Optional parameters of a half-year and their defaults (the notebook's parameters cell has the same)."""
+"""Optional parameters of a half-year file and their defaults."""
+NOTEBOOK_DEFAULTS: dict[str, Any] = {**HALF_DEFAULTS, "previous": None}
+"""The period notebook's parameters besides city and period: ``previous`` is added by the run, with the
+previous half-year's parameters when its file exists, for the rank changes."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,16 @@ def load_params(city: str, period: str | Period, params_dir: Path | None = None)
         raise ParameterError(f"{path}: expected a mapping of parameter names to values")
     if period.is_annual:
         _check(path, raw, required={"city": city, "year": period.year}, optional={})
-        halves = {f"h{p.half}": load_params(city, p, params_dir).parameters for p in period.halves}
+        halves = {f"h{p.half}": _half(city, p, params_dir) for p in period.halves}
         return RunSpec(city, period, path, {"city": city, "year": period.year, **halves})
     _check(path, raw, required={"city": city, "period": str(period)}, optional=HALF_DEFAULTS)
-    return RunSpec(city, period, path, {**HALF_DEFAULTS, **raw})
+    previous = _half(city, period.previous, params_dir) if (root / city / f"{period.previous}.yaml").is_file() else None
+    return RunSpec(city, period, path, {**HALF_DEFAULTS, **raw, "previous": previous})
+
+
+def _half(city: str, period: Period, params_dir: Path | None) -> dict[str, Any]:
+    """A half-year's parameters without its own ``previous``."""
+    return {k: v for k, v in load_params(city, period, params_dir).parameters.items() if k != "previous"}
 
 
 def _check(path: Path, raw: dict, required: dict[str, Any], optional: dict[str, Any]) -> None:

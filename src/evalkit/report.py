@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import Image, Markdown, display
 
 from . import display as tables
+from . import plots
+from .archive import record as record_table
 from .assessment import AnnualAssessment, Assessment
 from .scoring import AGGREGATIONS
 
@@ -16,21 +18,31 @@ def _table(df: pd.DataFrame) -> None:
     display(df.style.hide(axis="index").format(precision=2, na_rep="—"))
 
 
-def title(a: Assessment | AnnualAssessment) -> None:
-    fw = a.framework
-    display(Markdown(f"# {fw.name}数字政府建设考评结果({a.period.label})"))
+def _figure(fig) -> None:
+    display(Image(data=plots.png(fig), format="png"))
+
+
+def _title(a: Assessment | AnnualAssessment) -> str:
+    return f"{a.framework.name}数字政府建设考评结果({a.period.label})"
+
+
+def _synthetic(a: Assessment | AnnualAssessment) -> bool:
     inputs = [a.inputs] if isinstance(a, Assessment) else [a.h1.inputs, a.h2.inputs]
-    if any(i.synthetic for i in inputs):
+    return any(i.synthetic for i in inputs)
+
+
+def title(a: Assessment | AnnualAssessment) -> None:
+    display(Markdown(f"# {_title(a)}"))
+    if _synthetic(a):
         display(Markdown("> **示例数据**:本报告使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
 
 
 def method(a: Assessment) -> None:
-    fw, r = a.framework, a.result
-    names = fw.method_names
-    weights = "、".join(f"{names[k]} {w:.0%}" for k, w in r.weights.items() if w > 0)
-    lines = [f"## 考评方法", "",
-             f"- 半年考评分值 = {' + '.join(f'{names[k]} × {w:.4g}' for k, w in r.weights.items() if w > 0)}(权重:{weights})。",
-             f"- 日常监测:{AGGREGATIONS[r.options['aggregation']]}(aggregation = {r.options['aggregation']})。",
+    names, r = a.framework.method_names, a.result
+    lines = ["## 考评方法", "",
+             f"- 半年考评分值 = {' + '.join(f'{names[k]} × {w:.0%}' for k, w in r.weights.items() if w > 0)}。",
+             f"- 日常监测:{AGGREGATIONS[r.options['aggregation']]};同一指标有多个牵头考核单位的取平均值,"
+             "数字政府专班核实的得分替代原评分。",
              f"- 数据校验:{'严格模式,缺失评分视为错误' if r.options['strict'] else '宽松模式,缺失评分按 0 分计并列于下文'}。",
              "- 排名按保留两位小数后的分值在组内排列,分值相同者并列。"]
     if r.options["redistributed"]:
@@ -41,16 +53,27 @@ def method(a: Assessment) -> None:
 
 def rankings(a: Assessment) -> None:
     fw = a.framework
+    before = a.previous.result if a.previous else None
     for group, label in fw.groups.items():
-        table = tables.ranking_table(fw, a.result, group)
+        table = tables.ranking_table(fw, a.result, group, before)
         if len(table):
-            display(Markdown(f"## {label}排名"))
+            display(Markdown(f"## {label}排名" + (f"(排名变化对比{a.previous.period.label})" if before else "")))
             _table(table.drop(columns="组别"))
+            _figure(plots.ranking_bars(fw, a.result.totals, group, title=f"{label}半年考评分值"))
+
+
+def distributions(a: Assessment) -> None:
+    display(Markdown("## 分值分布与各考评方式得分"))
+    _figure(plots.totals_distribution(a.framework, a.result.totals, title="半年考评分值分布"))
+    for group in a.framework.groups:
+        if (a.result.totals["group"] == group).any():
+            _figure(plots.methods_side_by_side(a.framework, a.result, group))
 
 
 def aspects(a: Assessment) -> None:
     display(Markdown("## 各方面得分(得分 / 分值)"))
     _table(tables.aspect_table(a.framework, a.result))
+    _figure(plots.aspect_heatmap(a.framework, a.result))
 
 
 def corrections(a: Assessment) -> None:
@@ -60,6 +83,8 @@ def corrections(a: Assessment) -> None:
 
 def milestones(a: Assessment) -> None:
     display(Markdown(f"## 进度滞后及未填报完成情况的指标({len(a.result.milestones)} 项)"))
+    _table(tables.milestone_summary(a.result))
+    display(Markdown("### 明细(按牵头考核单位)"))
     _table(tables.milestone_table(a.result))
 
 
@@ -75,12 +100,42 @@ def annual_rankings(a: AnnualAssessment) -> None:
         if len(table):
             display(Markdown(f"## {label}年度排名"))
             _table(table)
+            _figure(plots.ranking_bars(a.framework, a.totals, group, value="annual", title=f"{label}年度考评分值"))
+    display(Markdown("## 上半年与下半年对比"))
+    _figure(plots.h1_vs_h2(a.framework, a.totals))
+    _figure(plots.totals_distribution(a.framework, a.totals, value="annual", title="年度考评分值分布"))
 
 
 def notes(a: Assessment | AnnualAssessment) -> None:
     city = a.framework.city
     display(Markdown("\n".join([
         "## 说明", "",
-        f"- 本结果由 evalkit 根据 `params/{city}/{a.period}.yaml` 的参数计算;运行记录(参数、输入文件哈希、软件版本)保存在 `manifest.json`。",
-        f"- 重新计算:`evalkit run {city} {a.period}`;复核存档:`evalkit audit outputs/{city}/{a.period}`。",
+        f"- 本结果由 evalkit 根据 `params/{city}/{a.period}.yaml` 的参数计算;运行记录(参数、输入文件哈希、软件版本)保存在同一目录的 `manifest.json`,"
+        "完整结果(全精度)见 `results.csv` 与 `scores.xlsx`。",
+        f"- 重新计算:`evalkit run {city} {a.period}`;复核存档:`evalkit audit outputs/{city}/{a.period}`,结果一致时输出 identical。",
     ])))
+
+
+def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
+    """The run's options as 项目 / 内容 rows, for the notes sheet of scores.xlsx."""
+    rows = {"标题": _title(a), "城市": a.framework.name, "考评期间": f"{a.period.label}({a.period})",
+            "示例数据": "是(合成数据,不是真实考评结果)" if _synthetic(a) else "否"}
+    if isinstance(a, Assessment):
+        names, r = a.framework.method_names, a.result
+        rows |= {"权重": "、".join(f"{names[k]} {w:.4g}" for k, w in r.weights.items()),
+                 "日常监测计算方式": f"{r.options['aggregation']}:{AGGREGATIONS[r.options['aggregation']]}",
+                 "数据校验": "严格" if r.options["strict"] else "宽松(缺失评分按 0 分计)",
+                 "权重重新分配": "、".join(names[k] for k in r.options["redistributed"]) or "无"}
+    else:
+        rows["计算方式"] = "年度考评分值 = (上半年 + 下半年) / 2"
+    return pd.DataFrame({"项目": list(rows), "内容": list(rows.values())})
+
+
+def record(a: Assessment | AnnualAssessment) -> None:
+    """Record the results, the aspect scores and the options in the notebook, for the run's archive."""
+    if isinstance(a, Assessment):
+        record_table(a.result.totals)
+        record_table(a.result.aspects, "aspects")
+    else:
+        record_table(a.totals)
+    record_table(options(a), "options")

@@ -26,9 +26,11 @@ from jupyter_client.manager import AsyncKernelManager
 from . import __version__, archive, paths
 from .assessment import project_path
 from .errors import EvalkitError, OutputExistsError
+from .exporters import ReportHTMLExporter, chromium, html_to_pdf
 from .framework import load_framework
 from .params import RunSpec
 from .periods import Period
+from .scores import write_scores
 
 KERNEL = "evalkit"
 """The project's Jupyter kernel, registered by ``make setup``."""
@@ -69,7 +71,10 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, timeout
 
 
 def _data_dirs(spec: RunSpec) -> list[Path]:
-    halves = [spec.parameters[h] for h in ("h1", "h2")] if spec.period.is_annual else [spec.parameters]
+    if spec.period.is_annual:
+        halves = [spec.parameters[h] for h in ("h1", "h2")]
+    else:
+        halves = [spec.parameters] + ([spec.parameters["previous"]] if spec.parameters.get("previous") else [])
     dirs = [project_path(h["data_dir"]) if h.get("data_dir") else paths.period_dir(spec.city, h["period"]) for h in halves]
     extra = [project_path(h["applicability"]) for h in halves if h.get("applicability")]
     return dirs + extra
@@ -97,6 +102,7 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
     if final.exists() and not force:
         raise OutputExistsError(f"{final} exists: an archived run is never overwritten; "
                                 f"run with --force to keep it beside the new one under a dated name")
+    chromium()  # fail before running anything if the PDF cannot be printed
     _clean_partials(outputs / ".partial")
     staging = outputs / ".partial" / f"{spec.city}-{spec.period}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
@@ -119,13 +125,34 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
     ended = dt.datetime.now(dt.timezone.utc)
     results = archive.recorded(notebook)
     (staging / "results.csv").write_bytes(archive.results_csv(results))
-    archive.write_json(staging / "manifest.json", _manifest(spec, notebook, results, run_id, started, ended))
+    manifest = _manifest(spec, notebook, results, run_id, started, ended)
+    manifest["outputs"] = publish(spec, notebook, results, manifest, staging)
+    archive.write_json(staging / "manifest.json", manifest)
     (staging / ".pid").unlink()
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():
         final.rename(final.with_name(f"{final.name}.{_stamp()}"))
     staging.rename(final)
     return final
+
+
+def publish(spec: RunSpec, notebook: Path, results: pd.DataFrame, manifest: dict[str, Any], folder: Path) -> dict[str, str]:
+    """Write ``scores.xlsx``, ``report.html`` and ``report.pdf`` from the executed notebook; their SHA-256."""
+    import nbformat
+
+    fw = load_framework(spec.city)
+    options = archive.recorded(notebook, "options")
+    notes = pd.concat([options, pd.DataFrame({"项目": ["结果哈希 (results.csv SHA-256)", "运行编号", "evalkit 版本", "参数文件"],
+                                              "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
+                                                     manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
+    aspects = None if spec.period.is_annual else archive.recorded(notebook, "aspects")
+    write_scores(folder / "scores.xlsx", fw, results, aspects, notes)
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.metadata.setdefault("evalkit", {})["title"] = dict(zip(options["项目"], options["内容"]))["标题"]
+    page, _ = ReportHTMLExporter().from_notebook_node(nb)
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    html_to_pdf(folder / "report.html", folder / "report.pdf")
+    return {name: archive.sha256(folder / name) for name in ("scores.xlsx", "report.html", "report.pdf")}
 
 
 def _failure(spec: RunSpec, exc: Exception, kept: Path | None) -> str:

@@ -1,0 +1,112 @@
+"""nbconvert exporters for the published report (entry points ``evalkit_html`` and ``evalkit_pdf``).
+
+``jupyter nbconvert --to evalkit_html NOTEBOOK`` gives a self-contained Chinese report: no code, no
+prompts, images embedded, no script or font fetched from the network (the CJK font is embedded as a
+subset holding just the characters used). ``--to evalkit_pdf`` prints that HTML on A4 with the
+system's Chromium (nbconvert's own ``webpdf`` cannot point at a system browser).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nbconvert.exporters import Exporter, HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+from traitlets import Unicode
+
+from .errors import EvalkitError
+
+TEMPLATES = Path(__file__).parent / "nbconvert"
+REMOVE_TAG = "remove_cell"
+"""Cells with this tag (the one that records results) are left out of the report."""
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+
+
+def font_face(text: str) -> str:
+    """A CSS ``@font-face`` rule embedding the CJK font, cut down to the characters of ``text``."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .plots import CJK_FONT
+
+    font = TTFont(str(CJK_FONT))
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))) + "0123456789.,:;%()—–-")
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'@font-face {{ font-family: "EvalkitCJK"; src: url(data:font/woff;base64,{data}) format("woff"); }}'
+
+
+class ReportHTMLExporter(HTMLExporter):
+    """The report as one self-contained HTML file."""
+
+    export_from_notebook = "evalkit report (HTML)"
+
+    def __init__(self, **kwargs: Any):
+        traits = {"template_name": "evalkit_report", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
+                  "exclude_input_prompt": True, "exclude_output_prompt": True, "embed_images": True}
+        super().__init__(**{**traits, **kwargs})
+        self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True), enabled=True)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        resources = resources or {}
+        title = nb.metadata.get("evalkit", {}).get("title")
+        if title:
+            resources.setdefault("metadata", {})["name"] = title
+        output, resources = super().from_notebook_node(nb, resources, **kw)
+        visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)[^>]*>.*?</\1>", " ", output)))
+        output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)
+        output = output.replace("</head>", f"<style type=\"text/css\">{font_face(visible)}</style>\n</head>", 1)
+        return output, resources
+
+
+def chromium() -> str:
+    """The system Chromium (``EVALKIT_CHROMIUM`` overrides); an error says how to install it."""
+    for candidate in (os.environ.get("EVALKIT_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    raise EvalkitError("printing the report to PDF needs Chromium: install the Debian package `chromium` "
+                       "(`make test` does), or set EVALKIT_CHROMIUM to a Chrome or Chromium binary")
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, timeout: int = 180) -> None:
+    """Print an HTML file to an A4 PDF with headless Chromium."""
+    with tempfile.TemporaryDirectory(prefix="evalkit-chromium-") as profile:
+        done = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                               f"--print-to-pdf={pdf_path}", Path(html_path).resolve().as_uri()],
+                              capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        raise EvalkitError(f"Chromium could not print {html_path} to PDF: {done.stderr.strip()[-500:]}")
+
+
+class ReportPDFExporter(Exporter):
+    """The report HTML printed on A4 by the system's Chromium."""
+
+    export_from_notebook = "evalkit report (PDF)"
+    output_mimetype = "application/pdf"
+    file_extension = Unicode(".pdf").tag(config=True)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        page, resources = ReportHTMLExporter(config=self.config).from_notebook_node(nb, resources, **kw)
+        with tempfile.TemporaryDirectory(prefix="evalkit-pdf-") as tmp:
+            source, target = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+            source.write_text(page, encoding="utf-8")
+            html_to_pdf(source, target)
+            pdf = target.read_bytes()
+        resources["output_extension"] = ".pdf"
+        return pdf, resources

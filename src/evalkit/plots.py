@@ -1,0 +1,145 @@
+"""The report's plots (matplotlib), with Chinese rendered by a CJK font that installs with pip.
+
+:data:`CJK_FONT` (Noto Sans CJK SC, shipped by the ``mplfonts`` package) is registered by path in
+:func:`use_cjk_font`, which every plot calls; nothing happens at import.
+"""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import io
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .framework import Framework
+from .ranking import display_round
+from .scoring import PeriodResult
+
+
+def _font_path() -> Path:
+    import mplfonts
+
+    return Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+
+
+CJK_FONT = _font_path()
+METHOD_COLOURS = ["#1f4e79", "#2e75b6", "#9dc3e6", "#c55a11", "#70ad47"]
+
+
+@cache
+def use_cjk_font() -> str:
+    """Register :data:`CJK_FONT` with matplotlib and make it the default; returns its family name."""
+    font_manager.fontManager.addfont(str(CJK_FONT))
+    name = font_manager.FontProperties(fname=str(CJK_FONT)).get_name()
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return name
+
+
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A figure outside pyplot (no global state, never shown by itself)."""
+    use_cjk_font()
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    ax = fig.subplots()
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes, to embed in a report."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def totals_distribution(framework: Framework, totals: pd.DataFrame, value: str = "half_year", title: str = "考评分值分布") -> Figure:
+    """Each group's totals as a box with every entity as a point."""
+    groups = [g for g in framework.groups if (totals["group"] == g).any()]
+    fig, ax = _figure(8, 1.2 + 1.1 * len(groups))
+    data = [totals.loc[totals["group"] == g, value].to_numpy() for g in groups]
+    ax.boxplot(data, orientation="horizontal", widths=0.5, showfliers=False, medianprops={"color": "#c55a11"})
+    rng = np.random.default_rng(0)
+    for i, d in enumerate(data, start=1):
+        ax.scatter(d, i + rng.uniform(-0.15, 0.15, len(d)), s=18, color="#1f4e79", alpha=0.8, zorder=3)
+    ax.set_yticks(range(1, len(groups) + 1), [framework.groups[g] for g in groups])
+    ax.set_xlabel("分值")
+    ax.set_title(title)
+    return fig
+
+
+def ranking_bars(framework: Framework, totals: pd.DataFrame, group: str, value: str = "half_year", title: str = "") -> Figure:
+    """One group's totals as horizontal bars, first place on top, values to 2 decimals."""
+    t = totals[totals["group"] == group].sort_values([value, "entity"], ascending=[True, False])
+    fig, ax = _figure(8, 0.8 + 0.32 * len(t))
+    shown = display_round(t[value])
+    ax.barh(t["entity"], shown, color="#2e75b6")
+    low = max(0.0, float(shown.min()) - 10)
+    ax.set_xlim(low, 100)
+    for y, v in enumerate(shown):
+        ax.text(v + 0.2, y, f"{v:.2f}", va="center", fontsize=8)
+    ax.set_xlabel("分值")
+    ax.set_title(title or f"{framework.groups[group]}排名")
+    return fig
+
+
+def aspect_heatmap(framework: Framework, result: PeriodResult) -> Figure:
+    """Entities x aspects: the share of the aspect's points earned; blank where not assessed."""
+    a = result.aspects.assign(share=lambda d: d["score"] / d["aspect_points"])
+    table = a.pivot(index="entity", columns="aspect", values="share").reindex(columns=list(framework.aspects["id"]))
+    order = result.totals.assign(_g=result.totals["group"].map({g: i for i, g in enumerate(framework.groups)})).sort_values(["_g", "rank"])
+    table = table.reindex(order["entity"])
+    fig, ax = _figure(9, 1.5 + 0.3 * len(table))
+    masked = np.ma.masked_invalid(table.to_numpy(dtype=float))
+    cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#eeeeee")
+    image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0.6, vmax=1.0)
+    names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
+    ax.set_xticks(range(len(table.columns)), [f"{k}、{names[k]}" for k in table.columns], rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(table)), table.index, fontsize=8)
+    for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
+        if not np.isnan(v):
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6.5)
+    fig.colorbar(image, ax=ax, label="得分率", shrink=0.6)
+    ax.set_title("各方面得分率")
+    return fig
+
+
+def methods_side_by_side(framework: Framework, result: PeriodResult, group: str) -> Figure:
+    """One group's entities with their score in each method side by side (a dot per method)."""
+    t = result.totals[result.totals["group"] == group].sort_values("rank", ascending=False)
+    fig, ax = _figure(8, 1.0 + 0.32 * len(t))
+    y = np.arange(len(t))
+    for k, (m, colour) in enumerate(zip(framework.methods, METHOD_COLOURS)):
+        if result.weights.get(m.key, 0) > 0 or m.key == "monitoring":
+            ax.scatter(t[m.key], y + (k - 1.5) * 0.12, s=22, color=colour, label=m.name, zorder=3)
+    ax.set_yticks(y, t["entity"], fontsize=8)
+    ax.grid(axis="x", color="#dddddd")
+    ax.set_xlabel("分值")
+    ax.legend(loc="lower left", fontsize=8, ncols=len(framework.methods))
+    ax.set_title(f"{framework.groups[group]}:各考评方式得分")
+    return fig
+
+
+def h1_vs_h2(framework: Framework, annual: pd.DataFrame) -> Figure:
+    """Each entity's H2 total against its H1 total; above the diagonal improved."""
+    fig, ax = _figure(7, 6)
+    low = float(min(annual["h1"].min(), annual["h2"].min())) - 2
+    ax.plot([low, 100], [low, 100], color="#999999", linestyle="--", linewidth=1)
+    for (g, label), colour in zip(framework.groups.items(), METHOD_COLOURS):
+        part = annual[annual["group"] == g]
+        ax.scatter(part["h1"], part["h2"], s=26, color=colour, label=label, zorder=3)
+        for _, r in part.iterrows():
+            ax.annotate(r["entity"], (r["h1"], r["h2"]), fontsize=6.5, xytext=(3, 2), textcoords="offset points")
+    ax.set_xlim(low, 100)
+    ax.set_ylim(low, 100)
+    ax.set_xlabel("上半年考评分值")
+    ax.set_ylabel("下半年考评分值")
+    ax.legend(fontsize=8)
+    ax.set_title("上半年与下半年对比(对角线以上为提升)")
+    return fig
