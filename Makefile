@@ -17,15 +17,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "Python (evalkit)" >/dev/null
 	touch $(STAMP)
 
-system-deps: ## Install Debian packages the tests use (LibreOffice Calc), when run as root with apt
-	@if command -v soffice >/dev/null && /usr/bin/python3 -c 'import uno' 2>/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing libreoffice-calc and python3-uno (Debian) for the spreadsheet round-trip test"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			libreoffice-calc python3-uno >/dev/null) || echo "could not install LibreOffice: its test will be skipped"; \
-	else echo "LibreOffice not installed and no root apt: its test will be skipped"; fi
+DEBIAN_PACKAGES := chromium poppler-utils libreoffice-calc python3-uno
 
-demo: setup ## Show Baotou's framework, then run every Baotou notebook (earlier runs are kept, dated)
+system-deps: ## Install the Debian packages for PDF reports and the office test (Chromium, poppler, LibreOffice)
+	@if command -v chromium >/dev/null && command -v pdftotext >/dev/null && command -v soffice >/dev/null \
+		&& /usr/bin/python3 -c 'import uno' 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(DEBIAN_PACKAGES) (Debian)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$(DEBIAN_PACKAGES) >/dev/null; \
+	else echo "missing Debian packages ($(DEBIAN_PACKAGES)) and no root apt: install them to run the report tests"; exit 1; fi
+
+demo: setup system-deps ## Show Baotou's framework, then run every Baotou notebook (earlier runs are kept, dated)
 	$(BIN)/evalkit framework baotou
 	$(BIN)/evalkit run --all --city baotou --force
 	@echo "outputs:"; for d in outputs/baotou/2022H1 outputs/baotou/2022H2 outputs/baotou/2022; do ls -d $$PWD/$$d/* ; done

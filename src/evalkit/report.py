@@ -19,7 +19,9 @@ def _table(df: pd.DataFrame) -> None:
 
 
 def _figure(fig) -> None:
-    display(Image(data=plots.png(fig), format="png"))
+    """Show a plot as an embedded PNG, its title as the alternative text."""
+    alt = fig.axes[0].get_title() if fig.axes else ""
+    display(Image(data=plots.png(fig), format="png", alt=alt))
 
 
 def _title(a: Assessment | AnnualAssessment) -> str:

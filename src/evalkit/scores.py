@@ -22,10 +22,11 @@ def _sheet(wb: Workbook, title: str, table: pd.DataFrame, widths: dict[str, floa
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
+    scores = {i for i, (name, dtype) in enumerate(table.dtypes.items(), start=1) if dtype.kind == "f"}
     for col in ws.iter_cols(min_row=2):
         for cell in col:
-            if isinstance(cell.value, float):
-                cell.number_format = "0.00"
+            if cell.column in scores:
+                cell.number_format = "0.00"  # shown with 2 decimals, stored at full precision
             elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
                 cell.data_type = "s"  # text from an input is never a formula
                 cell.quotePrefix = True
