@@ -64,3 +64,14 @@ def test_required_status_by_half(text, h1, h2):
 
 def test_status_order():
     assert STATUSES == ("未启动", "推进中", "取得阶段性成效", "取得明显成效", "已完成")
+
+
+@pytest.mark.parametrize("text,year,month,h1_2023,h2_2023,h1_2024", [
+    ("2023年底完成", 2023, 12, None, "已完成", "已完成"),
+    ("2022年6月底完成", 2022, 6, "已完成", "已完成", "已完成"),
+    ("2024年底完成", 2024, 12, None, None, None),
+])
+def test_deadlines_with_a_year(text, year, month, h1_2023, h2_2023, h1_2024):
+    d = parse_deadline(text)
+    assert (d.year, d.month, d.kind) == (year, month, "完成")
+    assert (d.required_status(6, 2023), d.required_status(12, 2023), d.required_status(6, 2024)) == (h1_2023, h2_2023, h1_2024)

@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     r.add_argument("--params", type=Path, help="params folder (default params/)")
     a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
-    a.add_argument("run_dir", type=Path, help="e.g. outputs/baotou/2022H1")
+    a.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
     a.add_argument("--timeout", type=int, default=600)
     score = sub.choices["score"]
     score.add_argument("--weights", type=_weights, help="e.g. monitoring=0.6,field=0.2,survey=0.1,third_party=0.1")

@@ -63,14 +63,16 @@ def demo_values(framework: Framework, period: str | Period, seed: int = SEED) ->
     verification = scored[checked].assign(verified=verified)
 
     methods = pd.DataFrame({"entity": ents})
-    for k, (centre, spread) in {"field": (0.95, 6.0), "survey": (0.97, 5.0), "third_party": (0.92, 7.0)}.items():
-        if k in fw.weights:
-            methods[k] = np.clip(np.round(100 * quality.to_numpy() * centre + rng.normal(0, spread, len(ents)), 1), 40, 100)
+    for m in fw.methods:
+        if m.key != "monitoring":
+            centre, spread = {"field": (0.95, 6.0), "survey": (0.97, 5.0), "third_party": (0.92, 7.0)}.get(m.key, (0.94, 6.0))
+            methods[m.key] = np.clip(np.round(100 * quality.to_numpy() * centre + rng.normal(0, spread, len(ents)), 1), 40, 100)
     want = need[need["input"] == "target"][["entity", "indicator"]].drop_duplicates().reset_index(drop=True)
-    target = want["indicator"].map(ind["target"]).to_numpy()
+    target = (want["indicator"].map(ind["target"]) + want["indicator"].map(ind["target_step"]).where(want["indicator"].map(ind["target_op"]) == ">", 0.0)).to_numpy()
     up = want["indicator"].map(ind["target_op"]).to_numpy() != "<="
     ratio = np.clip(want["entity"].map(quality).to_numpy() + rng.normal(0, 0.08, len(want)), 0.3, 1.2)
     actual = np.round(np.where(up, target * ratio, target / ratio), 1)
+    actual = np.where(want["indicator"].map(ind["target_unit"]).to_numpy() == "%", np.minimum(actual, 100.0), actual)  # a rate stops at 100 %
     return {"monitoring": monitoring, "verification": verification, "methods": methods,
             "targets": want.assign(actual=actual)}
 
@@ -82,21 +84,20 @@ def write_demo_period(framework: Framework, period: str | Period, out_dir: str |
     files = write_templates(framework, period, out_dir, synthetic=True)
     for path in files:
         kind = "monitoring" if path.parent.name == "monitoring" else path.stem
-        _fill(path, kind, values[kind])
+        _fill(path, kind, values[kind], framework.method_names)
     return files
 
 
-def _fill(path: Path, kind: str, values: pd.DataFrame) -> None:
+def _fill(path: Path, kind: str, values: pd.DataFrame, method_names: dict[str, str]) -> None:
     """Type ``values`` into a template's input columns, matching rows by their key columns."""
     wb = load_workbook(path)
     ws = wb.worksheets[0]
     header = {c.value: c.column for c in ws[1]}
     if kind == "methods":
         by = values.set_index("entity")
-        names = {"field": "实地调研", "survey": "民意调查", "third_party": "第三方评估"}
         for r in range(2, ws.max_row + 1):
             e = ws.cell(r, header["考评对象"]).value
-            for k, name in names.items():
+            for k, name in method_names.items():
                 if name in header and k in by:
                     ws.cell(r, header[name]).value = float(by.loc[e, k])
     else:

@@ -21,6 +21,8 @@ from .weights import check_weights
 SELECTORS = ("all", "districts", "departments", "leads")
 """Applicability selectors; anything else in ``applies`` is an entity name or alias."""
 TARGET_OPS = (">=", ">", "<=")
+"""Numeric targets: at least (>=), more than (>: at least value + step, e.g. 3001 for more than 3000
+data sets), at most (<=)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Framework:
     indicators: pd.DataFrame  # id, aspect, category, text, points, deadline, lead_units, ...
     entities: pd.DataFrame  # entity, group, aliases
     names: dict[str, str] = field(default_factory=dict, repr=False)  # every name and alias -> canonical
+    derived: tuple[str, ...] = ()  # framework-level numbers the source document does not give
     sources: tuple[Path, ...] = ()
     _assignments: pd.DataFrame = field(default=None, repr=False, compare=False)
 
@@ -92,6 +95,18 @@ class Framework:
         span = int(self.indicators["id"].max()) + 1
         partial = Codes(units, span, pd.Index([]), np.array([]), np.array([]))
         return Codes(units, span, pd.Index(partial.row_keys(a)), units.get_indexer(a["entity"]), a["indicator"].to_numpy())
+
+    def derived_items(self) -> pd.DataFrame:
+        """Every number or name the source document does not give ("derived, to be confirmed by the city"):
+        framework-level notes, then per indicator what was derived and its value."""
+        rows = [("指标体系", "整体", note) for note in self.derived]
+        labels = {"points": "分值", "deadline": "完成时限", "lead_units": "牵头考核单位", "target": "目标值"}
+        for i in self.indicators.itertuples():
+            for what in i.derived:
+                value = {"points": f"{i.points:.4g}", "deadline": i.deadline, "lead_units": "、".join(i.lead_units),
+                         "target": f"{i.target:g}{i.target_unit}"}.get(what, "")
+                rows.append((f"指标 {i.id}", labels.get(what, what), value))
+        return pd.DataFrame(rows, columns=["对象", "项目", "取值(推定,待城市确认)"])
 
     def assignments(self) -> pd.DataFrame:
         """One row per ``lead_unit, entity, indicator`` to be scored, with ``input``:
@@ -187,6 +202,7 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
             "deadline": [i["deadline"].text for i in indicators],
             "lead_units": [tuple(i["leads"]) for i in indicators],
             "lead_units_as_written": [tuple(i["lead_units"]) for i in indicators],
+            "due_year": pd.array([i["deadline"].year for i in indicators], dtype="Int64"),
             "due_month": pd.array([i["deadline"].month for i in indicators], dtype="Int64"),
             "deadline_kind": [i["deadline"].kind for i in indicators],
             "continues": [i["deadline"].continues for i in indicators],
@@ -194,6 +210,9 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
             "reason": [i.get("reason", "") for i in indicators],
             "target": [float(i["target"]["value"]) if i.get("target") else np.nan for i in indicators],
             "target_op": [i["target"].get("op", ">=") if i.get("target") else None for i in indicators],
+            "target_step": [float(i["target"].get("step", 1)) if i.get("target") else np.nan for i in indicators],
+            "target_unit": [i["target"].get("unit", "") if i.get("target") else "" for i in indicators],
+            "source": [i.get("source", "") for i in indicators],
             "derived": [tuple(i.get("derived") or ()) for i in indicators],
         }
     )
@@ -223,6 +242,7 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
         indicators=ind_df,
         entities=ent,
         names=aliases,
+        derived=tuple(spec.get("derived") or ()),
         sources=tuple(sources),
         _assignments=_finish_assignments(assignments, ind_df),
     )
@@ -290,8 +310,9 @@ def _flatten(spec: Mapping[str, Any], problems: list[str]) -> tuple[list[dict], 
                     continue
                 target = i.get("target")
                 if target is not None and (not isinstance(target, Mapping) or target.get("op", ">=") not in TARGET_OPS
-                                           or not isinstance(target.get("value"), (int, float)) or target["value"] <= 0):
-                    problems.append(f"{what}: target must be {{value: <number > 0>, op: one of {', '.join(TARGET_OPS)}}}")
+                                           or not isinstance(target.get("value"), (int, float)) or target["value"] <= 0
+                                           or not isinstance(target.get("step", 1), (int, float)) or target.get("step", 1) <= 0):
+                    problems.append(f"{what}: target must be {{value: <number > 0>, op: one of {', '.join(TARGET_OPS)}, step: <number > 0 for '>'>}}")
                     continue
                 pts = None if i.get("points") is None else _fraction(i["points"], what, problems)
                 indicators.append(dict(i, aspect=str(a["id"]), category=str(c["id"]), table_points=pts, deadline=deadline))

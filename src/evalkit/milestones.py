@@ -13,11 +13,11 @@ LAG_COLUMNS = ["lead_unit", "entity", "indicator", "deadline", "required", "stat
 
 def required_statuses(framework: Framework, period: str | Period) -> pd.Series:
     """Status each indicator must have reached by the end of ``period`` (None if nothing is due)."""
-    end = Period.parse(period).end_month
+    period = Period.parse(period)
     ind = framework.indicators
     return pd.Series(
-        [Deadline(t, None if pd.isna(m) else int(m), k, c).required_status(end)
-         for t, m, k, c in zip(ind["deadline"], ind["due_month"], ind["deadline_kind"], ind["continues"])],
+        [Deadline(t, None if pd.isna(m) else int(m), k, c, None if pd.isna(y) else int(y)).required_status(period.end_month, period.year)
+         for t, m, k, c, y in zip(ind["deadline"], ind["due_month"], ind["deadline_kind"], ind["continues"], ind["due_year"])],
         index=ind["id"],
     )
 

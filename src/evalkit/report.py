@@ -43,7 +43,7 @@ def method(a: Assessment) -> None:
     names, r = a.framework.method_names, a.result
     lines = ["## 考评方法", "",
              f"- 半年考评分值 = {' + '.join(f'{names[k]} × {w:.0%}' for k, w in r.weights.items() if w > 0)}。",
-             f"- 日常监测:{AGGREGATIONS[r.options['aggregation']]};同一指标有多个牵头考核单位的取平均值,"
+             f"- {names['monitoring']}:{AGGREGATIONS[r.options['aggregation']]};同一指标有多个牵头考核单位的取平均值,"
              "数字政府专班核实的得分替代原评分。",
              f"- 数据校验:{'严格模式,缺失评分视为错误' if r.options['strict'] else '宽松模式,缺失评分按 0 分计并列于下文'}。",
              "- 排名按保留两位小数后的分值在组内排列,分值相同者并列。"]
@@ -51,6 +51,37 @@ def method(a: Assessment) -> None:
         dropped = "、".join(names[k] for k in r.options["redistributed"])
         lines.append(f"- **{dropped}本期没有数据,其权重已按比例分配给其他考评方式。**")
     display(Markdown("\n".join(lines)))
+
+
+def derived(a: Assessment | AnnualAssessment) -> None:
+    """What the source document does not give: derived, to be confirmed by the city (METHOD.md §6)."""
+    items = a.framework.derived_items()
+    if len(items):
+        display(Markdown(f"## 待城市确认的推定事项({len(items)} 项)\n\n"
+                         "本指标体系由城市的建设方案转化而来;方案未给出的分值、权重、完成时限和牵头单位为推定值(derived, to be confirmed by the city)。"))
+        _table(items)
+
+
+def targets(a: Assessment) -> None:
+    """Numeric targets: each entity's reported value against the target and the points earned (METHOD.md §6)."""
+    ind = a.framework.indicators.set_index("id")
+    wanted = ind[ind["target"].notna()]
+    if wanted.empty:
+        return
+    scores = a.result.indicators.set_index(["entity", "indicator"])["score"]
+    actual = a.inputs.targets.set_index(["entity", "indicator"])["actual"]
+    need = a.framework.assignments()
+    pairs = need[need["input"] == "target"][["entity", "indicator"]].drop_duplicates()
+    ops = {">=": "不低于", ">": "超过", "<=": "不高于"}
+    table = pd.DataFrame({
+        "指标": pairs["indicator"].to_numpy(), "考评对象": pairs["entity"].to_numpy(),
+        "目标": [f"{ops[ind.loc[i, 'target_op']]} {ind.loc[i, 'target']:g}{ind.loc[i, 'target_unit']}" for i in pairs["indicator"]],
+        "实际值": [actual.get((e, i)) for e, i in zip(pairs["entity"], pairs["indicator"])],
+        "得分": [scores.get((e, i)) for e, i in zip(pairs["entity"], pairs["indicator"])],
+        "分值": [ind.loc[i, "points"] for i in pairs["indicator"]],
+    })
+    display(Markdown(f"## 量化目标完成情况({len(table)} 项)\n\n得分 = 分值 × min(实际值 / 目标值, 1);“超过”目标按目标值加一个计量单位计算。"))
+    _table(table)
 
 
 def rankings(a: Assessment) -> None:

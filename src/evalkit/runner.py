@@ -254,7 +254,7 @@ def audit(run_dir: Path, *, timeout: int = 600) -> AuditReport:
     run_dir = Path(run_dir)
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.is_file():
-        raise EvalkitError(f"{run_dir}: no manifest.json; expected an archived run folder such as outputs/baotou/2022H1")
+        raise EvalkitError(f"{run_dir}: no manifest.json; expected an archived run folder, outputs/<city>/<period>")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     report = AuditReport(identical=False)
     for name, digest in manifest["inputs"].items():

@@ -131,8 +131,9 @@ def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -
     need = fw.assignments()
     need = need.loc[need["input"] == "target", ["entity", "indicator"]].drop_duplicates()
     t = need.merge(targets[["entity", "indicator", "actual"]], on=["entity", "indicator"], how="left")
-    t["score"] = attainment(t["actual"], t["indicator"].map(ind["target"]), t["indicator"].map(ind["target_op"]),
-                            t["indicator"].map(ind["points"])).fillna(0.0)
+    op = t["indicator"].map(ind["target_op"])
+    target = t["indicator"].map(ind["target"]) + t["indicator"].map(ind["target_step"]).where(op == ">", 0.0)
+    t["score"] = attainment(t["actual"], target, op.replace(">", ">="), t["indicator"].map(ind["points"])).fillna(0.0)
     out = pd.concat([s, t[["entity", "indicator", "score"]].astype({"score": "float64"})], ignore_index=True)
     pos = ind.index.get_indexer(out["indicator"])
     out["aspect"] = ind["aspect"].to_numpy()[pos]
@@ -143,6 +144,7 @@ def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -
 
 def attainment(actual: pd.Series, target: pd.Series, op: pd.Series, points: pd.Series) -> pd.Series:
     """METHOD.md §6: ``points * min(actual / target, 1)``; for ``<=`` targets, ``min(target / actual, 1)``.
+    A "more than" target reaches this as ``>=`` its value plus its step.
 
     >>> attainment(pd.Series([80.0, 120.0]), pd.Series([100.0, 100.0]), pd.Series([">=", ">="]), pd.Series([2.0, 2.0])).tolist()
     [1.6, 2.0]
