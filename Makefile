@@ -42,6 +42,7 @@ test: setup system-deps ## Run the test suite
 bench: setup ## Run the scale benchmarks
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_read.py
+	$(BIN)/python benchmarks/bench_sensitivity.py
 
 clean: ## Remove .venv and outputs/
 	rm -rf $(VENV) outputs

@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, help="with --all: parallel runs (default: one per core)")
     r.add_argument("--force", action="store_true", help="keep an existing run beside the new one under a dated name")
     r.add_argument("--timeout", type=int, default=600, help="seconds a notebook cell may take (default 600)")
+    r.add_argument("--scorecards", action="store_true", help="also render one scorecard (HTML and PDF) per entity")
     r.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     r.add_argument("--params", type=Path, help="params folder (default params/)")
     a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
@@ -154,7 +155,8 @@ def _run(args: argparse.Namespace) -> int:
         specs = all_params(args.only_city, args.params)
         if not specs:
             raise ParameterError(f"no params files{' for ' + args.only_city if args.only_city else ''} under {args.params or paths.PARAMS}")
-        outcomes = run_all(specs, outputs=args.outputs, force=args.force, timeout=args.timeout, jobs=args.jobs)
+        outcomes = run_all(specs, outputs=args.outputs, force=args.force, timeout=args.timeout, jobs=args.jobs,
+                           scorecards=args.scorecards)
         table = pd.DataFrame({"城市 city": [o.spec.city for o in outcomes], "期间 period": [str(o.spec.period) for o in outcomes],
                               "结果 result": ["成功 ok" if o.ok else "失败 failed" for o in outcomes],
                               "用时 s": [f"{o.seconds:.0f}" for o in outcomes], "输出 output": [o.where for o in outcomes]})
@@ -168,7 +170,8 @@ def _run(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     if not (args.city and args.period):
         raise ParameterError("give CITY and PERIOD, or --all")
-    out = run(load_params(args.city, args.period, args.params), outputs=args.outputs, force=args.force, timeout=args.timeout)
+    out = run(load_params(args.city, args.period, args.params), outputs=args.outputs, force=args.force, timeout=args.timeout,
+              scorecards=args.scorecards, jobs=args.jobs)
     print(f"{args.city} {args.period}: {out}")
     return 0
 

@@ -143,3 +143,43 @@ def h1_vs_h2(framework: Framework, annual: pd.DataFrame) -> Figure:
     ax.legend(fontsize=8)
     ax.set_title("上半年与下半年对比(对角线以上为提升)")
     return fig
+
+
+def rank_intervals(framework: Framework, table: pd.DataFrame, group: str) -> Figure:
+    """One group's rank intervals from the uncertainty analysis: 5-95 % bar, median dot, published rank cross."""
+    t = table[table["group"] == group].sort_values("rank", ascending=False)
+    fig, ax = _figure(8, 0.9 + 0.3 * len(t))
+    y = np.arange(len(t))
+    ax.hlines(y, t["rank_p05"] - 0.15, t["rank_p95"] + 0.15, color="#9dc3e6", linewidth=6, label="5%-95% 排名区间")
+    ax.scatter(t["median_rank"], y, color="#1f4e79", s=20, zorder=3, label="排名中位数")
+    ax.scatter(t["rank"], y, color="#c55a11", marker="x", s=28, zorder=4, label="公布排名")
+    ax.set_yticks(y, t["entity"], fontsize=8)
+    ax.set_xlim(0.5, len(t) + 0.5)
+    ax.invert_xaxis()
+    ax.set_xlabel("排名(越靠右越好)")
+    ax.grid(axis="x", color="#eeeeee")
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(f"{framework.groups[group]}:排名稳健性")
+    return fig
+
+
+def aspect_profile(framework: Framework, result: PeriodResult, entity: str) -> Figure:
+    """An entity's share of points earned per aspect against its group's median."""
+    a = result.aspects.assign(share=lambda d: d["score"] / d["aspect_points"])
+    group = result.totals.set_index("entity").loc[entity, "group"]
+    members = result.totals.loc[result.totals["group"] == group, "entity"]
+    median = a[a["entity"].isin(members)].groupby("aspect")["share"].median()
+    mine = a[a["entity"] == entity].set_index("aspect")["share"]
+    ids = [k for k in framework.aspects["id"] if k in mine.index]
+    names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
+    fig, ax = _figure(8, 0.9 + 0.45 * len(ids))
+    y = np.arange(len(ids))
+    ax.barh(y + 0.18, [mine[k] * 100 for k in ids], height=0.36, color="#2e75b6", label=entity)
+    ax.barh(y - 0.18, [median[k] * 100 for k in ids], height=0.36, color="#bfbfbf", label=f"{framework.groups[group]}中位数")
+    ax.set_yticks(y, [f"{k}、{names[k]}" for k in ids], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(max(0, min(mine.min(), median[ids].min()) * 100 - 10), 100)
+    ax.set_xlabel("得分率(%)")
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(f"{entity}:各方面得分率与组内中位数")
+    return fig

@@ -92,10 +92,12 @@ def _clean_partials(root: Path) -> None:
             continue
 
 
-def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, timeout: int = 600) -> Path:
+def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, timeout: int = 600,
+        scorecards: bool = False, jobs: int | None = None) -> Path:
     """Execute ``spec``'s notebook and archive it in ``outputs/<city>/<period>/``; return that folder.
 
     Refuses if the folder exists, unless ``force``, which keeps the old run beside it under a dated name.
+    ``scorecards`` also renders one scorecard per entity (half-years only) into ``scorecards/``.
     """
     outputs = outputs or paths.OUTPUTS
     final = outputs / spec.city / str(spec.period)
@@ -127,6 +129,12 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
     (staging / "results.csv").write_bytes(archive.results_csv(results))
     manifest = _manifest(spec, notebook, results, run_id, started, ended)
     manifest["outputs"] = publish(spec, notebook, results, manifest, staging)
+    if scorecards and not spec.period.is_annual:
+        try:
+            manifest["outputs"] |= render_scorecards(spec, list(results["entity"]), staging, timeout=timeout, jobs=jobs)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     archive.write_json(staging / "manifest.json", manifest)
     (staging / ".pid").unlink()
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +161,41 @@ def publish(spec: RunSpec, notebook: Path, results: pd.DataFrame, manifest: dict
     (folder / "report.html").write_text(page, encoding="utf-8")
     html_to_pdf(folder / "report.html", folder / "report.pdf")
     return {name: archive.sha256(folder / name) for name in ("scores.xlsx", "report.html", "report.pdf")}
+
+
+SCORECARD_NOTEBOOK = paths.ROOT / "notebooks" / "40_entity_scorecard.ipynb"
+
+
+def _scorecard(spec: RunSpec, entity: str, folder: Path, timeout: int) -> dict[str, str]:
+    """Execute the scorecard notebook for one entity and export it to HTML and PDF."""
+    import nbformat
+
+    stem = folder / entity
+    try:
+        execute(SCORECARD_NOTEBOOK, stem.with_suffix(".ipynb"), {**spec.parameters, "entity": entity}, timeout=timeout, cwd=folder)
+    except Exception as exc:
+        raise RunError(_failure(spec, exc, None).replace(spec.notebook.name, f"the scorecard of {entity}")) from None
+    nb = nbformat.read(str(stem.with_suffix(".ipynb")), as_version=4)
+    nb.metadata.setdefault("evalkit", {})["title"] = f"{entity} 考评成绩单({spec.period.label})"
+    page, _ = ReportHTMLExporter().from_notebook_node(nb)
+    stem.with_suffix(".html").write_text(page, encoding="utf-8")
+    html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"))
+    return {f"scorecards/{entity}{ext}": archive.sha256(stem.with_suffix(ext)) for ext in (".html", ".pdf")}
+
+
+def render_scorecards(spec: RunSpec, entities: list[str], staging: Path, *, timeout: int = 600,
+                      jobs: int | None = None, progress: bool = True) -> dict[str, str]:
+    """One scorecard per entity in ``staging/scorecards/``, in parallel, with a progress bar; their SHA-256."""
+    from tqdm import tqdm
+
+    folder = staging / "scorecards"
+    folder.mkdir()
+    hashes: dict[str, str] = {}
+    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        futures = [pool.submit(_scorecard, spec, e, folder, timeout) for e in entities]
+        for f in tqdm(as_completed(futures), total=len(futures), desc=f"{spec.label} scorecards", unit="entity", disable=not progress):
+            hashes |= f.result()
+    return dict(sorted(hashes.items()))
 
 
 def _failure(spec: RunSpec, exc: Exception, kept: Path | None) -> str:
@@ -201,17 +244,17 @@ class Outcome:
     message: str = ""
 
 
-def _run_one(spec: RunSpec, outputs: Path | None, force: bool, timeout: int) -> Outcome:
+def _run_one(spec: RunSpec, outputs: Path | None, force: bool, timeout: int, scorecards: bool) -> Outcome:
     t0 = time.perf_counter()
     try:
-        path = run(spec, outputs=outputs, force=force, timeout=timeout)
+        path = run(spec, outputs=outputs, force=force, timeout=timeout, scorecards=scorecards, jobs=1)
         return Outcome(spec, True, time.perf_counter() - t0, str(path))
     except EvalkitError as exc:
         return Outcome(spec, False, time.perf_counter() - t0, "", str(exc))
 
 
 def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = False, timeout: int = 600,
-            jobs: int | None = None, progress: bool = True) -> list[Outcome]:
+            jobs: int | None = None, progress: bool = True, scorecards: bool = False) -> list[Outcome]:
     """Run every spec on ``jobs`` processes (default: one per core), half-years before years; a failed
     run does not stop the batch, and a year whose half failed is not run."""
     from tqdm import tqdm
@@ -229,7 +272,7 @@ def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = 
                     bar.update()
                 else:
                     todo.append(s)
-            futures = [pool.submit(_run_one, s, outputs, force, timeout) for s in todo]
+            futures = [pool.submit(_run_one, s, outputs, force, timeout, scorecards) for s in todo]
             for f in as_completed(futures):
                 outcomes.append(f.result())
                 bar.update()

@@ -1,0 +1,63 @@
+"""One entity's scorecard (notebooks/40_entity_scorecard.ipynb): where it stands and where it lost points."""
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from . import plots
+from .archive import record as record_table
+from .assessment import Assessment
+from .display import rank_change
+from .explore import largest_losses
+from .milestones import LAG_COLUMNS
+from .ranking import display_round
+from .report import _figure, _synthetic, _table
+from .sensitivity import uncertainty
+
+
+def header(a: Assessment, entity: str) -> None:
+    fw, t = a.framework, a.result.totals.set_index("entity").loc[entity]
+    group = fw.groups[t["group"]]
+    size = int((a.result.totals["group"] == t["group"]).sum())
+    display(Markdown(f"# {fw.name}数字政府建设考评成绩单:{entity}({a.period.label})"))
+    if _synthetic(a):
+        display(Markdown("> **示例数据**:本成绩单使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
+    lines = [f"- 半年考评分值 **{display_round(t['half_year']).item():.2f}**,{group}第 **{t['rank']}** 名(共 {size} 个)。"]
+    if a.previous is not None:
+        before = a.previous.result.totals.set_index("entity")["rank"].get(entity)
+        lines.append(f"- 与{a.previous.period.label}相比:{rank_change(before, t['rank'])}(上期第 {before} 名)。")
+    lines.append("- 各考评方式:" + "、".join(f"{fw.method_names[k]} {display_round(t[k]).item():.2f}" for k, w in a.result.weights.items() if w > 0))
+    display(Markdown("\n".join(lines)))
+
+
+def profile(a: Assessment, entity: str) -> None:
+    display(Markdown("## 各方面得分率与组内中位数"))
+    _figure(plots.aspect_profile(a.framework, a.result, entity))
+
+
+def losses(a: Assessment, entity: str) -> None:
+    display(Markdown("## 失分最多的十项"))
+    _table(largest_losses(a, entity))
+
+
+def overdue(a: Assessment, entity: str) -> None:
+    m = a.result.milestones
+    mine = m[m["entity"] == entity][LAG_COLUMNS]
+    display(Markdown(f"## 进度滞后的指标({len(mine)} 项)"))
+    _table(pd.DataFrame({"牵头考核单位": mine["lead_unit"], "指标": mine["indicator"], "完成时限": mine["deadline"],
+                         "应达到": mine["required"], "填报情况": mine["status"].replace("", "—"), "问题": mine["problem"]}))
+
+
+def interval(a: Assessment, entity: str, *, draws: int = 1000, band: float = 0.2, seed: int = 0) -> None:
+    """The entity's rank interval, from the same uncertainty analysis as the period report."""
+    row = uncertainty(a.framework, a.result, draws=draws, band=band, seed=seed).set_index("entity").loc[entity]
+    display(Markdown("\n".join([
+        "## 排名稳健性",
+        f"权重在 ±{band:.0%} 内变化并采用两种日常监测计算方式的 {draws} 次模拟中,排名中位数为第 {row['median_rank']} 名,"
+        f"5%-95% 区间为第 {row['rank_p05']}-{row['rank_p95']} 名,保持前三名的概率为 {row['p_top3']:.0%}。"])))
+
+
+def record(a: Assessment, entity: str) -> None:
+    """Record the entity's row of the period results, for checks and the archive."""
+    t = a.result.totals
+    record_table(t[t["entity"] == entity])
