@@ -158,7 +158,7 @@ def rank_intervals(framework: Framework, table: pd.DataFrame, group: str) -> Fig
     ax.invert_xaxis()
     ax.set_xlabel("排名(越靠右越好)")
     ax.grid(axis="x", color="#eeeeee")
-    ax.legend(fontsize=8, loc="lower left")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8)
     ax.set_title(f"{framework.groups[group]}:排名稳健性")
     return fig
 
