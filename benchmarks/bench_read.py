@@ -11,22 +11,13 @@ from pathlib import Path
 
 import evalkit
 from evalkit.demo import write_demo_period
-from synthetic import synthetic_framework
-
-
-def timed(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from common import best_of, synthetic_framework
 
 
 def compare(label: str, fw: evalkit.Framework, folder: Path, repeat: int) -> None:
     rows = len(fw.assignments())
-    calamine = timed(lambda: evalkit.read_period(fw, "2022H1", folder, engine="calamine"), repeat)
-    openpyxl = timed(lambda: evalkit.read_period(fw, "2022H1", folder, engine="openpyxl"), repeat)
+    calamine = best_of(lambda: evalkit.read_period(fw, "2022H1", folder, engine="calamine"), repeat)
+    openpyxl = best_of(lambda: evalkit.read_period(fw, "2022H1", folder, engine="openpyxl"), repeat)
     print(f"{label:<28} {rows:>8,} rows  calamine {calamine:7.2f} s  openpyxl {openpyxl:7.2f} s  openpyxl/calamine {openpyxl / calamine:5.1f}x")
 
 

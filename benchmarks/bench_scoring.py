@@ -6,13 +6,11 @@ Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_scoring.py``.
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 
 import evalkit
-from synthetic import synthetic_framework
+from common import best_of, synthetic_framework
 
 N_ENTITIES, N_INDICATORS, SEED = 3000, 90, 20221
 
@@ -26,15 +24,6 @@ def synthetic(rng: np.random.Generator) -> tuple[evalkit.Framework, evalkit.Peri
     ver = mon.sample(frac=0.01, random_state=1)[["lead_unit", "entity", "indicator", "score"]].rename(columns={"score": "verified"})
     meth = pd.DataFrame({"entity": fw.entities["entity"], **{k: rng.uniform(60, 100, len(fw.entities)) for k in ("field", "survey", "third_party")}})
     return fw, evalkit.PeriodInputs.from_tables("2022H1", mon, meth, verification=ver)
-
-
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

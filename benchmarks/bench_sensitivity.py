@@ -2,30 +2,20 @@
 (the baseline, measured in the same run). Run: ``make bench``."""
 from __future__ import annotations
 
-import time
-
 import evalkit
+from common import best_of
 from evalkit.sensitivity import uncertainty
-
-
-def best(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
     fw = evalkit.load_framework("baotou")
     inputs = evalkit.read_period(fw, "2022H1")
     result = evalkit.score_period(fw, inputs)
-    score = best(lambda: evalkit.score_period(fw, inputs))
+    score = best_of(lambda: evalkit.score_period(fw, inputs))
     print(f"Baotou 2022H1 demo: {len(result.totals)} entities (best of 5)")
     print(f"  one score_period (baseline): {score * 1000:8.1f} ms")
     for draws in (1000, 10000):
-        t = best(lambda: uncertainty(fw, result, draws=draws))
+        t = best_of(lambda: uncertainty(fw, result, draws=draws))
         print(f"  uncertainty, {draws:>6} draws : {t * 1000:8.1f} ms  {draws / t:12,.0f} draws/s  ({t / score:.2f}x one scoring)")
 
 
