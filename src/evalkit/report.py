@@ -12,14 +12,15 @@ from .scoring import AGGREGATIONS
 from .sensitivity import robustness_sentences, uncertainty
 
 
-def _table(df: pd.DataFrame) -> None:
+def show_table(df: pd.DataFrame) -> None:
+    """Show a table without its index, numbers to 2 decimals, "(无)" when empty."""
     if df.empty:
         display(Markdown("(无)"))
         return
     display(df.style.hide(axis="index").format(precision=2, na_rep="—"))
 
 
-def _figure(fig) -> None:
+def show_figure(fig) -> None:
     """Show a plot as an embedded PNG, its title as the alternative text."""
     alt = fig.axes[0].get_title() if fig.axes else ""
     display(Image(data=plots.png(fig), format="png", alt=alt))
@@ -29,14 +30,15 @@ def _title(a: Assessment | AnnualAssessment) -> str:
     return f"{a.framework.name}数字政府建设考评结果({a.period.label})"
 
 
-def _synthetic(a: Assessment | AnnualAssessment) -> bool:
+def is_synthetic(a: Assessment | AnnualAssessment) -> bool:
+    """Whether any input workbook says it holds example data (示例数据)."""
     inputs = [a.inputs] if isinstance(a, Assessment) else [a.h1.inputs, a.h2.inputs]
     return any(i.synthetic for i in inputs)
 
 
 def title(a: Assessment | AnnualAssessment) -> None:
     display(Markdown(f"# {_title(a)}"))
-    if _synthetic(a):
+    if is_synthetic(a):
         display(Markdown("> **示例数据**:本报告使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
 
 
@@ -60,7 +62,7 @@ def derived(a: Assessment | AnnualAssessment) -> None:
     if len(items):
         display(Markdown(f"## 待城市确认的推定事项({len(items)} 项)\n\n"
                          "本指标体系由城市的建设方案转化而来;方案未给出的分值、权重、完成时限和牵头单位为推定值(derived, to be confirmed by the city)。"))
-        _table(items)
+        show_table(items)
 
 
 def targets(a: Assessment) -> None:
@@ -82,7 +84,7 @@ def targets(a: Assessment) -> None:
         "分值": [ind.loc[i, "points"] for i in pairs["indicator"]],
     })
     display(Markdown(f"## 量化目标完成情况({len(table)} 项)\n\n得分 = 分值 × min(实际值 / 目标值, 1);“超过”目标按目标值加一个计量单位计算。"))
-    _table(table)
+    show_table(table)
 
 
 def rankings(a: Assessment) -> None:
@@ -92,8 +94,8 @@ def rankings(a: Assessment) -> None:
         table = tables.ranking_table(fw, a.result, group, before)
         if len(table):
             display(Markdown(f"## {label}排名" + (f"(排名变化对比{a.previous.period.label})" if before else "")))
-            _table(table.drop(columns="组别"))
-            _figure(plots.ranking_bars(fw, a.result.totals, group, title=f"{label}半年考评分值"))
+            show_table(table.drop(columns="组别"))
+            show_figure(plots.ranking_bars(fw, a.result.totals, group, title=f"{label}半年考评分值"))
 
 
 def robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int = 0) -> None:
@@ -108,41 +110,41 @@ def robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int
     for group, label in a.framework.groups.items():
         part = table[table["group"] == group].sort_values("rank")
         if len(part):
-            _figure(plots.rank_intervals(a.framework, table, group))
-            _table(pd.DataFrame({"考评对象": part["entity"], "公布排名": part["rank"], "排名中位数": part["median_rank"],
+            show_figure(plots.rank_intervals(a.framework, table, group))
+            show_table(pd.DataFrame({"考评对象": part["entity"], "公布排名": part["rank"], "排名中位数": part["median_rank"],
                                  "5%-95% 区间": [f"{lo}-{hi}" for lo, hi in zip(part["rank_p05"], part["rank_p95"])],
                                  "保持前三概率": [f"{p:.0%}" for p in part["p_top3"]]}))
 
 
 def distributions(a: Assessment) -> None:
     display(Markdown("## 分值分布与各考评方式得分"))
-    _figure(plots.totals_distribution(a.framework, a.result.totals, title="半年考评分值分布"))
+    show_figure(plots.totals_distribution(a.framework, a.result.totals, title="半年考评分值分布"))
     for group in a.framework.groups:
         if (a.result.totals["group"] == group).any():
-            _figure(plots.methods_side_by_side(a.framework, a.result, group))
+            show_figure(plots.methods_side_by_side(a.framework, a.result, group))
 
 
 def aspects(a: Assessment) -> None:
     display(Markdown("## 各方面得分(得分 / 分值)"))
-    _table(tables.aspect_table(a.framework, a.result))
-    _figure(plots.aspect_heatmap(a.framework, a.result))
+    show_table(tables.aspect_table(a.framework, a.result))
+    show_figure(plots.aspect_heatmap(a.framework, a.result))
 
 
 def corrections(a: Assessment) -> None:
     display(Markdown(f"## 数字政府专班核实情况({len(a.result.corrections)} 项)"))
-    _table(tables.corrections_table(a.result))
+    show_table(tables.corrections_table(a.result))
 
 
 def milestones(a: Assessment) -> None:
     display(Markdown(f"## 进度滞后及未填报完成情况的指标({len(a.result.milestones)} 项)"))
-    _table(tables.milestone_summary(a.result))
+    show_table(tables.milestone_summary(a.result))
     display(Markdown("### 明细(按牵头考核单位)"))
-    _table(tables.milestone_table(a.result))
+    show_table(tables.milestone_table(a.result))
 
 
 def warnings(a: Assessment) -> None:
     display(Markdown(f"## 数据问题及按 0 分计的缺失项({len(a.result.warnings)} 项)"))
-    _table(tables.problems_table(a.result.warnings))
+    show_table(tables.problems_table(a.result.warnings))
 
 
 def annual_rankings(a: AnnualAssessment) -> None:
@@ -151,11 +153,11 @@ def annual_rankings(a: AnnualAssessment) -> None:
         table = tables.annual_table(a.framework, a.totals, group)
         if len(table):
             display(Markdown(f"## {label}年度排名"))
-            _table(table)
-            _figure(plots.ranking_bars(a.framework, a.totals, group, value="annual", title=f"{label}年度考评分值"))
+            show_table(table)
+            show_figure(plots.ranking_bars(a.framework, a.totals, group, value="annual", title=f"{label}年度考评分值"))
     display(Markdown("## 上半年与下半年对比"))
-    _figure(plots.h1_vs_h2(a.framework, a.totals))
-    _figure(plots.totals_distribution(a.framework, a.totals, value="annual", title="年度考评分值分布"))
+    show_figure(plots.h1_vs_h2(a.framework, a.totals))
+    show_figure(plots.totals_distribution(a.framework, a.totals, value="annual", title="年度考评分值分布"))
 
 
 def notes(a: Assessment | AnnualAssessment) -> None:
@@ -171,7 +173,7 @@ def notes(a: Assessment | AnnualAssessment) -> None:
 def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
     """The run's options as 项目 / 内容 rows, for the notes sheet of scores.xlsx."""
     rows = {"标题": _title(a), "城市": a.framework.name, "考评期间": f"{a.period.label}({a.period})",
-            "示例数据": "是(合成数据,不是真实考评结果)" if _synthetic(a) else "否"}
+            "示例数据": "是(合成数据,不是真实考评结果)" if is_synthetic(a) else "否"}
     if isinstance(a, Assessment):
         names, r = a.framework.method_names, a.result
         rows |= {"权重": "、".join(f"{names[k]} {w:.4g}" for k, w in r.weights.items()),

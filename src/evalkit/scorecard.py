@@ -11,7 +11,7 @@ from .display import rank_change
 from .explore import largest_losses
 from .milestones import LAG_COLUMNS
 from .ranking import display_round
-from .report import _figure, _synthetic, _table
+from .report import is_synthetic, show_figure, show_table
 from .sensitivity import uncertainty
 
 
@@ -20,7 +20,7 @@ def header(a: Assessment, entity: str) -> None:
     group = fw.groups[t["group"]]
     size = int((a.result.totals["group"] == t["group"]).sum())
     display(Markdown(f"# {fw.name}数字政府建设考评成绩单:{entity}({a.period.label})"))
-    if _synthetic(a):
+    if is_synthetic(a):
         display(Markdown("> **示例数据**:本成绩单使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
     lines = [f"- 半年考评分值 **{display_round(t['half_year']).item():.2f}**,{group}第 **{t['rank']}** 名(共 {size} 个)。"]
     if a.previous is not None:
@@ -32,19 +32,19 @@ def header(a: Assessment, entity: str) -> None:
 
 def profile(a: Assessment, entity: str) -> None:
     display(Markdown("## 各方面得分率与组内中位数"))
-    _figure(plots.aspect_profile(a.framework, a.result, entity))
+    show_figure(plots.aspect_profile(a.framework, a.result, entity))
 
 
 def losses(a: Assessment, entity: str) -> None:
     display(Markdown("## 失分最多的十项"))
-    _table(largest_losses(a, entity))
+    show_table(largest_losses(a, entity))
 
 
 def overdue(a: Assessment, entity: str) -> None:
     m = a.result.milestones
     mine = m[m["entity"] == entity][LAG_COLUMNS]
     display(Markdown(f"## 进度滞后的指标({len(mine)} 项)"))
-    _table(pd.DataFrame({"牵头考核单位": mine["lead_unit"], "指标": mine["indicator"], "完成时限": mine["deadline"],
+    show_table(pd.DataFrame({"牵头考核单位": mine["lead_unit"], "指标": mine["indicator"], "完成时限": mine["deadline"],
                          "应达到": mine["required"], "填报情况": mine["status"].replace("", "—"), "问题": mine["problem"]}))
 
 
