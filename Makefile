@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: help setup system-deps demo lab test bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## Create .venv, install evalkit with its dev extra, register the 'evalkit' Jupyter kernel
 

@@ -46,10 +46,14 @@ class Codes:
 
     def row_keys(self, df: pd.DataFrame) -> np.ndarray:
         """Keys of ``lead_unit, entity, indicator`` rows; -1 where a name is unknown."""
-        lead = self.units.get_indexer(df["lead_unit"])
-        ent = self.units.get_indexer(df["entity"])
-        keys = (lead.astype("int64") * len(self.units) + ent) * self.span + df["indicator"].to_numpy(dtype="int64")
-        return np.where((lead < 0) | (ent < 0), -1, keys)
+        return _row_keys(self.units, self.span, df)
+
+
+def _row_keys(units: pd.Index, span: int, df: pd.DataFrame) -> np.ndarray:
+    lead = units.get_indexer(df["lead_unit"])
+    ent = units.get_indexer(df["entity"])
+    keys = (lead.astype("int64") * len(units) + ent) * span + df["indicator"].to_numpy(dtype="int64")
+    return np.where((lead < 0) | (ent < 0), -1, keys)
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,7 @@ class Framework:
         a = self._assignments
         a = a[a["input"] == "score"]
         span = int(self.indicators["id"].max()) + 1
-        partial = Codes(units, span, pd.Index([]), np.array([]), np.array([]))
-        return Codes(units, span, pd.Index(partial.row_keys(a)), units.get_indexer(a["entity"]), a["indicator"].to_numpy())
+        return Codes(units, span, pd.Index(_row_keys(units, span, a)), units.get_indexer(a["entity"]), a["indicator"].to_numpy())
 
     def derived_items(self) -> pd.DataFrame:
         """Every number or name the source document does not give ("derived, to be confirmed by the city"):
