@@ -93,10 +93,14 @@ def _framework(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(args: argparse.Namespace):
+def _framework_of(args: argparse.Namespace):
+    """The city's framework, with ``--applicability`` applied."""
     fw = load_framework(args.city)
-    if args.applicability:
-        fw = fw.with_applicability(load_applicability(fw, args.applicability))
+    return fw.with_applicability(load_applicability(fw, args.applicability)) if args.applicability else fw
+
+
+def _load(args: argparse.Namespace):
+    fw = _framework_of(args)
     return fw, read_period(fw, args.period, args.data_dir, strict=not args.lenient)
 
 
@@ -115,11 +119,8 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    fw = load_framework(args.city)
-    if args.applicability:
-        fw = fw.with_applicability(load_applicability(fw, args.applicability))
     try:
-        inputs = read_period(fw, args.period, args.data_dir, strict=True)
+        inputs = read_period(_framework_of(args), args.period, args.data_dir, strict=True)
     except InputError as exc:
         _print_problems(exc.problems)
         print(f"\n{len(exc.problems)} 个问题 problem(s): 请按提示修改后重新报送 fix them and submit again", file=sys.stderr)

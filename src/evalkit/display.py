@@ -1,12 +1,19 @@
 """Display tables in Chinese: what people read, built from the scoring results."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .errors import Problem
 from .framework import Framework
 from .ranking import display_round
 from .scoring import PeriodResult
+
+
+def in_group_order(framework: Framework, totals: pd.DataFrame) -> pd.DataFrame:
+    """``totals`` sorted by the framework's group order, then rank (ties keep their order)."""
+    order = totals["group"].map({g: i for i, g in enumerate(framework.groups)})
+    return totals.iloc[np.lexsort((totals["rank"].to_numpy(), order.to_numpy()))]
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
@@ -44,9 +51,7 @@ def ranking_table(framework: Framework, result: PeriodResult, group: str | None 
                   previous: PeriodResult | None = None) -> pd.DataFrame:
     """The published ranking: method scores, total and rank, rounded for display, ties marked 并列;
     with ``previous``, the change of rank since then (↑ up, ↓ down, 新 not ranked before)."""
-    t = result.totals if group is None else result.totals[result.totals["group"] == group]
-    order = {g: i for i, g in enumerate(framework.groups)}
-    t = t.assign(_g=t["group"].map(order)).sort_values(["_g", "rank"], kind="stable")
+    t = in_group_order(framework, result.totals if group is None else result.totals[result.totals["group"] == group])
     out = pd.DataFrame({"考评对象": t["entity"], "组别": t["group"].map(framework.groups)})
     for m in framework.methods:
         out[m.name] = display_round(t[m.key])
@@ -77,8 +82,7 @@ def aspect_table(framework: Framework, result: PeriodResult) -> pd.DataFrame:
     table = a.pivot(index="entity", columns="aspect", values="cell").reindex(columns=list(framework.aspects["id"]))
     names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
     table.columns = [f"{k}、{names[k]}" for k in table.columns]
-    order = result.totals.sort_values(["group", "rank"], key=lambda s: s.map({g: i for i, g in enumerate(framework.groups)}) if s.name == "group" else s)
-    table = table.reindex(order["entity"]).fillna("—")
+    table = table.reindex(in_group_order(framework, result.totals)["entity"]).fillna("—")
     return table.reset_index().rename(columns={"entity": "考评对象"})
 
 

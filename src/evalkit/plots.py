@@ -17,6 +17,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .display import in_group_order
 from .framework import Framework
 from .ranking import display_round
 from .scoring import PeriodResult
@@ -93,8 +94,7 @@ def aspect_heatmap(framework: Framework, result: PeriodResult) -> Figure:
     """Entities x aspects: the share of the aspect's points earned; blank where not assessed."""
     a = result.aspects.assign(share=lambda d: d["score"] / d["aspect_points"])
     table = a.pivot(index="entity", columns="aspect", values="share").reindex(columns=list(framework.aspects["id"]))
-    order = result.totals.assign(_g=result.totals["group"].map({g: i for i, g in enumerate(framework.groups)})).sort_values(["_g", "rank"])
-    table = table.reindex(order["entity"])
+    table = table.reindex(in_group_order(framework, result.totals)["entity"])
     fig, ax = _figure(9, 1.5 + 0.3 * len(table))
     masked = np.ma.masked_invalid(table.to_numpy(dtype=float))
     cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#eeeeee")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pandas as pd
 from jupyter_client.manager import AsyncKernelManager
 
@@ -27,7 +28,7 @@ from . import __version__, archive, paths
 from .assessment import project_path
 from .errors import EvalkitError, OutputExistsError
 from .exporters import ReportHTMLExporter, chromium, html_to_pdf
-from .framework import load_framework
+from .framework import Framework, load_framework
 from .params import RunSpec
 from .periods import Period
 from .scores import write_scores
@@ -125,10 +126,12 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
         shutil.rmtree(staging, ignore_errors=True)
         raise
     ended = dt.datetime.now(dt.timezone.utc)
-    results = archive.recorded(notebook)
+    executed = nbformat.read(str(notebook), as_version=4)
+    fw = load_framework(spec.city)
+    results = archive.recorded(executed)
     (staging / "results.csv").write_bytes(archive.results_csv(results))
-    manifest = _manifest(spec, notebook, results, run_id, started, ended)
-    manifest["outputs"] = publish(spec, notebook, results, manifest, staging)
+    manifest = _manifest(spec, fw, executed, results, run_id, started, ended)
+    manifest["outputs"] = publish(spec, fw, executed, results, manifest, staging)
     if scorecards and not spec.period.is_annual:
         try:
             manifest["outputs"] |= render_scorecards(spec, list(results["entity"]), staging, timeout=timeout, jobs=jobs)
@@ -144,18 +147,15 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
     return final
 
 
-def publish(spec: RunSpec, notebook: Path, results: pd.DataFrame, manifest: dict[str, Any], folder: Path) -> dict[str, str]:
+def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, manifest: dict[str, Any],
+            folder: Path) -> dict[str, str]:
     """Write ``scores.xlsx``, ``report.html`` and ``report.pdf`` from the executed notebook; their SHA-256."""
-    import nbformat
-
-    fw = load_framework(spec.city)
-    options = archive.recorded(notebook, "options")
+    options = archive.recorded(nb, "options")
     notes = pd.concat([options, pd.DataFrame({"项目": ["结果哈希 (results.csv SHA-256)", "运行编号", "evalkit 版本", "参数文件"],
                                               "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
                                                      manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
-    aspects = None if spec.period.is_annual else archive.recorded(notebook, "aspects")
+    aspects = None if spec.period.is_annual else archive.recorded(nb, "aspects")
     write_scores(folder / "scores.xlsx", fw, results, aspects, notes)
-    nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata.setdefault("evalkit", {})["title"] = dict(zip(options["项目"], options["内容"]))["标题"]
     page, _ = ReportHTMLExporter().from_notebook_node(nb)
     (folder / "report.html").write_text(page, encoding="utf-8")
@@ -168,8 +168,6 @@ SCORECARD_NOTEBOOK = paths.ROOT / "notebooks" / "40_entity_scorecard.ipynb"
 
 def _scorecard(spec: RunSpec, entity: str, folder: Path, timeout: int) -> dict[str, str]:
     """Execute the scorecard notebook for one entity and export it to HTML and PDF."""
-    import nbformat
-
     stem = folder / entity
     try:
         execute(SCORECARD_NOTEBOOK, stem.with_suffix(".ipynb"), {**spec.parameters, "entity": entity}, timeout=timeout, cwd=folder)
@@ -208,16 +206,14 @@ def _failure(spec: RunSpec, exc: Exception, kept: Path | None) -> str:
     return f"{spec.label}: {spec.notebook.name} could not run: {type(exc).__name__}: {exc}{where}"
 
 
-def _manifest(spec: RunSpec, notebook: Path, results: pd.DataFrame, run_id: str, started: dt.datetime, ended: dt.datetime) -> dict[str, Any]:
-    import nbformat
-
-    fw = load_framework(spec.city)
-    pm = nbformat.read(str(notebook), as_version=4).metadata.get("papermill", {})
+def _manifest(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, run_id: str,
+              started: dt.datetime, ended: dt.datetime) -> dict[str, Any]:
+    pm = nb.metadata.get("papermill", {})
     csv = archive.results_csv(results)
     return {
         "city": spec.city,
         "period": str(spec.period),
-        "notebook": notebook.name,
+        "notebook": spec.notebook.name,
         "source_notebook": {"path": archive.shown(spec.notebook), "sha256": archive.sha256(spec.notebook)},
         "params_file": archive.shown(spec.source),
         "parameters": spec.parameters,
