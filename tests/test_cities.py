@@ -125,7 +125,8 @@ def test_demo_periods_validate(city):
 
 @pytest.mark.slow
 def test_every_city_runs_and_audits(tmp_path):
-    from evalkit.runner import audit, run_all
+    from evalkit.audit import audit
+    from evalkit.batch import run_all
     specs = [s for s in all_params() if s.city in PLANS]
     assert len(specs) == 12
     outcomes = run_all(specs, outputs=tmp_path, jobs=2, progress=False)

@@ -17,7 +17,8 @@ import yaml
 from evalkit import paths
 from evalkit.archive import recorded, sha256
 from evalkit.params import load_params
-from evalkit.runner import audit, run
+from evalkit.audit import audit
+from evalkit.runner import run
 
 FIXTURE_PARAMS = Path(__file__).parent / "fixtures" / "params"
 EXAMPLE = "data/baotou/examples/method_7"

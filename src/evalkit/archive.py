@@ -1,6 +1,7 @@
 """What a run leaves behind for auditors: the results table, input hashes and the manifest."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -14,6 +15,9 @@ import nbformat
 import pandas as pd
 
 from . import __version__, paths
+from .assessment import project_path
+from .framework import Framework
+from .params import RunSpec
 
 RESULTS_MIME = "application/vnd.evalkit.results+json"
 """Output type under which a notebook records its results table (read back by :func:`recorded`)."""
@@ -94,3 +98,36 @@ def environment() -> dict[str, Any]:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def _data_dirs(spec: RunSpec) -> list[Path]:
+    if spec.period.is_annual:
+        halves = [spec.parameters[h] for h in ("h1", "h2")]
+    else:
+        halves = [spec.parameters] + ([spec.parameters["previous"]] if spec.parameters.get("previous") else [])
+    dirs = [project_path(h["data_dir"]) if h.get("data_dir") else paths.period_dir(spec.city, h["period"]) for h in halves]
+    extra = [project_path(h["applicability"]) for h in halves if h.get("applicability")]
+    return dirs + extra
+
+
+def manifest(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, run_id: str,
+              started: dt.datetime, ended: dt.datetime) -> dict[str, Any]:
+    pm = nb.metadata.get("papermill", {})
+    csv = results_csv(results)
+    return {
+        "city": spec.city,
+        "period": str(spec.period),
+        "notebook": spec.notebook.name,
+        "source_notebook": {"path": shown(spec.notebook), "sha256": sha256(spec.notebook)},
+        "params_file": shown(spec.source),
+        "parameters": spec.parameters,
+        "inputs": input_files(list(fw.sources), _data_dirs(spec)),
+        "framework": {"path": shown(fw.sources[0]), "sha256": sha256(fw.sources[0])},
+        "entities": {"path": shown(fw.sources[1]), "sha256": sha256(fw.sources[1])},
+        "results": {"file": "results.csv", "rows": len(results), "sha256": hashlib.sha256(csv).hexdigest()},
+        "run": {"id": run_id, "started": started.isoformat(), "ended": ended.isoformat(),
+                "seconds": round((ended - started).total_seconds(), 3),
+                "papermill": {k: pm.get(k) for k in ("version", "start_time", "end_time", "duration")}},
+        "software": environment(),
+        "git": git_state(),
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import EvalkitError, InputError, ParameterError
+from .errors import EvalkitError, InputError, ParameterError, RunError
 from .framework import load_applicability, load_framework
 from .inputs import read_period
 from .scoring import AGGREGATIONS, score_period
@@ -16,7 +16,9 @@ from . import paths
 from .demo import SEED, write_demo_period
 from .display import framework_summary, problems_table, ranking_table
 from .params import all_params, load_params
-from .runner import RunError, audit, run, run_all
+from .audit import audit
+from .batch import run_all
+from .runner import run
 from .templates import write_templates
 
 

@@ -16,6 +16,10 @@ class OutputExistsError(EvalkitError):
     """A file or folder evalkit would write exists already; evalkit never overwrites one."""
 
 
+class RunError(EvalkitError):
+    """A notebook failed; the message says which cell and why, and where its executed copy is."""
+
+
 class FrameworkError(EvalkitError):
     """A framework or entity file breaks a rule of METHOD.md §3."""
 

@@ -1,0 +1,55 @@
+"""Executing a notebook with papermill on the project's kernel, and saying why it failed.
+
+Kernels talk over IPC sockets at a path unique to the execution, so parallel runs never race for TCP ports.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+from .errors import EvalkitError
+from .params import RunSpec
+
+KERNEL = "evalkit"
+"""The project's Jupyter kernel, registered by ``make setup``."""
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel on IPC sockets under a path of its own: no TCP port to collide on."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+        self.ip = os.path.join(tempfile.gettempdir(), f"evalkit-kernel-{uuid.uuid4().hex}")
+
+
+def check_kernel() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL not in KernelSpecManager().find_kernel_specs():
+        raise EvalkitError(f"the Jupyter kernel {KERNEL!r} is not registered: run `make setup` "
+                           f"(or `python -m ipykernel install --sys-prefix --name {KERNEL}`)")
+
+
+def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, timeout: int, cwd: Path) -> None:
+    """papermill with the project's kernel and a per-cell timeout; raises papermill's error on failure."""
+    import papermill
+
+    check_kernel()
+    papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=KERNEL, progress_bar=False,
+                               cwd=str(cwd), execution_timeout=timeout, kernel_manager_class=IPCKernelManager)
+
+
+def failure(spec: RunSpec, exc: Exception, kept: Path | None) -> str:
+    """One paragraph: which cell failed, with what error, and where the executed notebook is."""
+    from papermill.exceptions import PapermillExecutionError
+
+    where = f"; the executed notebook is kept at {kept}" if kept else ""
+    if isinstance(exc, PapermillExecutionError):
+        return f"{spec.label}: cell {exc.exec_count} of {spec.notebook.name} failed with {exc.ename}: {exc.evalue.strip()}{where}"
+    return f"{spec.label}: {spec.notebook.name} could not run: {type(exc).__name__}: {exc}{where}"
