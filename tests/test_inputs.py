@@ -81,7 +81,7 @@ def test_full_marks_typed_to_two_decimals(fw, folder):
     assert got == 2 / 3
     df.loc[df["指标"] == "65", "得分"] = "0.68"
     df.to_csv(path, index=False)
-    assert "0.68 is out of range; expected 0 to 0.666667" in str(problems(fw, folder))
+    assert "0.68 is out of range; expected 0 to 0.67 (the points, 0.6667, typed to 2 decimals)" in str(problems(fw, folder))
 
 
 def test_missing_column_duplicate_and_unassigned(fw, folder):

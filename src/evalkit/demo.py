@@ -16,10 +16,10 @@ from openpyxl import load_workbook
 
 from .deadlines import STATUSES
 from .framework import Framework
-from .inputs import KEY
 from .milestones import required_statuses
 from .periods import Period
 from .ranking import display_round
+from .schema import KEY, KINDS, STATUS, Kind
 from .templates import write_templates
 
 SEED = 2022
@@ -82,34 +82,29 @@ def write_demo_period(framework: Framework, period: str | Period, out_dir: str |
     :func:`demo_values`, as the returned workbooks a task force would receive."""
     values = demo_values(framework, period, seed)
     files = write_templates(framework, period, out_dir, synthetic=True)
+    folder = Path(out_dir)
     for path in files:
-        kind = "monitoring" if path.parent.name == "monitoring" else path.stem
-        _fill(path, kind, values[kind], framework.method_names)
+        kind = KINDS["monitoring"] if path.parent != folder else next(k for k in KINDS.values() if k.matches(path.name))
+        _fill(path, kind, values[kind.key], framework.method_names)
     return files
 
 
-def _fill(path: Path, kind: str, values: pd.DataFrame, method_names: dict[str, str]) -> None:
-    """Type ``values`` into a template's input columns, matching rows by their key columns."""
+def _fill(path: Path, kind: Kind, values: pd.DataFrame, method_names: dict[str, str]) -> None:
+    """Type ``values`` into a template's input columns (as :mod:`evalkit.schema` names them), matching rows by
+    the kind's key columns; the methods' columns are the framework's method names."""
     wb = load_workbook(path)
     ws = wb.worksheets[0]
     header = {c.value: c.column for c in ws[1]}
-    if kind == "methods":
-        by = values.set_index("entity")
-        for r in range(2, ws.max_row + 1):
-            e = ws.cell(r, header["考评对象"]).value
-            for k, name in method_names.items():
-                if name in header and k in by:
-                    ws.cell(r, header[name]).value = float(by.loc[e, k])
+    if kind.value is None:
+        cols = {name: k for k, name in method_names.items() if name in header and k in values}
     else:
-        keys = ["考评对象", "指标"] if kind == "targets" else ["牵头考核单位", "考评对象", "指标"]
-        cols = {"monitoring": {"得分": "score", "完成情况": "status"}, "verification": {"核实得分": "verified"},
-                "targets": {"实际值": "actual"}}[kind]
-        fields = ["entity", "indicator"] if kind == "targets" else KEY
-        by = values.set_index(fields)
-        for r in range(2, ws.max_row + 1):
-            key = tuple(ws.cell(r, header[k]).value for k in keys)
-            if key in by.index:
-                for header_name, field in cols.items():
-                    v = by.loc[key, field]
-                    ws.cell(r, header[header_name]).value = (v.item() if hasattr(v, "item") else v) or None
+        cols = {c.header: c.field for c in (kind.value, STATUS) if c.field in values}
+    by = values.set_index([c.field for c in kind.keys])
+    for r in range(2, ws.max_row + 1):
+        key = tuple(ws.cell(r, header[c.header]).value for c in kind.keys)
+        key = key[0] if len(key) == 1 else key
+        if key in by.index:
+            for header_name, field in cols.items():
+                v = by.loc[key, field]
+                ws.cell(r, header[header_name]).value = (v.item() if hasattr(v, "item") else v) or None
     wb.save(path)

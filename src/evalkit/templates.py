@@ -16,8 +16,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .deadlines import STATUSES
 from .errors import OutputExistsError
 from .framework import Framework
-from .inputs import KINDS
 from .periods import Period
+from .schema import ENTITY, INDICATOR, KINDS, LEAD_UNIT, NOTE, STATUS
 from .sheets import META_SHEET
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -104,24 +104,27 @@ def _plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[str, str
         order=need["entity"].map(order),
     ).sort_values(["order", "indicator"])
     scored = rows[rows["input"] == "score"]
-    common = [Column("牵头考核单位", 16, "lead_unit"), Column("考评对象", 20, "entity"), Column("组别", 10, "group"),
-              Column("指标", 6, "indicator"), Column("所属方面", 24, "aspect"), Column("指标内容", 60, "text"),
+    common = [Column(LEAD_UNIT.header, 16, "lead_unit"), Column(ENTITY.header, 20, "entity"), Column("组别", 10, "group"),
+              Column(INDICATOR.header, 6, "indicator"), Column("所属方面", 24, "aspect"), Column("指标内容", 60, "text"),
               Column("分值", 8, "points", number_format=POINTS_FORMAT), Column("完成时限", 26, "deadline")]
     pts = get_column_letter(1 + [c.header for c in common].index("分值"))
     plan: dict[Path, tuple[str, str | None, list[Column], pd.DataFrame]] = {}
+    mon, ver, met, tar = (KINDS[k] for k in ("monitoring", "verification", "methods", "targets"))
     for unit, part in scored.groupby("lead_unit", sort=False):
-        plan[out / "monitoring" / f"{period}_{unit}_日常监测评分表.xlsx"] = ("monitoring", unit, common + [
-            Column("得分", 10, rule=_score_rule(pts, "得分")), Column("完成情况", 16, rule=_status_rule), Column("备注", 30)], part)
-    plan[out / "verification.xlsx"] = ("verification", None, common + [
-        Column("核实得分", 10, rule=_score_rule(pts, "核实得分")), Column("备注", 30)], scored)
+        plan[out / mon.filename(str(period), unit)] = ("monitoring", unit, common + [
+            Column(mon.value.header, 10, rule=_score_rule(pts, mon.value.header)), Column(STATUS.header, 16, rule=_status_rule),
+            Column(NOTE.header, 30)], part)
+    plan[out / ver.filename(str(period))] = ("verification", None, common + [
+        Column(ver.value.header, 10, rule=_score_rule(pts, ver.value.header)), Column(NOTE.header, 30)], scored)
     entities = fw.entities.assign(group=fw.entities["group"].map(fw.groups))
-    plan[out / "methods.xlsx"] = ("methods", None, [Column("考评对象", 20, "entity"), Column("组别", 10, "group")] + [
-        Column(m.name, 12, rule=_range_rule(0, 100, m.name)) for m in fw.methods if m.key != "monitoring"] + [Column("备注", 30)], entities)
+    plan[out / met.filename(str(period))] = ("methods", None, [Column(ENTITY.header, 20, "entity"), Column("组别", 10, "group")] + [
+        Column(m.name, 12, rule=_range_rule(0, 100, m.name)) for m in fw.methods if m.key != "monitoring"] + [Column(NOTE.header, 30)], entities)
     targets = rows[rows["input"] == "target"].drop_duplicates(["entity", "indicator"])
     if len(targets):
-        plan[out / "targets.xlsx"] = ("targets", None, [
-            Column("考评对象", 20, "entity"), Column("组别", 10, "group"), Column("指标", 6, "indicator"), Column("指标内容", 60, "text"),
-            Column("目标值", 10, "target"), Column("实际值", 12, rule=_range_rule(0, None, "实际值")), Column("备注", 30)], targets)
+        plan[out / tar.filename(str(period))] = ("targets", None, [
+            Column(ENTITY.header, 20, "entity"), Column("组别", 10, "group"), Column(INDICATOR.header, 6, "indicator"),
+            Column("指标内容", 60, "text"), Column("目标值", 10, "target"),
+            Column(tar.value.header, 12, rule=_range_rule(0, None, tar.value.header)), Column(NOTE.header, 30)], targets)
     return plan
 
 
@@ -161,12 +164,12 @@ def _workbook(fw: Framework, period: Period, kind: str, unit: str | None, column
     ws.protection.sort = False
     _instructions(wb.create_sheet("填报说明"), fw, period, kind, unit, len(rows), synthetic)
     meta = wb.create_sheet(META_SHEET)
-    for k, v in {"城市": fw.name, "期间": str(period), "类型": KINDS[kind], "牵头考核单位": unit or "",
+    for k, v in {"城市": fw.name, "期间": str(period), "类型": KINDS[kind].zh, "牵头考核单位": unit or "",
                  "示例数据": "是" if synthetic else "否", "生成工具": "evalkit"}.items():
         meta.append([k, v])
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
-    wb.properties.title = f"{fw.title} {period.label} {KINDS[kind]}" + (f" {unit}" if unit else "")
+    wb.properties.title = f"{fw.title} {period.label} {KINDS[kind].zh}" + (f" {unit}" if unit else "")
     wb.properties.creator = "evalkit"
     return wb
 
@@ -183,7 +186,7 @@ def _instructions(ws, fw: Framework, period: Period, kind: str, unit: str | None
         "methods": ["请为每个考评对象填写实地调研、民意调查、第三方评估得分,均为 0 至 100 之间的数字。"],
         "targets": ["请填写量化目标指标的实际值(数字);得分按“分值 × min(实际值 / 目标值, 1)”计算。"],
     }[kind]
-    lines = [f"{fw.title} {period.label} {KINDS[kind]}表 填报说明", "",
+    lines = [f"{fw.title} {period.label} {KINDS[kind].zh}表 填报说明", "",
              f"城市:{fw.name}", f"考评期间:{period.label}({period})"] + ([f"牵头考核单位:{unit}"] if unit else []) + [""] + what + [
              "", "请勿修改灰色列、表头和工作表结构;不要插入或删除列。可以排序和筛选。",
              "填写完成后保存为 .xlsx 格式,文件名保持不变,报送市政府办公室数字政府专班。",
