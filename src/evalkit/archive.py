@@ -18,6 +18,7 @@ from . import __version__, paths
 from .assessment import project_path
 from .framework import Framework
 from .params import RunSpec
+from .schema import inventory
 
 RESULTS_MIME = "application/vnd.evalkit.results+json"
 """Output type under which a notebook records its results table (read back by :func:`recorded`)."""
@@ -69,9 +70,10 @@ def shown(path: Path) -> str:
 
 
 def input_files(framework_sources: list[Path], data_dirs: list[Path]) -> dict[str, str]:
-    """SHA-256 of the framework, the entities and every file in the period folders."""
-    files = list(framework_sources) + sorted(p for d in data_dirs for p in d.rglob("*") if p.is_file())
-    return {shown(p): sha256(p) for p in files}
+    """SHA-256 of the framework, the entities, every file a period folder's inventory reads (not lock or
+    system files, nor links out of the folder: :func:`evalkit.schema.inventory`) and every file given itself."""
+    read = [[d] if d.is_file() else [e.path for e in inventory(d) if e.action == "read"] if d.is_dir() else [] for d in data_dirs]
+    return {shown(p): sha256(p) for p in [*framework_sources, *sorted({p for part in read for p in part})]}
 
 
 def git_state() -> dict[str, Any]:

@@ -30,6 +30,17 @@ def _weights(text: str) -> dict[str, float]:
         raise argparse.ArgumentTypeError(f"{text!r}: expected method=weight pairs, e.g. monitoring=0.6,field=0.2,survey=0.1,third_party=0.1") from None
 
 
+def _seconds(text: str) -> int:
+    """A positive whole number of seconds."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of seconds above 0, e.g. 600")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evalkit", description="数字政府建设考评: score, check and publish a city's assessment.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -41,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("period", help="e.g. 2022H1")
         s.add_argument("--data-dir", help="folder of the period's input tables (default data/CITY/PERIOD)")
         s.add_argument("--applicability", help="CSV of 考评对象,指标 pairs replacing the framework's applicability")
-        s.add_argument("--lenient", action="store_true", help="list problems as warnings; missing scores count 0")
+        s.add_argument("--redistribute", action="store_true", help="share the weight of a method with no data among the others")
     for name, help_, default in (("templates", "write the lead units' workbooks for a period", "outputs/templates/CITY/PERIOD"),
                                  ("demo-data", "write synthetic submissions (示例数据) for a period", "data/CITY/PERIOD")):
         t = sub.add_parser(name, help=help_)
@@ -56,17 +67,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--city", dest="only_city", help="with --all: only this city")
     r.add_argument("--jobs", type=int, help="with --all: parallel runs (default: one per core)")
     r.add_argument("--force", action="store_true", help="keep an existing run beside the new one under a dated name")
-    r.add_argument("--timeout", type=int, default=600, help="seconds a notebook cell may take (default 600)")
+    r.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
     r.add_argument("--scorecards", action="store_true", help="also render one scorecard (HTML and PDF) per entity")
     r.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     r.add_argument("--params", type=Path, help="params folder (default params/)")
     a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
     a.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
-    a.add_argument("--timeout", type=int, default=600)
+    a.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
     score = sub.choices["score"]
+    score.add_argument("--lenient", action="store_true", help="list problems as warnings; missing scores count 0")
     score.add_argument("--weights", type=_weights, help="e.g. monitoring=0.6,field=0.2,survey=0.1,third_party=0.1")
     score.add_argument("--aggregation", choices=list(AGGREGATIONS), default="sum")
-    score.add_argument("--redistribute", action="store_true", help="share the weight of a method with no data among the others")
     return p
 
 
@@ -121,13 +132,27 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    try:
-        inputs = read_period(_framework_of(args), args.period, args.data_dir, strict=True)
-    except InputError as exc:
-        _print_problems(exc.problems)
-        print(f"\n{len(exc.problems)} 个问题 problem(s): 请按提示修改后重新报送 fix them and submit again", file=sys.stderr)
+    """Read every file of the period as ``score`` would, list what was read, ignored or refused, and score it
+    (with ``--redistribute`` if given), so that a period that validates also scores."""
+    fw = _framework_of(args)
+    inputs = read_period(fw, args.period, args.data_dir, strict=False)
+    actions = {"read": "读取 read", "ignored": "忽略 ignored", "refused": "拒绝 refused"}
+    table = pd.DataFrame({"文件 file": [e.name for e in inputs.inventory], "处理 action": [actions[e.action] for e in inputs.inventory],
+                          "说明": [e.zh for e in inputs.inventory], "reason": [e.reason for e in inputs.inventory]})
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 120, "display.max_rows", None):
+        print(f"{inputs.data_dir}:")
+        print(table.to_string(index=False))
+    problems = list(inputs.problems)
+    if not problems:
+        try:
+            score_period(fw, inputs, redistribute=args.redistribute)
+        except InputError as exc:
+            problems = exc.problems
+    if problems:
+        _print_problems(problems)
+        print(f"\n{len(problems)} 个问题 problem(s): 请按提示修改后重新报送 fix them and submit again", file=sys.stderr)
         return 1
-    print(f"{inputs.data_dir}: {len(inputs.files)} 个文件 files, {len(inputs.monitoring)} 条评分 score rows; 没有问题 no problems")
+    print(f"{len(inputs.files)} 个文件已读取 files read, {len(inputs.monitoring)} 条评分 score rows; 没有问题 no problems")
     return 0
 
 

@@ -429,7 +429,7 @@ def load_applicability(framework: Framework, path: str | Path) -> pd.DataFrame:
     aliases = framework.alias_map
     entity = raw["考评对象"].str.strip().map(aliases)
     indicator = pd.to_numeric(raw["指标"], errors="coerce")
-    bad = entity.isna() | indicator.isna()
+    bad = entity.isna() | indicator.isna() | (indicator != indicator.round()) | ~indicator.isin(framework.indicators["id"])
     if bad.any():
         i = bad.idxmax()
         raise FrameworkError(f"{path}, row {i + 2}: unknown entity {raw.loc[i, '考评对象']!r} or indicator {raw.loc[i, '指标']!r}")

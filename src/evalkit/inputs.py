@@ -75,7 +75,7 @@ def read_period(framework: Framework, period: str | Period, data_dir: str | Path
     period = Period.parse(period)
     folder = Path(data_dir) if data_dir is not None else paths.period_dir(framework.city, str(period))
     if not folder.is_dir():
-        raise InputError([Problem(str(folder), "no such folder; expected the period's input tables here", zh="文件夹不存在;应存放本期的报送表格")])
+        raise InputError([Problem(str(folder), "no such folder; expected the period's input tables here", zh="文件夹不存在；应存放本期的报送表格")])
     entries = inventory(folder)
     reader = _Reader(framework, folder, period, engine)
     files = reader.account(entries)
@@ -100,12 +100,12 @@ def _limit(high: float) -> tuple[str, str]:
     >>> _limit(1.0)
     ('0 to 1', '0 至 1')
     >>> _limit(2 / 3)
-    ('0 to 0.67 (the points, 0.6667, typed to 2 decimals)', '0 至 0.67(分值 0.6667,按两位小数填写)')
+    ('0 to 0.67 (the points, 0.6667, typed to 2 decimals)', '0 至 0.67（分值 0.6667，按两位小数填写）')
     """
     if high == float(display_round(high)):
         return f"0 to {high:g}", f"0 至 {high:g}"
     typed = f"{float(display_round(high)):.2f}"
-    return f"0 to {typed} (the points, {high:.4g}, typed to 2 decimals)", f"0 至 {typed}(分值 {high:.4g},按两位小数填写)"
+    return f"0 to {typed} (the points, {high:.4g}, typed to 2 decimals)", f"0 至 {typed}（分值 {high:.4g}，按两位小数填写）"
 
 
 def _underflow(text: str) -> bool:
@@ -150,7 +150,7 @@ class _Reader:
             names = [p.relative_to(self.folder).as_posix() for p in files[key]]
             if not kind.folder and len(names) > 1:
                 self.problems.append(Problem(names[1], f"a second {kind.zh} table beside {names[0]}; expected one: keep one file and remove the other",
-                                             zh=f"与 {names[0]} 重复,同一期只应有一个{kind.zh}表;请保留一个文件,移除另一个"))
+                                             zh=f"与 {names[0]} 重复，同一期只应有一个{kind.zh}表；请保留一个文件，移除另一个"))
                 files[key] = files[key][:1]
         for key in ("monitoring", "methods"):
             if not files[key]:
@@ -158,7 +158,7 @@ class _Reader:
                 where = f"{kind.names[0]}/" if kind.folder else f"{kind.names[0]}.xlsx"
                 what = "one .xlsx or .csv per lead unit in monitoring/" if kind.folder else f"{kind.names[0]}.xlsx (or .csv)"
                 self.problems.append(Problem(where, f"no {key} tables ({kind.zh}); expected {what}",
-                                             zh=f"没有{kind.zh}表;应报送" + ("每个牵头考核单位一个 .xlsx 或 .csv 文件" if kind.folder else f" {kind.names[0]}.xlsx(或 .csv)")))
+                                             zh=f"没有{kind.zh}表；应报送" + ("每个牵头考核单位一个 .xlsx 或 .csv 文件" if kind.folder else f" {kind.names[0]}.xlsx（或 .csv）")))
         return files
 
     def table(self, path: Path, kind: Kind, columns: dict[str, str], allowed: set[str]) -> pd.DataFrame | None:
@@ -172,7 +172,7 @@ class _Reader:
             self.synthetic = True
         for sheet in t.other_sheets:
             self.problems.append(Problem(name, f"sheet {sheet!r} holds data; expected the table on the first sheet ({t.sheet}) only: move the rows there, or delete the sheet",
-                                         sheet=sheet, zh=f"工作表“{sheet}”中有数据;表格只应在第一个工作表({t.sheet})中,请把这些行移过去,或删除该工作表"))
+                                         sheet=sheet, zh=f"工作表“{sheet}”中有数据；表格只应在第一个工作表（{t.sheet}）中，请把这些行移过去，或删除该工作表"))
         if not self._meta_ok(t.meta, name, t.sheet, kind):
             return None
         raw = t.rows
@@ -180,12 +180,12 @@ class _Reader:
         missing = [c for c in columns if c not in raw.columns]
         for c in missing:
             self.problems.append(Problem(name, f"required column missing; the header row has {found}", row=1, column=c, sheet=t.sheet,
-                                         zh=f"缺少必填列“{c}”;表头为:{found}"))
+                                         zh=f"缺少必填列“{c}”；表头为：{found}"))
         expected = "、".join([*columns, *(c for c in allowed if c not in columns)])
         for c in raw.columns:
             if c != "row" and c not in columns and c not in allowed and (raw[c].map(_filled)).any():
                 self.problems.append(Problem(name, f"unknown column {c!r} holds data; expected only {expected.replace('、', ', ')}: correct its name or delete it",
-                                             row=1, column=c, sheet=t.sheet, zh=f"无法识别的列“{c}”中有数据;应只有 {expected} 这些列,请更正列名或删除该列"))
+                                             row=1, column=c, sheet=t.sheet, zh=f"无法识别的列“{c}”中有数据；应只有 {expected} 这些列，请更正列名或删除该列"))
         if missing:
             return None
         keep = {c: f for c, f in {**columns, **{c: c for c in allowed}}.items() if c in raw.columns}
@@ -205,16 +205,16 @@ class _Reader:
         """A template's own record of its period and kind must match where it was put."""
         ok = True
         if meta.get("期间") and meta["期间"] != str(self.period):
-            self.problems.append(Problem(name, f"workbook is for period {meta['期间']}; expected {self.period}", sheet=META_SHEET,
-                                         zh=f"该工作簿属于 {meta['期间']} 考评期,应为 {self.period}"))
+            self.problems.append(Problem(name, f"workbook is for period {meta['期间']}； expected {self.period}", sheet=META_SHEET,
+                                         zh=f"该工作簿属于 {meta['期间']} 考评期，应为 {self.period}"))
             ok = False
         if meta.get("类型") and meta["类型"] != kind.zh:
-            self.problems.append(Problem(name, f"workbook is a {meta['类型']} table; expected a {kind.zh} table here", sheet=META_SHEET,
-                                         zh=f"该工作簿是{meta['类型']}表,此处应为{kind.zh}表"))
+            self.problems.append(Problem(name, f"workbook is a {meta['类型']} table； expected a {kind.zh} table here", sheet=META_SHEET,
+                                         zh=f"该工作簿是{meta['类型']}表，此处应为{kind.zh}表"))
             ok = False
         if meta.get("城市") and self.fw.name and meta["城市"] != self.fw.name:
-            self.problems.append(Problem(name, f"workbook is for {meta['城市']}; expected {self.fw.name}", sheet=META_SHEET,
-                                         zh=f"该工作簿属于{meta['城市']},应为{self.fw.name}"))
+            self.problems.append(Problem(name, f"workbook is for {meta['城市']}； expected {self.fw.name}", sheet=META_SHEET,
+                                         zh=f"该工作簿属于{meta['城市']}，应为{self.fw.name}"))
             ok = False
         return ok
 
@@ -227,7 +227,7 @@ class _Reader:
     def names(self, df: pd.DataFrame, col: str, header: str, what: str, what_zh: str) -> pd.Series:
         canon = df[col].map(self.aliases)
         bad = self._flag(df, canon.isna(), header, lambda r: f"unknown {what} {r[col]!r}; expected a name or alias from entities.csv",
-                         lambda r: f"未知的{what_zh}“{r[col]}”;应为考评对象名单中的名称或别名")
+                         lambda r: f"未知的{what_zh}“{r[col]}”；应为考评对象名单中的名称或别名")
         df[col] = canon
         return bad
 
@@ -236,7 +236,7 @@ class _Reader:
         ok = ids.notna() & (ids == ids.round()) & ids.isin(self.points.index)
         first, last = self.points.index.min(), self.points.index.max()
         bad = self._flag(df, ~ok, "指标", lambda r: f"unknown indicator {r['indicator']!r}; expected an indicator id of the framework ({first}-{last})",
-                         lambda r: f"未知的指标“{r['indicator']}”;应为指标体系中的指标编号({first}—{last})")
+                         lambda r: f"未知的指标“{r['indicator']}”；应为指标体系中的指标编号（{first}—{last}）")
         df["indicator"] = ids.where(ok, -1).astype("int64")
         return bad
 
@@ -258,36 +258,36 @@ class _Reader:
 
         def check(mask: pd.Series, en: Message, zh: Message) -> None:
             nonlocal bad
-            bad |= self._flag(df, mask & ~bad, header, en, zh)
+            bad |= self._flag(df, mask.astype(bool) & ~bad, header, en, zh)
 
         check(uncached_formulas(text), lambda r: f"formula {r[col]} has no computed value; expected a number: open and save the file in Excel or WPS, or type the value",
-              lambda r: f"公式 {r[col]} 没有计算结果;请在 Excel 或 WPS 中打开并保存,或直接填写数值")
+              lambda r: f"公式 {r[col]} 没有计算结果；请在 Excel 或 WPS 中打开并保存，或直接填写数值")
         check(error_values(text), lambda r: f"the cell shows the error {r[col]}; expected a number: correct the formula or type the value",
-              lambda r: f"单元格显示错误值 {r[col]};应为数字,请更正公式或直接填写数值")
-        check(text == "", lambda r: "empty; expected a number", lambda r: "未填写;应填写数字")
+              lambda r: f"单元格显示错误值 {r[col]}；应为数字，请更正公式或直接填写数值")
+        check(text == "", lambda r: "empty; expected a number", lambda r: "未填写；应填写数字")
         check(text.map(_underflow), lambda r: f"{r[col]!r} is too small to be a real value; expected an ordinary decimal number",
-              lambda r: f"“{r[col]}”过小,不是有效数值;应填写普通的小数")
+              lambda r: f"“{r[col]}”过小，不是有效数值；应填写普通的小数")
         check(values.isna() | ~np.isfinite(values), lambda r: f"{r[col]!r} is not a number; expected a decimal number",
-              lambda r: f"“{r[col]}”不是数字;应填写数字")
+              lambda r: f"“{r[col]}”不是数字；应填写数字")
         scale = pd.Series(rule == "score100", index=df.index) | (rate if rate is not None else False)
         check(percent & ~scale, lambda r: f"{r[col]} is shown as a percentage; expected {'points' if rule == 'points' else 'a plain number'}: format the cell as a number",
-              lambda r: f"{r[col]} 以百分比形式填写;此处应填写{'分值' if rule == 'points' else '数值'},请将单元格设为数字格式")
+              lambda r: f"{r[col]} 以百分比形式填写；此处应填写{'分值' if rule == 'points' else '数值'}，请将单元格设为数字格式")
         if rule == "points":
             top = high.astype("float64")
             typed_full = np.maximum(top, display_round(top)) + 1e-9
             check((values < 0) | (values > typed_full), lambda r: f"{values[r.name]:g} is out of range; expected {_limit(top[r.name])[0]}",
-                  lambda r: f"{values[r.name]:g} 超出范围;应在 {_limit(top[r.name])[1]} 之间")
+                  lambda r: f"{values[r.name]:g} 超出范围；应在 {_limit(top[r.name])[1]} 之间")
             values = values.where(values <= top, top)
         else:
             top = pd.Series(np.where(scale, 100.0, np.inf), index=df.index)
             check(values < 0, lambda r: f"{values[r.name]:g} is negative; expected {'0 to 100' if scale[r.name] else 'a number of 0 or more'}",
-                  lambda r: f"{values[r.name]:g} 为负数;应" + ("在 0 至 100 之间" if scale[r.name] else "为不小于 0 的数字"))
+                  lambda r: f"{values[r.name]:g} 为负数；应" + ("在 0 至 100 之间" if scale[r.name] else "为不小于 0 的数字"))
             check(values > top, lambda r: f"{values[r.name]:g} is out of range; expected 0 to 100" + (" (a rate cannot pass 100 %)" if rule == "actual" else ""),
-                  lambda r: f"{values[r.name]:g} 超出范围;应在 0 至 100 之间" + ("(比率不能超过 100%)" if rule == "actual" else ""))
+                  lambda r: f"{values[r.name]:g} 超出范围；应在 0 至 100 之间" + ("（比率不能超过 100%）" if rule == "actual" else ""))
             check(scale & ~percent & (values > 0) & (values < 1), lambda r: f"{values[r.name]:g} looks like a share ({values[r.name]:.1%}); expected 0 to 100: type {100 * values[r.name]:g}, or format the cell as a percentage",
-                  lambda r: f"{values[r.name]:g} 像是比例({values[r.name]:.1%});应填写 0 至 100 之间的数字:请填写 {100 * values[r.name]:g},或将单元格设为百分比格式")
+                  lambda r: f"{values[r.name]:g} 像是比例（{values[r.name]:.1%}）；应填写 0 至 100 之间的数字：请填写 {100 * values[r.name]:g}，或将单元格设为百分比格式")
         check((values != 0) & (values.abs() < 1e-6), lambda r: f"{r[col]!r} is implausibly small; expected 0 or an ordinary decimal number",
-              lambda r: f"“{r[col]}”过小,不合常理;应为 0 或普通的小数")
+              lambda r: f"“{r[col]}”过小，不合常理；应为 0 或普通的小数")
         df[col] = values.where(~bad)
         return bad
 
@@ -310,17 +310,17 @@ class _Reader:
         key_bad |= self.indicator(df)
         key_bad |= self._flag(df, ~key_bad & (df["owner"] != "") & (df["lead_unit"] != df["owner"]), "牵头考核单位",
                               lambda r: f"a row of {r['lead_unit']} in the workbook of {r['owner']}; expected only {r['owner']}'s rows: move it to {r['lead_unit']}'s workbook",
-                              lambda r: f"“{r['owner']}”的评分表中出现了“{r['lead_unit']}”的评分行;应只填报本单位的行,请移至“{r['lead_unit']}”的评分表")
+                              lambda r: f"“{r['owner']}”的评分表中出现了“{r['lead_unit']}”的评分行；应只填报本单位的行，请移至“{r['lead_unit']}”的评分表")
         bad = key_bad.copy()
         bad |= self.number(df, value, kind.value.header, kind.rule, high=df["indicator"].map(self.points))
         bad |= self._flag(df, (df["status"] != "") & ~df["status"].isin(STATUSES), "完成情况",
                           lambda r: f"unknown status {r['status']!r}; expected one of {'/'.join(STATUSES)}",
-                          lambda r: f"未知的完成情况“{r['status']}”;应为 {'/'.join(STATUSES)} 之一")
+                          lambda r: f"未知的完成情况“{r['status']}”；应为 {'/'.join(STATUSES)} 之一")
         assigned = self.fw.assignments().set_index(KEY).index
         unassigned = ~key_bad & ~pd.MultiIndex.from_frame(df[KEY]).isin(assigned)
         bad |= self._flag(df, unassigned, "指标",
                           lambda r: f"indicator {r['indicator']} for {r['entity']!r} is not assigned to {r['lead_unit']!r}; expected only rows listed by framework.assignments()",
-                          lambda r: f"指标 {r['indicator']} 对“{r['entity']}”的考核不由“{r['lead_unit']}”负责;请只填报模板中列出的行")
+                          lambda r: f"指标 {r['indicator']} 对“{r['entity']}”的考核不由“{r['lead_unit']}”负责；请只填报模板中列出的行")
         keyed = df[~key_bad & ~unassigned]
         self.seen[kind.key].update(keyed[KEY].itertuples(index=False, name=None))
         first = keyed.groupby(KEY)[["file", "row"]].transform("first")
@@ -328,7 +328,7 @@ class _Reader:
         again[keyed.index] = keyed.groupby(KEY).cumcount() > 0
         bad |= self._flag(df, again, "指标",
                           lambda r: f"duplicate row for ({r['lead_unit']}, {r['entity']}, {r['indicator']}); first given in {first.loc[r.name, 'file']} row {first.loc[r.name, 'row']}",
-                          lambda r: f"重复填报({r['lead_unit']}、{r['entity']}、指标 {r['indicator']});已在 {first.loc[r.name, 'file']} 第 {first.loc[r.name, 'row']} 行填报")
+                          lambda r: f"重复填报（{r['lead_unit']}、{r['entity']}、指标 {r['indicator']}）；已在 {first.loc[r.name, 'file']} 第 {first.loc[r.name, 'row']} 行填报")
         return df.loc[~bad, cols].reset_index(drop=True)
 
     def methods(self, files: list[Path]) -> pd.DataFrame:
@@ -356,7 +356,7 @@ class _Reader:
         df = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=["entity", "file", "sheet", "row"])
         dup = df.duplicated("entity", keep="first")
         self._flag(df, dup, "考评对象", lambda r: f"{r['entity']!r} is listed twice; expected one row per entity",
-                   lambda r: f"“{r['entity']}”重复出现;每个考评对象只应有一行")
+                   lambda r: f"“{r['entity']}”重复出现；每个考评对象只应有一行")
         return df[~dup].reset_index(drop=True)
 
     def targets(self, files: list[Path]) -> pd.DataFrame:
@@ -368,14 +368,14 @@ class _Reader:
         if not frames:
             return pd.DataFrame(columns=cols).astype({"indicator": "int64", "actual": "float64"})
         df = pd.concat(frames, ignore_index=True)
-        bad = self.names(df, "entity", "考评对象", "entity", "考评对象") | self.indicator(df)
-        bad |= self._flag(df, ~bad & df["indicator"].map(self.ind["target"]).isna(), "指标",
-                          lambda r: f"indicator {r['indicator']} has no numeric target; expected only target indicators here",
-                          lambda r: f"指标 {r['indicator']} 没有量化目标;此表只填报量化目标指标")
-        bad |= self.number(df, "actual", "实际值", kind.rule, rate=df["indicator"].map(self.ind["target_unit"]).eq("%"))
-        self.seen["targets"].update(df.loc[~bad, ["entity", "indicator"]].itertuples(index=False, name=None))
+        key_bad = self.names(df, "entity", "考评对象", "entity", "考评对象") | self.indicator(df)
+        key_bad |= self._flag(df, ~key_bad & df["indicator"].map(self.ind["target"]).isna(), "指标",
+                              lambda r: f"indicator {r['indicator']} has no numeric target; expected only target indicators here",
+                              lambda r: f"指标 {r['indicator']} 没有量化目标；此表只填报量化目标指标")
+        self.seen["targets"].update(df.loc[~key_bad, ["entity", "indicator"]].itertuples(index=False, name=None))
+        bad = key_bad | self.number(df, "actual", "实际值", kind.rule, rate=df["indicator"].map(self.ind["target_unit"]).eq("%"))
         bad |= self._flag(df, ~bad & df.duplicated(["entity", "indicator"]), "指标", lambda r: f"duplicate actual value for ({r['entity']}, {r['indicator']})",
-                          lambda r: f"重复填报({r['entity']}、指标 {r['indicator']})的实际值")
+                          lambda r: f"重复填报（{r['entity']}、指标 {r['indicator']}）的实际值")
         return df.loc[~bad, cols].reset_index(drop=True)
 
     def check_complete(self, monitoring: pd.DataFrame, methods: pd.DataFrame, targets: pd.DataFrame, given: dict[str, bool]) -> None:
@@ -395,7 +395,7 @@ class _Reader:
         want = need[need["input"] == "target"][["entity", "indicator"]].drop_duplicates()
         if len(want) and not given["targets"]:
             self.problems.append(Problem("targets.xlsx", f"no targets table ({KINDS['targets'].zh}); expected targets.xlsx (or .csv) with the actual value of {len(want)} target(s)",
-                                         zh=f"没有{KINDS['targets'].zh}表;应报送 targets.xlsx(或 .csv),填写 {len(want)} 项量化目标的实际值"))
+                                         zh=f"没有{KINDS['targets'].zh}表；应报送 targets.xlsx（或 .csv），填写 {len(want)} 项量化目标的实际值"))
         elif len(want):
             got = want.merge(targets[["entity", "indicator"]], how="left", indicator=True)
             for r in got[got["_merge"] == "left_only"].itertuples():
@@ -409,4 +409,4 @@ class _Reader:
             for e in self.fw.entities["entity"]:
                 if e not in have and (e, key) not in self.seen["methods"]:
                     self.problems.append(Problem(where, f"no {name} score for {e}; expected 0 to 100", column=name,
-                                                 zh=f"缺少“{e}”的{name}得分;应填写 0 至 100 之间的数字"))
+                                                 zh=f"缺少“{e}”的{name}得分；应填写 0 至 100 之间的数字"))

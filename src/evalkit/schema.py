@@ -132,11 +132,11 @@ def inventory(folder: Path) -> list[Entry]:
             target = path.resolve()
             if not target.is_relative_to(root):
                 entries.append(Entry(path, name, None, "refused", "a link to a file outside the period folder; copy the file in instead",
-                                     "指向本期文件夹之外的链接;请把文件本身复制进来"))
+                                     "指向本期文件夹之外的链接；请把文件本身复制进来"))
                 return
         if path.name.startswith(("~$", ".~lock.")):
             entries.append(Entry(path, name, None, "ignored", "lock file of a workbook open in an office program; close the program before the run",
-                                 "办公软件打开工作簿时留下的锁定文件;运行前请关闭该软件"))
+                                 "办公软件打开工作簿时留下的锁定文件；运行前请关闭该软件"))
         elif path.name.startswith(".") or path.name in SYSTEM_FILES:
             entries.append(Entry(path, name, None, "ignored", "system file", "系统文件"))
         elif path.is_dir():
@@ -146,19 +146,19 @@ def inventory(folder: Path) -> list[Entry]:
             else:
                 where = "monitoring/" if monitoring else "the period folder"
                 entries.append(Entry(path, name, None, "refused", f"a folder inside {where}; expected the tables directly in it",
-                                     "此处不应有子文件夹;请把表格直接放在" + ("日常监测(monitoring)文件夹中" if monitoring else "本期文件夹中")))
+                                     "此处不应有子文件夹；请把表格直接放在" + ("日常监测（monitoring）文件夹中" if monitoring else "本期文件夹中")))
         elif path.suffix.lower() in OLD_FORMATS:
             entries.append(Entry(path, name, None, "refused", f"{path.suffix} is not read; save it from Excel or WPS as .xlsx (or CSV UTF-8)",
-                                 f"不读取 {path.suffix} 格式;请用 Excel 或 WPS 另存为 .xlsx(或 CSV UTF-8)格式"))
+                                 f"不读取 {path.suffix} 格式；请用 Excel 或 WPS 另存为 .xlsx（或 CSV UTF-8）格式"))
         elif monitoring:
             if path.suffix.lower() in SUFFIXES:
                 entries.append(Entry(path, name, "monitoring", "read"))
             else:
                 entries.append(Entry(path, name, None, "refused", "not a table; expected .xlsx or .csv files only in monitoring/",
-                                     "不是表格文件;日常监测文件夹中只应有 .xlsx 或 .csv 文件"))
+                                     "不是表格文件；日常监测文件夹中只应有 .xlsx 或 .csv 文件"))
         elif Path(path.name).stem.strip().casefold() in {n.casefold() for n in APPLICABILITY_NAMES} and path.suffix.lower() in SUFFIXES:
             entries.append(Entry(path, name, None, "ignored", "an applicability table: read only when a run names it (--applicability)",
-                                 "考评对象适用范围表:仅在运行时指定(--applicability)才读取"))
+                                 "考评对象适用范围表：仅在运行时指定（--applicability）才读取"))
         else:
             kind = next((k.key for k in KINDS.values() if k.matches(path.name)), None)
             if kind:
@@ -167,8 +167,29 @@ def inventory(folder: Path) -> list[Entry]:
                 names = "、".join(f"{k.names[0]}.xlsx" for k in KINDS.values() if not k.folder)
                 entries.append(Entry(path, name, None, "refused",
                                      f"unrecognised file; expected monitoring/ and {names.replace('、', ', ')} (or .csv): rename it or move it out of the folder",
-                                     f"无法识别的文件;本期文件夹中应为 monitoring/ 及 {names}(或 .csv):请改名或移出该文件夹"))
+                                     f"无法识别的文件；本期文件夹中应为 monitoring/ 及 {names}（或 .csv）：请改名或移出该文件夹"))
 
     for path in sorted(folder.iterdir()):
         classify(path, False)
     return entries
+
+
+RULES = {"points": "0 to the indicator's points (full marks may be typed to 2 decimals); not a percentage",
+         "score100": "0 to 100; a cell formatted as a percentage is read as the percentage shown",
+         "actual": "0 or more; for a rate (%) at most 100, a percent-formatted cell read as shown"}
+
+
+def describe() -> str:
+    """The input tables as the README documents them (a test keeps the README equal to this).
+
+    >>> describe().splitlines()[0]
+    '| file in the period folder | kind | required columns | optional | values |'
+    """
+    rows = ["| file in the period folder | kind | required columns | optional | values |", "|---|---|---|---|---|"]
+    for k in KINDS.values():
+        where = f"`{k.names[0]}/*.xlsx` or `*.csv`, one per lead unit" if k.folder else \
+            " or ".join(f"`{n}.xlsx`" for n in k.names) + " (or `.csv`)"
+        needed = {"always": "", "never": ", optional", "targets": ", when the framework has numeric targets"}[k.required]
+        keys = ", ".join(c.header for c in k.keys) + (f", {k.value.header}" if k.value else ", one column per method (实地调研, 民意调查, 第三方评估 in Baotou)")
+        rows.append(f"| {where} | {k.zh}{needed} | {keys} | {', '.join(c.header for c in k.optional)} | {RULES[k.rule]} |")
+    return "\n".join(rows)

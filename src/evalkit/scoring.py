@@ -176,7 +176,7 @@ def _aggregate(fw: Framework, ind_scores: pd.DataFrame, aggregation: Aggregation
 
 def _missing_problem(r, fw: Framework) -> Problem:
     if pd.notna(r.lead_unit):
-        return Problem("monitoring", f"no score from {r.lead_unit} for {r.entity}, indicator {r.indicator}; scored 0 (lenient mode)")
+        return Problem("monitoring", f"no score from {r.lead_unit} for {r.entity}, indicator {int(r.indicator)}; scored 0 (lenient mode)")
     if r.method == "targets":
         return Problem("targets", f"no actual value for {r.entity}, indicator {int(r.indicator)}; scored 0 (lenient mode)")
     return Problem("methods", f"no {fw.method_names[r.method]} score for {r.entity}; scored 0 (lenient mode)", column=fw.method_names[r.method])

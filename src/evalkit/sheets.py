@@ -57,11 +57,11 @@ def read_table(path: Path, name: str, problems: list[Problem], engine: Engine = 
     """Read ``path`` (shown as ``name`` in messages); None, with problems appended, if it cannot be used."""
     size = path.stat().st_size
     if size == 0:
-        problems.append(Problem(name, "empty file; expected a header row and data rows", zh="文件为空;应有表头行和数据行"))
+        problems.append(Problem(name, "empty file; expected a header row and data rows", zh="文件为空；应有表头行和数据行"))
         return None
     if size > MAX_BYTES:
         problems.append(Problem(name, f"file is {size / 2**20:.1f} MiB; expected at most {MAX_BYTES // 2**20} MiB",
-                                zh=f"文件大小 {size / 2**20:.1f} MiB,超过上限 {MAX_BYTES // 2**20} MiB"))
+                                zh=f"文件大小 {size / 2**20:.1f} MiB，超过上限 {MAX_BYTES // 2**20} MiB"))
         return None
     if path.suffix.lower() == ".csv":
         return _read_csv(path, name, problems)
@@ -75,38 +75,38 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> Table | None:
     except UnicodeDecodeError:
         try:
             data.decode("gb18030")
-            en, zh = "is saved in a Chinese encoding (GBK); save it as \"CSV UTF-8\"", "以中文编码(GBK)保存;请另存为“CSV UTF-8(逗号分隔)”格式"
+            en, zh = "is saved in a Chinese encoding (GBK); save it as \"CSV UTF-8\"", "以中文编码（GBK）保存；请另存为“CSV UTF-8（逗号分隔）”格式"
         except UnicodeDecodeError:
-            en, zh = "is not text in UTF-8; save it as \"CSV UTF-8\"", "不是 UTF-8 编码的文本;请另存为“CSV UTF-8(逗号分隔)”格式"
+            en, zh = "is not text in UTF-8; save it as \"CSV UTF-8\"", "不是 UTF-8 编码的文本；请另存为“CSV UTF-8（逗号分隔）”格式"
         problems.append(Problem(name, en, zh=zh))
         return None
     first = text.split("\n", 1)[0]
     for sep, en, zh in ((";", "semicolons", "分号"), ("\t", "tabs", "制表符")):
         if sep in first and "," not in first:
             problems.append(Problem(name, f"columns are separated by {en}; expected commas: save it as \"CSV UTF-8 (comma delimited)\"", row=1,
-                                    zh=f"各列以{zh}分隔,应以逗号分隔;请另存为“CSV UTF-8(逗号分隔)”格式"))
+                                    zh=f"各列以{zh}分隔，应以逗号分隔；请另存为“CSV UTF-8（逗号分隔）”格式"))
             return None
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         problems.append(Problem(name, f"cannot be read as a CSV table ({str(exc).strip()}); expected a header row and data rows, each with the same number of commas",
-                                zh="无法按 CSV 表格读取;应有表头行和数据行,每行的逗号数相同"))
+                                zh="无法按 CSV 表格读取；应有表头行和数据行，每行的逗号数相同"))
         return None
     return _frame(name, None, raw.values.tolist(), {}, problems)
 
 
 def _read_xlsx(path: Path, name: str, problems: list[Problem], engine: Engine) -> Table | None:
     unreadable = Problem(name, "cannot be read as an Excel workbook (.xlsx); save it again from Excel or WPS as .xlsx",
-                         zh="无法作为 Excel 工作簿(.xlsx)读取;请用 Excel 或 WPS 另存为 .xlsx 后重新报送")
+                         zh="无法作为 Excel 工作簿（.xlsx）读取；请用 Excel 或 WPS 另存为 .xlsx 后重新报送")
     with path.open("rb") as fh:
         head = fh.read(8)
     if head == _OLE:
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in path.read_bytes():
             problems.append(Problem(name, "the workbook is protected by a password; remove the password (File > Info > Protect Workbook) and save again",
-                                    zh="工作簿设有打开密码;请取消密码(文件 > 信息 > 保护工作簿)后重新保存报送"))
+                                    zh="工作簿设有打开密码；请取消密码（文件 > 信息 > 保护工作簿）后重新保存报送"))
         else:
             problems.append(Problem(name, "an old Excel 97-2003 workbook (.xls) named .xlsx; save it from Excel or WPS as .xlsx",
-                                    zh="这是旧版 Excel 97-2003 工作簿(.xls),仅扩展名为 .xlsx;请用 Excel 或 WPS 另存为 .xlsx"))
+                                    zh="这是旧版 Excel 97-2003 工作簿（.xls），仅扩展名为 .xlsx；请用 Excel 或 WPS 另存为 .xlsx"))
         return None
     try:
         with zipfile.ZipFile(path) as z:
@@ -120,7 +120,7 @@ def _read_xlsx(path: Path, name: str, problems: list[Problem], engine: Engine) -
         return None
     if unzipped > MAX_UNZIPPED:
         problems.append(Problem(name, f"workbook unpacks to {unzipped / 2**20:.0f} MiB; expected at most {MAX_UNZIPPED // 2**20} MiB",
-                                zh=f"工作簿解压后 {unzipped / 2**20:.0f} MiB,超过上限 {MAX_UNZIPPED // 2**20} MiB"))
+                                zh=f"工作簿解压后 {unzipped / 2**20:.0f} MiB，超过上限 {MAX_UNZIPPED // 2**20} MiB"))
         return None
     try:
         sheet, cells, meta, others = (_calamine if engine == "calamine" else _openpyxl)(path)
@@ -188,11 +188,11 @@ def _frame(name: str, sheet: str | None, cells: list[list], meta: dict[str, str]
     header_at = next((i for i, r in enumerate(cells) if any(_text(v) for v in r)), None)
     if header_at is None:
         problems.append(Problem(name, "no data: the sheet is empty; expected a header row and data rows", sheet=sheet,
-                                zh="没有数据:工作表为空;应有表头行和数据行"))
+                                zh="没有数据：工作表为空；应有表头行和数据行"))
         return None
     if header_at != 0:
         problems.append(Problem(name, "the header row is not row 1; expected the column names in row 1", row=header_at + 1, sheet=sheet,
-                                zh="表头不在第1行;列名应位于第1行"))
+                                zh="表头不在第1行；列名应位于第1行"))
         return None
     width = max(len(r) for r in cells)
     header = [_text(v) for v in cells[0]] + [""] * (width - len(cells[0]))
@@ -201,7 +201,7 @@ def _frame(name: str, sheet: str | None, cells: list[list], meta: dict[str, str]
     for h in sorted({h for h in header if h and header.count(h) > 1}):
         where = "、".join(get_column_letter(i + 1) for i, x in enumerate(header) if x == h)
         problems.append(Problem(name, f"column {h!r} appears more than once (columns {where.replace('、', ', ')}); expected it once: delete or rename the others",
-                                row=1, column=h, sheet=sheet, zh=f"列“{h}”出现多次(第 {where} 列);每列只应出现一次,请删除或改名"))
+                                row=1, column=h, sheet=sheet, zh=f"列“{h}”出现多次（第 {where} 列）；每列只应出现一次，请删除或改名"))
     if len(set(header) - {""}) < len([h for h in header if h]):
         return None
     filled = rows.notna() & (rows != "")

@@ -2,7 +2,8 @@
 
 Run with the system Python that has LibreOffice's ``uno`` module:
     /usr/bin/python3 lo_fill.py SRC.xlsx DST.xlsx CELLS.json
-CELLS.json is a list of [row, column, value] (0-based, first sheet); numbers are typed as numbers.
+CELLS.json is a list of [row, column, value] or [row, column, value, number format] (0-based, first
+sheet); numbers are typed as numbers, text starting with "=" as a formula.
 """
 import json
 import os
@@ -42,12 +43,19 @@ def main(src, dst, cells_path):
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(src)), "_blank", 0, (prop("Hidden", True),))
         sheet = doc.Sheets.getByIndex(0)
-        for row, col, value in cells:
+        for row, col, value, *fmt in cells:
             cell = sheet.getCellByPosition(col, row)
             if isinstance(value, (int, float)):
                 cell.setValue(value)
+            elif value.startswith("="):
+                cell.setFormula(value)
             else:
                 cell.setString(value)
+            if fmt:
+                locale = uno.createUnoStruct("com.sun.star.lang.Locale")
+                key = doc.NumberFormats.queryKey(fmt[0], locale, False)
+                cell.NumberFormat = key if key != -1 else doc.NumberFormats.addNew(fmt[0], locale)
+        doc.calculateAll()
         doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(dst)), (prop("FilterName", "Calc MS Excel 2007 XML"),))
         doc.close(True)
     finally:
