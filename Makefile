@@ -28,10 +28,12 @@ system-deps: ## Install the Debian packages for PDF reports and the office test 
 			$(DEBIAN_PACKAGES) >/dev/null; \
 	else echo "missing Debian packages ($(DEBIAN_PACKAGES)) and no root apt: install them to run the report tests"; exit 1; fi
 
-demo: setup system-deps ## Show Baotou's framework, then run every Baotou notebook (earlier runs are kept, dated)
+demo: setup system-deps ## Show Baotou's framework, run every Baotou notebook (earlier runs are kept, dated), its history and the site
 	$(BIN)/evalkit framework baotou
 	$(BIN)/evalkit run --all --city baotou --force
-	@echo "outputs:"; for d in outputs/baotou/2022H1 outputs/baotou/2022H2 outputs/baotou/2022; do ls -d $$PWD/$$d/* ; done
+	$(BIN)/evalkit history baotou
+	$(BIN)/evalkit site
+	@echo "outputs:"; for d in 2022H1 2022H2 2022 2023H1 2023H2 2023; do ls -d $$PWD/outputs/baotou/$$d/* ; done; echo "site: $$PWD/outputs/site/index.html"
 
 lab: setup ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

@@ -73,3 +73,18 @@ def small_spec() -> dict:
 @pytest.fixture
 def small(small_spec) -> evalkit.Framework:
     return evalkit.build_framework(small_spec, SMALL_ENTITIES.copy())
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory):
+    """Baotou's two demo half-years run into a fresh outputs folder, then 2022H1 run again with ``--force``
+    (the first run kept aside): the archive that the history store and the site are built from."""
+    from evalkit.batch import run_all
+    from evalkit.params import load_params
+    from evalkit.runner import run
+
+    out = tmp_path_factory.mktemp("archive")
+    outcomes = run_all([load_params("baotou", p) for p in ("2022H1", "2022H2")], outputs=out, progress=False)
+    assert all(o.ok for o in outcomes), [o.message for o in outcomes]
+    run(load_params("baotou", "2022H1"), outputs=out, force=True)
+    return out

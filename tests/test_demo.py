@@ -16,7 +16,7 @@ def test_deterministic(baotou):
     assert not demo_values(baotou, "2022H1", seed=7)["monitoring"]["score"].equals(a["monitoring"]["score"])
 
 
-@pytest.mark.parametrize("period", ["2022H1", "2022H2"])
+@pytest.mark.parametrize("period", ["2022H1", "2022H2", "2023H1", "2023H2"])
 def test_committed_demo_data_is_the_generators(baotou, period, tmp_path):
     fresh = evalkit.read_period(baotou, period, write_demo_period(baotou, period, tmp_path)[0].parents[1])
     committed = evalkit.read_period(baotou, period)

@@ -8,5 +8,13 @@ from .scoring import PeriodResult, score_annual, score_period
 
 __version__ = "0.1.0"
 __all__ = ["EvalkitError", "Framework", "FrameworkError", "InputError", "ParameterError", "Period", "PeriodInputs",
-           "PeriodResult", "Problem", "build_framework", "load_framework", "milestone_lags", "read_period",
+           "PeriodResult", "Problem", "build_framework", "history", "load_framework", "milestone_lags", "read_period",
            "score_annual", "score_period"]
+
+
+def __getattr__(name: str):
+    """``evalkit.history``: the history store's entry point, imported on first use (DuckDB is not needed to score)."""
+    if name == "history":
+        from .store import history
+        return history
+    raise AttributeError(f"module 'evalkit' has no attribute {name!r}")

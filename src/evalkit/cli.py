@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
     a.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
     a.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
+    h = sub.add_parser("history", help="totals and ranks by period from the history database; 'rebuild' builds it anew from the archive")
+    h.add_argument("city", help="a city, or 'rebuild'")
+    h.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
+    h.add_argument("--annual", action="store_true", help="the years instead of the half-years")
+    st = sub.add_parser("site", help="build the static site of every published period from the archive")
+    st.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
+    st.add_argument("--out", type=Path, help="site folder (default outputs/site); replaced as a whole")
     score = sub.choices["score"]
     score.add_argument("--lenient", action="store_true", help="list problems as warnings; missing scores count 0")
     score.add_argument("--weights", type=_weights, help="e.g. monitoring=0.6,field=0.2,survey=0.1,third_party=0.1")
@@ -85,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
+    except BrokenPipeError:  # the output was piped into a program that stopped reading (head, less)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except InputError as exc:
         _print_problems(exc.problems)
         print(f"evalkit {args.command}: {len(exc.problems)} input problem(s)", file=sys.stderr)
@@ -220,7 +231,37 @@ def _audit(args: argparse.Namespace) -> int:
     return 1
 
 
-_COMMANDS = {"run": _run, "audit": _audit, "framework": _framework, "score": _score, "validate": _validate, "templates": _templates, "demo-data": _demo_data}
+def _history(args: argparse.Namespace) -> int:
+    from .store import history, rebuild
+
+    if args.city == "rebuild":
+        path = rebuild(args.outputs)
+        print(f"{path}: rebuilt from the run folders (已由存档重建)")
+        return 0
+    table = history(args.city, args.outputs).by_period(annual=args.annual)
+    if table.empty:
+        raise EvalkitError(f"no published runs of {args.city!r} in the history; run `evalkit run` first, or `evalkit history rebuild`")
+    fw = load_framework(args.city)
+    periods = list(dict.fromkeys(table.columns.get_level_values(1)))
+    shown = pd.DataFrame({p: [f"{t:.2f}（{int(r)}）" if pd.notna(t) else "—" for t, r in zip(table[("total", p)], table[("rank", p)])]
+                          for p in periods}, index=table.index)
+    order = {e: i for i, e in enumerate(fw.entities["entity"])}
+    shown = shown.iloc[sorted(range(len(shown)), key=lambda i: order.get(shown.index[i][1], len(order)))]
+    shown.index = pd.MultiIndex.from_tuples([(fw.groups.get(g, g), e) for g, e in shown.index], names=["组别", "考评对象"])
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_rows", None):
+        print(f"{fw.name}{'年度' if args.annual else '半年'}考评分值（组内排名）")
+        print(shown.to_string())
+    return 0
+
+
+def _site(args: argparse.Namespace) -> int:
+    from .site import build_site
+
+    print(f"{build_site(args.outputs, args.out)}")
+    return 0
+
+
+_COMMANDS = {"history": _history, "site": _site, "run": _run, "audit": _audit, "framework": _framework, "score": _score, "validate": _validate, "templates": _templates, "demo-data": _demo_data}
 
 if __name__ == "__main__":
     sys.exit(main())

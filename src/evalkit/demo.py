@@ -3,7 +3,8 @@
 Deterministic: the same framework, period and seed give the same values. Each entity has a
 stable quality across periods (most near full marks, a realistic spread), some entities are weak
 in one aspect, H2 improves on H1, some statuses lag their deadlines, and the task force corrects
-a few scores.
+a few scores. After the framework's year each entity drifts its own way, up or down, and half of
+the weak aspects are fixed, so trends and rectification (整改) closures differ between entities.
 """
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ def demo_values(framework: Framework, period: str | Period, seed: int = SEED) ->
     quality = pd.Series(1 - profile.beta(1.3, 14, len(ents)), index=ents)
     weak_aspect = pd.Series(np.where(profile.random(len(ents)) < 0.2, profile.choice(fw.aspects["id"], len(ents)), ""), index=ents)
     weak_factor = pd.Series(profile.uniform(0.55, 0.8, len(ents)), index=ents)
+    years = max(0, period.year - (fw.year or period.year))
+    if years:  # later years: each entity drifts its own way, and half of the weak aspects are fixed
+        later = _rng(fw, seed, 9999)
+        drift = pd.Series(later.uniform(-0.35, 0.6, len(ents)), index=ents)
+        quality = (quality + np.where(drift > 0, (1 - quality) * drift, quality * drift * 0.15) * years).clip(0.3, 0.995)
+        weak_aspect = weak_aspect.where(later.random(len(ents)) < 0.5, "")
     if period.half == 2:
         quality = quality + (1 - quality) * 0.3
     rng = _rng(fw, seed, period.year, period.half or 0)

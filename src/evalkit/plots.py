@@ -183,3 +183,58 @@ def aspect_profile(framework: Framework, result: PeriodResult, entity: str) -> F
     ax.legend(fontsize=8, loc="lower left")
     ax.set_title(f"{entity}:各方面得分率与组内中位数")
     return fig
+
+
+TREND_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
+"""Okabe-Ito, without its yellow (too pale for a label on white): told apart with any common colour-vision deficiency."""
+TREND_STYLES = ["-", "--", ":", "-."]
+
+
+def trend(totals: pd.DataFrame, labels: dict[str, str], title: str) -> Figure:
+    """One line per entity: its published total in each period (``totals``: entity, period, total), each
+    line labelled at its end; colours and dashes cycle so that no two neighbours look alike."""
+    periods = list(dict.fromkeys(totals.sort_values("period")["period"]))
+    wide = totals.pivot_table(index="entity", columns="period", values="total", aggfunc="first").reindex(columns=periods)
+    wide = wide.sort_values(periods[-1], ascending=False)
+    fig, ax = _figure(8.6, 0.32 * len(wide) + 2.6)
+    x = np.arange(len(periods))
+    for i, (entity, row) in enumerate(wide.iterrows()):
+        ax.plot(x, row.to_numpy(), color=TREND_COLOURS[i % len(TREND_COLOURS)], linestyle=TREND_STYLES[(i // len(TREND_COLOURS)) % len(TREND_STYLES)], marker="o", markersize=3, linewidth=1.4)
+    ends = _spread(wide.iloc[:, -1].to_numpy(), (ax.get_ylim()[1] - ax.get_ylim()[0]) / (1.6 * len(wide) + 4))
+    for i, (entity, y) in enumerate(zip(wide.index, ends)):
+        ax.annotate(entity, (x[-1], wide.iloc[i, -1]), xytext=(x[-1] + 0.08, y), textcoords="data", fontsize=8, va="center",
+                    color=TREND_COLOURS[i % len(TREND_COLOURS)], annotation_clip=False)
+    ax.set_xticks(x, [labels.get(p, p) for p in periods])
+    ax.set_xlim(-0.2, len(periods) - 0.2)
+    ax.set_ylabel("考评分值（纵轴不从 0 开始）")
+    ax.set_title(title)
+    ax.grid(axis="y", linewidth=0.4, alpha=0.5)
+    return fig
+
+
+def _spread(y: np.ndarray, gap: float) -> np.ndarray:
+    """Label positions near ``y`` (sorted descending) at least ``gap`` apart, so end labels never overlap.
+
+    >>> _spread(np.array([90.0, 89.0, 80.0]), 2.0).tolist()
+    [90.5, 88.5, 80.0]
+    """
+    out = y.astype("float64").copy()
+    for _ in range(len(out)):
+        moved = False
+        for i in range(1, len(out)):
+            if out[i - 1] - out[i] < gap - 1e-12:
+                mid = (out[i - 1] + out[i]) / 2
+                out[i - 1], out[i] = mid + gap / 2, mid - gap / 2
+                moved = True
+        if not moved:
+            break
+    return out
+
+
+def svg(fig: Figure) -> str:
+    """The figure as SVG text with its glyphs drawn as paths (no font needed to show it) and no date or
+    random ids, so that the same figure gives the same bytes."""
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "evalkit"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()

@@ -8,6 +8,7 @@ from . import display as tables
 from . import plots
 from .archive import record as record_table
 from .assessment import AnnualAssessment, Assessment
+from .rectification import period_tables
 from .scoring import AGGREGATIONS
 from .sensitivity import robustness_sentences, uncertainty
 
@@ -186,10 +187,14 @@ def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
 
 
 def record(a: Assessment | AnnualAssessment) -> None:
-    """Record the results, the aspect scores and the options in the notebook, for the run's archive."""
+    """Record the results, the aspect scores, the tables of the history store and the options in the notebook,
+    for the run's archive."""
     if isinstance(a, Assessment):
         record_table(a.result.totals)
         record_table(a.result.aspects, "aspects")
+        before = (a.previous.inputs, a.previous.result) if a.previous else None
+        for name, table in period_tables(a.framework, a.inputs, a.result, before).items():
+            record_table(table, name)
     else:
         record_table(a.totals)
     record_table(options(a), "options")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import archive, paths
+from . import archive, paths, store
 from .errors import OutputExistsError, RunError
 from .execute import execute, failure
 from .exporters import chromium
@@ -43,6 +43,7 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
     """Execute ``spec``'s notebook and archive it in ``outputs/<city>/<period>/``; return that folder.
 
     Refuses if the folder exists, unless ``force``, which keeps the old run beside it under a dated name.
+    The history store (:mod:`evalkit.store`) is updated with the period's runs.
     ``scorecards`` also renders one scorecard per entity (half-years only) into ``scorecards/``.
     """
     outputs = outputs or paths.OUTPUTS
@@ -89,4 +90,5 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
     if final.exists():
         final.rename(final.with_name(f"{final.name}.{_stamp()}"))
     staging.rename(final)
+    store.update(spec.city, str(spec.period), outputs)
     return final

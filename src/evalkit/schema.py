@@ -190,6 +190,6 @@ def describe() -> str:
         where = f"`{k.names[0]}/*.xlsx` or `*.csv`, one per lead unit" if k.folder else \
             " or ".join(f"`{n}.xlsx`" for n in k.names) + " (or `.csv`)"
         needed = {"always": "", "never": ", optional", "targets": ", when the framework has numeric targets"}[k.required]
-        keys = ", ".join(c.header for c in k.keys) + (f", {k.value.header}" if k.value else ", one column per method (实地调研, 民意调查, 第三方评估 in Baotou)")
+        keys = ", ".join(c.header for c in k.keys) + (f", {k.value.header}" if k.value else ", one column per method other than 日常监测, named as the framework names it")
         rows.append(f"| {where} | {k.zh}{needed} | {keys} | {', '.join(c.header for c in k.optional)} | {RULES[k.rule]} |")
     return "\n".join(rows)

@@ -1,0 +1,75 @@
+"""The history store: loaded from the archive, rebuilt equal to the incremental one, queried as published."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import pandas as pd
+import pytest
+
+import evalkit
+from evalkit import paths, store
+
+pytestmark = pytest.mark.slow
+
+
+def dump(outputs) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(store.database(outputs)), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
+        return {n: con.execute(f"SELECT * FROM {n}").df().pipe(lambda d: d.sort_values(list(d.columns)).reset_index(drop=True)) for n in names}
+    finally:
+        con.close()
+
+
+def test_rebuilt_equals_incremental(demo_archive):
+    incremental = dump(demo_archive)  # written by each run as it archived
+    store.rebuild(demo_archive)
+    rebuilt = dump(demo_archive)
+    assert set(incremental) == set(rebuilt) >= {"runs", "totals", "method_scores", "aspects", "unit_scores", "corrections",
+                                                 "milestones", "problems", "closures"}
+    for name in rebuilt:
+        pd.testing.assert_frame_equal(incremental[name], rebuilt[name], check_dtype=False, obj=name)
+
+
+def test_published_totals_equal_each_runs_results(demo_archive):
+    h = evalkit.history("baotou", demo_archive)
+    runs = h.sql("SELECT * FROM runs ORDER BY period, current")
+    assert runs[["period", "current"]].values.tolist() == [["2022H1", False], ["2022H1", True], ["2022H2", True]]
+    for period in ("2022H1", "2022H2"):
+        results = pd.read_csv(demo_archive / "baotou" / period / "results.csv").set_index("entity")
+        got = h.totals[h.totals["period"] == period].set_index("entity")
+        assert got["total"].reindex(results.index).tolist() == results["half_year"].tolist()
+        assert got["rank"].reindex(results.index).tolist() == results["rank"].tolist()
+    replaced = h.sql("SELECT count(*) AS n FROM totals JOIN runs USING (run_id) WHERE NOT current")["n"].item()
+    assert replaced == 37  # the run kept aside stays queryable
+
+
+def test_closures_of_h1_items_in_h2(demo_archive):
+    h = evalkit.history("baotou", demo_archive)
+    c = h.sql("SELECT c.* FROM closures c JOIN runs r USING (run_id) WHERE r.current AND r.period = '2022H2'")
+    p = h.sql("SELECT p.* FROM problems p JOIN runs r USING (run_id) WHERE r.current AND r.period = '2022H1'")
+    assert len(c) == len(p) > 0 and 0 < c["closed"].sum() < len(c)
+
+
+def test_history_command(demo_archive):
+    done = subprocess.run([sys.executable, "-m", "evalkit.cli", "history", "baotou", "--outputs", str(demo_archive)],
+                          capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "包头市半年考评分值（组内排名）" and "2022H1" in lines[1] and "2022H2" in lines[1]
+    results = pd.read_csv(demo_archive / "baotou" / "2022H2" / "results.csv").set_index("entity")
+    row = next(line for line in lines if "昆都仑区" in line)
+    assert f"{results.loc['昆都仑区', 'half_year']:.2f}（{results.loc['昆都仑区', 'rank']}）" in row
+
+
+def test_readme_queries_run(demo_archive):
+    import re
+
+    h = evalkit.history("baotou", demo_archive)
+    queries = re.findall(r'h\.sql\("""(.*?)"""\)', (paths.ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    assert len(queries) == 3
+    improved, losing, closed = (h.sql(q) for q in queries)
+    assert list(losing.columns) == ["period", "lead_unit", "losing"] and len(losing) > 0
+    assert closed["rate"].between(0, 1).all() and closed["items"].sum() > 0
