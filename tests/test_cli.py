@@ -53,4 +53,4 @@ def test_validate_the_demo_period_and_templates(tmp_path):
     again = run("templates", "baotou", "2022H1", "--out", str(tmp_path / "t"))
     assert again.returncode == 2 and "never overwrite" in again.stderr and "Traceback" not in again.stderr
     empty = run("validate", "baotou", "2022H1", "--data-dir", str(tmp_path / "t"))
-    assert empty.returncode == 1 and "未填写;应填写数字" in empty.stderr
+    assert empty.returncode == 1 and "未填写；应填写数字" in empty.stderr

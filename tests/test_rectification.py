@@ -86,3 +86,27 @@ def test_demo_periods_close_some_items_and_not_others(baotou, p):
     judged = rc.closures(baotou, items, prev, now, evalkit.score_period(baotou, now))
     assert 0 < judged["closed"].sum() < len(judged)
     assert pd.Series(rc.closure_rates(judged, "entity")["rate"]).between(0, 1).all()
+
+
+def test_workbook_per_lead_unit(baotou, tmp_path):
+    import openpyxl
+
+    inputs = evalkit.read_period(baotou, "2022H1")
+    items = rc.problem_list(baotou, inputs, evalkit.score_period(baotou, inputs))
+    files = rc.write_workbooks(baotou, items, "2022H1", tmp_path, synthetic=True)
+    assert sorted(p.name for p in files) == sorted(f"2022H1_{u}_整改清单.xlsx" for u in items["lead_unit"].unique())
+    for path in files:
+        wb = openpyxl.load_workbook(path)
+        ws = wb.worksheets[0]
+        header = [c.value for c in ws[1]]
+        unit = path.name.split("_")[1]
+        mine = items[items["lead_unit"] == unit]
+        got = [(r[header.index("考评对象")], r[header.index("指标")]) for r in ws.iter_rows(min_row=2, values_only=True)]
+        assert got == list(zip(mine["entity"], mine["indicator"]))
+        assert ws.protection.sheet and not ws.cell(2, header.index("整改措施") + 1).protection.locked
+        assert ws.cell(2, header.index("考评对象") + 1).protection.locked
+        assert any('"未启动,整改中,已完成"' == dv.formula1 for dv in ws.data_validations.dataValidation)
+        meta = dict(wb["_evalkit"].iter_rows(values_only=True))
+        assert (meta["类型"], meta["牵头考核单位"], meta["示例数据"]) == ("整改清单", unit, "是")
+    with pytest.raises(evalkit.errors.OutputExistsError):
+        rc.write_workbooks(baotou, items, "2022H1", tmp_path)

@@ -73,3 +73,15 @@ def test_readme_queries_run(demo_archive):
     improved, losing, closed = (h.sql(q) for q in queries)
     assert list(losing.columns) == ["period", "lead_unit", "losing"] and len(losing) > 0
     assert closed["rate"].between(0, 1).all() and closed["items"].sum() > 0
+
+
+def test_rectification_command_writes_the_archived_problem_list(demo_archive, tmp_path):
+    import openpyxl
+
+    done = subprocess.run([sys.executable, "-m", "evalkit.cli", "rectification", str(demo_archive / "baotou" / "2022H2"),
+                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.returncode == 0, done.stderr
+    rows = [r for p in sorted(tmp_path.glob("*.xlsx")) for r in openpyxl.load_workbook(p).worksheets[0].iter_rows(min_row=2, values_only=True)]
+    h = evalkit.history("baotou", demo_archive)
+    items = h.sql("SELECT p.* FROM problems p JOIN runs r USING (run_id) WHERE r.current AND r.period = '2022H2'")
+    assert len(rows) == len(items) and sum(r[4] == "2022年上半年起" for r in rows) == (items["carried"] == "2022H1").sum() > 0

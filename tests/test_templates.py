@@ -82,4 +82,4 @@ def test_empty_template_is_reported_cell_by_cell(baotou, written):
         evalkit.read_period(baotou, "2022H1", out)
     empty = [p for p in exc.value.problems if p.column == "得分"]
     assert len(empty) == len(baotou.assignments())
-    assert empty[0].sheet == "评分表" and empty[0].row == 2 and empty[0].zh == "未填写;应填写数字"
+    assert empty[0].sheet == "评分表" and empty[0].row == 2 and empty[0].zh == "未填写；应填写数字"

@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("city", help="a city, or 'rebuild'")
     h.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     h.add_argument("--annual", action="store_true", help="the years instead of the half-years")
+    rc = sub.add_parser("rectification", help="write each lead unit's 整改清单 workbook from an archived period run")
+    rc.add_argument("run_dir", type=Path, help="an archived half-year run, outputs/CITY/PERIOD")
+    rc.add_argument("--out", type=Path, help="output folder (default outputs/rectification/CITY/PERIOD); existing files are never overwritten")
     st = sub.add_parser("site", help="build the static site of every published period from the archive")
     st.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     st.add_argument("--out", type=Path, help="site folder (default outputs/site); replaced as a whole")
@@ -254,6 +257,30 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rectification(args: argparse.Namespace) -> int:
+    import json
+
+    import nbformat
+
+    from .archive import recorded
+    from .rectification import write_workbooks
+
+    manifest = json.loads((args.run_dir / "manifest.json").read_text(encoding="utf-8")) if (args.run_dir / "manifest.json").is_file() else None
+    if manifest is None or len(manifest["period"]) != 6:
+        raise EvalkitError(f"{args.run_dir}: expected an archived half-year run folder, outputs/CITY/PERIOD (with manifest.json)")
+    nb = nbformat.read(str(args.run_dir / manifest["notebook"]), as_version=4)
+    try:
+        items = recorded(nb, "problems")
+    except ValueError:
+        raise EvalkitError(f"{args.run_dir}: the run recorded no problem list (问题清单); run the period again with this version") from None
+    synthetic = dict(recorded(nb, "options").itertuples(index=False, name=None)).get("示例数据", "").startswith("是")
+    out = args.out or paths.OUTPUTS / "rectification" / manifest["city"] / manifest["period"]
+    files = write_workbooks(load_framework(manifest["city"]), items.fillna({"carried": "", "required": "", "status": ""}),
+                            manifest["period"], out, synthetic=synthetic)
+    print(f"{len(files)} 份整改清单 workbooks in {out}")
+    return 0
+
+
 def _site(args: argparse.Namespace) -> int:
     from .site import build_site
 
@@ -261,7 +288,7 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"history": _history, "site": _site, "run": _run, "audit": _audit, "framework": _framework, "score": _score, "validate": _validate, "templates": _templates, "demo-data": _demo_data}
+_COMMANDS = {"history": _history, "rectification": _rectification, "site": _site, "run": _run, "audit": _audit, "framework": _framework, "score": _score, "validate": _validate, "templates": _templates, "demo-data": _demo_data}
 
 if __name__ == "__main__":
     sys.exit(main())

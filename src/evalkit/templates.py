@@ -130,9 +130,19 @@ def _plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[str, str
 
 def _workbook(fw: Framework, period: Period, kind: str, unit: str | None, columns: list[Column], rows: pd.DataFrame,
               synthetic: bool) -> Workbook:
+    sheet = "评分表" if kind in ("monitoring", "verification") else "填报表"
+    return input_workbook(fw, period, KINDS[kind].zh, unit, columns, rows, what=_what(kind, unit, len(rows)), sheet=sheet,
+                          synthetic=synthetic)
+
+
+def input_workbook(fw: Framework, period: Period, kind_zh: str, unit: str | None, columns: list[Column], rows: pd.DataFrame,
+                   *, what: list[str], sheet: str, synthetic: bool) -> Workbook:
+    """A workbook for people to fill in: ``rows`` under ``columns`` (input columns tinted, unlocked and
+    validated, the rest protected), a 填报说明 sheet opening with ``what``, and the hidden metadata sheet
+    that records city, period, ``kind_zh`` (类型) and lead unit."""
     wb = Workbook()
     ws = wb.active
-    ws.title = "评分表" if kind in ("monitoring", "verification") else "填报表"
+    ws.title = sheet
     ws.append([c.header for c in columns])
     for values in zip(*[rows[c.field].tolist() if c.field else [None] * len(rows) for c in columns]):
         ws.append([v.item() if hasattr(v, "item") else v for v in values])
@@ -155,44 +165,59 @@ def _workbook(fw: Framework, period: Period, kind: str, unit: str | None, column
         elif c.number_format:
             for r in range(2, last + 1):
                 ws.cell(r, i).number_format = c.number_format
+        wrap = c.width >= 30 and c.field is not None  # long text wraps inside its column, and its row grows to show it
+        for r in range(2, last + 1):
+            cell = ws.cell(r, i)
+            cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+            if wrap:
+                lines = -(-2 * len(str(cell.value or "")) // int(c.width))  # a Chinese character is two units wide
+                ws.row_dimensions[r].height = max(ws.row_dimensions[r].height or 15, 15 * lines)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
+    ws.page_setup.paperSize, ws.page_setup.orientation = ws.PAPERSIZE_A4, "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # all columns on the page's width, as many pages as rows need
+    ws.print_title_rows = "1:1"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     ws.protection.autoFilter = False
     ws.protection.sort = False
-    _instructions(wb.create_sheet("填报说明"), fw, period, kind, unit, len(rows), synthetic)
+    _instructions(wb.create_sheet("填报说明"), fw, period, kind_zh, unit, what, synthetic)
     meta = wb.create_sheet(META_SHEET)
-    for k, v in {"城市": fw.name, "期间": str(period), "类型": KINDS[kind].zh, "牵头考核单位": unit or "",
+    for k, v in {"城市": fw.name, "期间": str(period), "类型": kind_zh, "牵头考核单位": unit or "",
                  "示例数据": "是" if synthetic else "否", "生成工具": "evalkit"}.items():
         meta.append([k, v])
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
-    wb.properties.title = f"{fw.title} {period.label} {KINDS[kind].zh}" + (f" {unit}" if unit else "")
+    wb.properties.title = f"{fw.title} {period.label} {kind_zh}" + (f" {unit}" if unit else "")
     wb.properties.creator = "evalkit"
     return wb
 
 
-def _instructions(ws, fw: Framework, period: Period, kind: str, unit: str | None, n: int, synthetic: bool) -> None:
-    what = {
-        "monitoring": [f"本表列出{unit}作为牵头考核单位负责评分的全部 {n} 项(考评对象 × 指标)。",
-                       "请在黄色的“得分”列填写 0 至该行“分值”之间的数字;满分可按两位小数填写(如分值 0.6667 填 0.67)。",
-                       f"请在“完成情况”列从下拉列表选择:{'、'.join(STATUSES)};需要说明的情况写在“备注”列。",
-                       "同一指标有多个牵头考核单位的,取各单位评分的平均值;牵头单位自身的得分由数字政府专班核实。"],
-        "verification": [f"本表列出全部 {n} 项评分任务,供数字政府专班核实。",
-                         "需要更正的,在“核实得分”列填写核实后的得分(0 至该行“分值”),该得分将替代牵头考核单位的评分;",
+def _what(kind: str, unit: str | None, n: int) -> list[str]:
+    """What a template of ``kind`` asks for, in the words of its 填报说明."""
+    return {
+        "monitoring": [f"本表列出{unit}作为牵头考核单位负责评分的全部 {n} 项（考评对象 × 指标）。",
+                       "请在黄色的“得分”列填写 0 至该行“分值”之间的数字；满分可按两位小数填写（如分值 0.6667 填 0.67）。",
+                       f"请在“完成情况”列从下拉列表选择：{'、'.join(STATUSES)}；需要说明的情况写在“备注”列。",
+                       "同一指标有多个牵头考核单位的，取各单位评分的平均值；牵头单位自身的得分由数字政府专班核实。"],
+        "verification": [f"本表列出全部 {n} 项评分任务，供数字政府专班核实。",
+                         "需要更正的，在“核实得分”列填写核实后的得分（0 至该行“分值”），该得分将替代牵头考核单位的评分；",
                          "不需要更正的行请留空。原评分与核实得分都会记入审计记录。"],
-        "methods": ["请为每个考评对象填写实地调研、民意调查、第三方评估得分,均为 0 至 100 之间的数字。"],
-        "targets": ["请填写量化目标指标的实际值(数字);得分按“分值 × min(实际值 / 目标值, 1)”计算。"],
+        "methods": ["请为每个考评对象填写各考评方式的得分，均为 0 至 100 之间的数字（不要填写小数形式的比例）。"],
+        "targets": ["请填写量化目标指标的实际值（数字）；得分按“分值 × min（实际值 / 目标值，1）”计算。"],
     }[kind]
-    lines = [f"{fw.title} {period.label} {KINDS[kind].zh}表 填报说明", "",
-             f"城市:{fw.name}", f"考评期间:{period.label}({period})"] + ([f"牵头考核单位:{unit}"] if unit else []) + [""] + what + [
-             "", "请勿修改灰色列、表头和工作表结构;不要插入或删除列。可以排序和筛选。",
-             "填写完成后保存为 .xlsx 格式,文件名保持不变,报送市政府办公室数字政府专班。",
-             "报送的表格会被自动检查:出现问题时,会指出文件、工作表、行和列,请按提示修改后重新报送。"]
+
+
+def _instructions(ws, fw: Framework, period: Period, kind_zh: str, unit: str | None, what: list[str], synthetic: bool) -> None:
+    lines = [f"{fw.title} {period.label} {kind_zh}表 填报说明", "",
+             f"城市：{fw.name}", f"考评期间：{period.label}（{period}）"] + ([f"牵头考核单位：{unit}"] if unit else []) + [""] + what + [
+             "", "请勿修改灰色列、表头和工作表结构；不要插入或删除列。可以排序和筛选。",
+             "填写完成后保存为 .xlsx 格式，文件名保持不变，报送市政府办公室数字政府专班。",
+             "报送的表格会被自动检查：出现问题时，会指出文件、工作表、行和列，请按提示修改后重新报送。"]
     if synthetic:
-        lines += ["", "注意:本表为示例数据(synthetic),不是真实考评结果。"]
+        lines += ["", "注意：本表为示例数据，不是真实考评结果。"]
     for line in lines:
         ws.append([line])
     ws["A1"].font = Font(bold=True, size=14)
