@@ -9,7 +9,7 @@ from evalkit.params import HALF_DEFAULTS, all_params, load_params
 
 def test_baotou_params():
     specs = all_params("baotou")
-    assert [str(s.period) for s in specs] == ["2022H1", "2022H2", "2022"]
+    assert [str(s.period) for s in specs] == ["2022H1", "2022H2", "2023H1", "2023H2", "2022", "2023"]
     h1 = load_params("baotou", "2022H1")
     assert h1.parameters == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1", "previous": None}
     h2 = load_params("baotou", "2022H2")

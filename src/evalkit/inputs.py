@@ -205,15 +205,15 @@ class _Reader:
         """A template's own record of its period and kind must match where it was put."""
         ok = True
         if meta.get("期间") and meta["期间"] != str(self.period):
-            self.problems.append(Problem(name, f"workbook is for period {meta['期间']}； expected {self.period}", sheet=META_SHEET,
+            self.problems.append(Problem(name, f"workbook is for period {meta['期间']}; expected {self.period}", sheet=META_SHEET,
                                          zh=f"该工作簿属于 {meta['期间']} 考评期，应为 {self.period}"))
             ok = False
         if meta.get("类型") and meta["类型"] != kind.zh:
-            self.problems.append(Problem(name, f"workbook is a {meta['类型']} table； expected a {kind.zh} table here", sheet=META_SHEET,
+            self.problems.append(Problem(name, f"workbook is a {meta['类型']} table; expected a {kind.zh} table here", sheet=META_SHEET,
                                          zh=f"该工作簿是{meta['类型']}表，此处应为{kind.zh}表"))
             ok = False
         if meta.get("城市") and self.fw.name and meta["城市"] != self.fw.name:
-            self.problems.append(Problem(name, f"workbook is for {meta['城市']}； expected {self.fw.name}", sheet=META_SHEET,
+            self.problems.append(Problem(name, f"workbook is for {meta['城市']}; expected {self.fw.name}", sheet=META_SHEET,
                                          zh=f"该工作簿属于{meta['城市']}，应为{self.fw.name}"))
             ok = False
         return ok
