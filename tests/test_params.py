@@ -11,13 +11,17 @@ def test_baotou_params():
     specs = all_params("baotou")
     assert [str(s.period) for s in specs] == ["2022H1", "2022H2", "2023H1", "2023H2", "2022", "2023"]
     h1 = load_params("baotou", "2022H1")
-    assert h1.parameters == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1", "previous": None}
+    assert h1.parameters == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1", "previous": None, "year_before": None}
     h2 = load_params("baotou", "2022H2")
     assert h2.parameters["previous"] == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1"}
+    later = load_params("baotou", "2023H2")
+    assert (later.parameters["previous"]["period"], later.parameters["year_before"]["period"]) == ("2023H1", "2022H2")
     assert h1.notebook == paths.ROOT / "notebooks" / "10_period_assessment.ipynb"
     year = load_params("baotou", "2022")
     assert year.notebook.name == "20_annual_assessment.ipynb"
     assert year.parameters["h1"]["period"] == "2022H1" and year.parameters["h2"]["period"] == "2022H2"
+    assert year.parameters["previous_year"] is None
+    assert load_params("baotou", "2023").parameters["previous_year"]["h2"]["period"] == "2022H2"
 
 
 @pytest.mark.parametrize("text,message", [

@@ -103,10 +103,11 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def _data_dirs(spec: RunSpec) -> list[Path]:
+    p = spec.parameters
     if spec.period.is_annual:
-        halves = [spec.parameters[h] for h in ("h1", "h2")]
+        halves = [p["h1"], p["h2"], *(p["previous_year"].values() if p.get("previous_year") else [])]
     else:
-        halves = [spec.parameters] + ([spec.parameters["previous"]] if spec.parameters.get("previous") else [])
+        halves = [p, *(p[k] for k in ("previous", "year_before") if p.get(k))]
     dirs = [project_path(h["data_dir"]) if h.get("data_dir") else paths.period_dir(spec.city, h["period"]) for h in halves]
     extra = [project_path(h["applicability"]) for h in halves if h.get("applicability")]
     return dirs + extra

@@ -2,7 +2,8 @@
 
 A half-year's file holds the period notebook's parameters as they are (so that
 ``papermill notebooks/10_period_assessment.ipynb out.ipynb -f params/<city>/<period>.yaml`` works);
-a year's file holds ``city`` and ``year``, and its run adds the two halves' parameters.
+a year's file holds ``city`` and ``year``, and its run adds the two halves' parameters (and the previous
+year's, as ``previous_year``, when both its files exist).
 """
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ ANNUAL_NOTEBOOK = "20_annual_assessment.ipynb"
 HALF_DEFAULTS: dict[str, Any] = {"data_dir": None, "applicability": None, "strict": True, "weights": None,
                                  "aggregation": "sum", "redistribute": False}
 """Optional parameters of a half-year file and their defaults."""
-NOTEBOOK_DEFAULTS: dict[str, Any] = {**HALF_DEFAULTS, "previous": None}
-"""The period notebook's parameters besides city and period: ``previous`` is added by the run, with the
-previous half-year's parameters when its file exists, for the rank changes."""
+NOTEBOOK_DEFAULTS: dict[str, Any] = {**HALF_DEFAULTS, "previous": None, "year_before": None}
+"""The period notebook's parameters besides city and period: ``previous`` and ``year_before`` are added by
+the run, with the parameters of the previous half-year and of the same half of the year before when their
+files exist, for the changes since then."""
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,18 @@ def load_params(city: str, period: str | Period, params_dir: Path | None = None)
     if period.is_annual:
         _check(path, raw, required={"city": city, "year": period.year}, optional={})
         halves = {f"h{p.half}": _half(city, p, params_dir) for p in period.halves}
-        return RunSpec(city, period, path, {"city": city, "year": period.year, **halves})
+        before = period.previous.halves
+        last = {f"h{p.half}": _half(city, p, params_dir) for p in before} if all((root / city / f"{p}.yaml").is_file() for p in before) else None
+        return RunSpec(city, period, path, {"city": city, "year": period.year, **halves, "previous_year": last})
     _check(path, raw, required={"city": city, "period": str(period)}, optional=HALF_DEFAULTS)
-    previous = _half(city, period.previous, params_dir) if (root / city / f"{period.previous}.yaml").is_file() else None
-    return RunSpec(city, period, path, {**HALF_DEFAULTS, **raw, "previous": previous})
+    earlier = {k: _half(city, p, params_dir) if (root / city / f"{p}.yaml").is_file() else None
+               for k, p in (("previous", period.previous), ("year_before", Period(period.year - 1, period.half)))}
+    return RunSpec(city, period, path, {**HALF_DEFAULTS, **raw, **earlier})
 
 
 def _half(city: str, period: Period, params_dir: Path | None) -> dict[str, Any]:
-    """A half-year's parameters without its own ``previous``."""
-    return {k: v for k, v in load_params(city, period, params_dir).parameters.items() if k != "previous"}
+    """A half-year's parameters without its own ``previous`` and ``year_before``."""
+    return {k: v for k, v in load_params(city, period, params_dir).parameters.items() if k not in ("previous", "year_before")}
 
 
 def _check(path: Path, raw: dict, required: dict[str, Any], optional: dict[str, Any]) -> None:
