@@ -215,6 +215,7 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
             "target_op": [i["target"].get("op", ">=") if i.get("target") else None for i in indicators],
             "target_step": [float(i["target"].get("step", 1)) if i.get("target") else np.nan for i in indicators],
             "target_unit": [i["target"].get("unit", "") if i.get("target") else "" for i in indicators],
+            "target_definition": [i["target"].get("definition", "") if i.get("target") else "" for i in indicators],
             "source": [i.get("source", "") for i in indicators],
             "derived": [tuple(i.get("derived") or ()) for i in indicators],
         }
