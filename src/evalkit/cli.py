@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import EvalkitError, InputError, ParameterError, RunError
-from .framework import load_applicability, load_framework
+from .applicability import load_applicability
+from .framework import load_framework
 from .inputs import read_period
 from .scoring import AGGREGATIONS, score_period
 from . import paths
