@@ -27,7 +27,7 @@ def what_if_bars(changed: pd.DataFrame, entity: str, title: str) -> Figure:
     ax.barh(t["entity"], new, color=colors, label="调整权重后")
     ax.scatter(display_round(t["total"]), t["entity"], color="#404040", s=14, zorder=3, label="公布的分值")
     for y, (v, r) in enumerate(zip(new, t["new_rank"])):
-        ax.text(v + 0.2, y, f"{v:.2f}(第{r}名)", va="center", fontsize=7.5)
+        ax.text(v + 0.2, y, f"{v:.2f}（第{r}名）", va="center", fontsize=7.5)
     ax.set_xlim(max(0.0, float(min(new.min(), t["total"].min())) - 10), 105)
     ax.set_xlabel("分值")
     ax.legend(loc="lower right", fontsize=8)
@@ -44,6 +44,6 @@ def attribution_bars(parts: pd.Series, labels: dict[str, str], title: str) -> Fi
     ax.axvline(0, color="#404040", linewidth=0.8)
     for k, x in enumerate(v):
         ax.text(x, k, f" {x:+.2f} ", va="center", ha="left" if x >= 0 else "right", fontsize=7.5)
-    ax.set_xlabel("对总分变化的贡献(分)")
+    ax.set_xlabel("对总分变化的贡献（分）")
     ax.set_title(title)
     return fig

@@ -2,7 +2,7 @@
 of :func:`evalkit.sensitivity.uncertainty`.
 
 The uncertain inputs are the same: each method weight in use multiplied by a factor uniform in
-[1 - band, 1 + band] (then renormalised), and the reading of 第三条(三) (a factor uniform in [0, 1)
+[1 - band, 1 + band] (then renormalised), and the reading of 第三条（三） (a factor uniform in [0, 1)
 choosing one of the aggregations). For each entity, the first-order index S1 of a factor is the share
 of the variance of its rank that the factor explains alone; the total index ST adds its interactions.
 An entity whose rank never moves has no variance to share: its indices are NaN and ``stable`` is True.
@@ -83,4 +83,4 @@ def rank_sobol(framework: Framework, result: PeriodResult, *, n: int = 512, band
 
 def factor_names(framework: Framework) -> dict[str, str]:
     """Chinese label of each factor of :func:`rank_sobol`."""
-    return {**{k: f"{n}权重" for k, n in framework.method_names.items()}, AGGREGATION_FACTOR: "日常监测汇总口径(第三条(三)的两种理解)"}
+    return {**{k: f"{n}权重" for k, n in framework.method_names.items()}, AGGREGATION_FACTOR: "日常监测汇总口径（第三条（三）的两种理解）"}
