@@ -122,16 +122,17 @@ class Explorer:
         self.header = w.HTML()
         self.plot = w.Image(format="png")
         self.table = w.Output()
-        self.detail = (w.HTML(), w.Output())
+        self.detail = w.Output()
         self.change = w.Output()
         self.coherence = w.Output()
         self.panels: list[tuple[Any, Any]] = []  # (header, details) of the drill-down panels of other cells
         self.result: PeriodResult = a.result
         self.changed: pd.DataFrame = pd.DataFrame()
         self.figure = None
+        self._change_of: str | None = None
         for control in (self.pick, self.aggregation, *self.sliders.values()):
             control.observe(self.refresh, names="value")
-        tabs = w.Tab(children=[w.VBox([self.header, self.plot, self.table, self.detail[1]]), self.change, self.coherence])
+        tabs = w.Tab(children=[w.VBox([self.header, self.plot, self.table, self.detail]), self.change, self.coherence])
         for k, title in enumerate(("排名与明细", "与上期相比", "统计一致性")):
             tabs.set_title(k, title)
         self.ui = w.VBox([w.HBox([self.pick, self.aggregation]), w.HBox(list(self.sliders.values())), self.used, tabs])
@@ -159,14 +160,17 @@ class Explorer:
             self.header.value = f"<h3>{html.escape(header_text(a, entity, self.result))}</h3>"
             self.plot.value = plots.png(self.figure)
         _replace(self.table, view.rename(columns=WHAT_IF_COLUMNS).drop(columns="group").style.hide(axis="index").format(precision=2))
-        for head, out in (self.detail, *self.panels):
+        for head, _ in self.panels:
             head.value = self.header.value
+        for out in (self.detail, *(out for _, out in self.panels)):
             with out:
                 out.clear_output(wait=True)
                 show_entity(a, entity, self.result, header=False)
-        with self.change:
-            self.change.clear_output(wait=True)
-            show_change(a, entity)
+        if entity != self._change_of:  # the change since the last period does not depend on the sliders
+            self._change_of = entity
+            with self.change:
+                self.change.clear_output(wait=True)
+                show_change(a, entity)
         with self.coherence:
             self.coherence.clear_output(wait=True)
             show_coherence(a, group, result=self.result)
