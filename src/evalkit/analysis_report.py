@@ -19,7 +19,8 @@ def _table(df: pd.DataFrame, **fmt) -> None:
     if df.empty:
         display(Markdown("（无）"))
         return
-    display(df.style.hide(axis="index").format(**({"precision": 2, "na_rep": "—"} | fmt)))
+    text = [c for c in df.columns if df[c].dtype == object]
+    display(df.style.hide(axis="index").format(**({"precision": 2, "na_rep": "—"} | fmt)).set_properties(subset=text, **{"text-align": "left"}))
 
 
 def show_applicability(a: Assessment) -> None:
@@ -73,7 +74,8 @@ def show_sobol(a: Assessment, *, n: int = 512, band: float = 0.2, seed: int = 0)
         "## 排名的方差分解（Sobol 指数）", "",
         f"在与排名稳健性相同的设定下（各考评方式权重在 ±{band:.0%} 内变化，两种日常监测计算方式），用 SALib 按 Saltelli 方案"
         f"({n} 个基础样本，随机种子 {seed}）计算每个考评对象排名的一阶指数 S1（该因素单独解释的排名方差比例）和总效应指数 ST"
-        "（含与其他因素的交互）。排名在所有模拟中不变的考评对象没有方差可分解，不列入下表。"])))
+        "（含与其他因素的交互）。排名在所有模拟中不变的考评对象没有方差可分解，不列入下表。"
+        "指数为抽样估计，误差约 ±0.05，接近 0 的负值应理解为 0。"])))
     moving = s[~s["stable"]]
     if moving.empty:
         display(Markdown("（所有考评对象的排名在模拟中均不变。）"))
@@ -84,7 +86,8 @@ def show_sobol(a: Assessment, *, n: int = 512, band: float = 0.2, seed: int = 0)
     for f in dict.fromkeys(moving["factor"]):
         out[f"{labels[f]} S1"] = wide[("S1", f)].to_numpy()
         out[f"{labels[f]} ST"] = wide[("ST", f)].to_numpy()
-    _table(out.sort_values(["组别", "公布排名"]))
+    order = {label: k for k, label in enumerate(fw.groups.values())}
+    _table(out.sort_values(["组别", "公布排名"], key=lambda c: c.map(order) if c.name == "组别" else c))
 
 
 def show_attribution(a: Assessment) -> None:
@@ -100,7 +103,8 @@ def show_attribution(a: Assessment) -> None:
         "总分是日常监测各方面与其他考评方式贡献之和，故总分的变化可精确分解为各部分贡献的变化；"
         "下表各部分按两位小数显示，其和等于显示的总分变化。"])))
     rows = []
-    for _, row in t.sort_values(["group", "rank_after"]).iterrows():
+    order = {g: k for k, g in enumerate(fw.groups)}
+    for _, row in t.sort_values(["group", "rank_after"], key=lambda c: c.map(order) if c.name == "group" else c).iterrows():
         change = float(display_round(row["total_after"]).item() - display_round(row["total_before"]).item())
         parts = rounded_to_sum(row[list(labels)].astype(float), change)
         rows.append({"组别": fw.groups[row["group"]], "考评对象": row["entity"], "上期排名": row["rank_before"], "本期排名": row["rank_after"],
