@@ -17,11 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "Python (evalkit)" >/dev/null
 	touch $(STAMP)
 
-DEBIAN_PACKAGES := chromium poppler-utils libreoffice-calc python3-uno
+DEBIAN_PACKAGES := chromium poppler-utils libreoffice-calc python3-uno fonts-noto-cjk
 
-system-deps: ## Install the Debian packages for PDF reports and the office test (Chromium, poppler, LibreOffice)
+system-deps: ## Install the Debian packages for PDF reports, the office test and CJK widget labels (Chromium, poppler, LibreOffice, Noto CJK)
 	@if command -v chromium >/dev/null && command -v pdftotext >/dev/null && command -v soffice >/dev/null \
-		&& /usr/bin/python3 -c 'import uno' 2>/dev/null; then :; \
+		&& /usr/bin/python3 -c 'import uno' 2>/dev/null && fc-list :lang=zh | grep -q .; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing $(DEBIAN_PACKAGES) (Debian)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -35,8 +35,8 @@ demo: setup system-deps ## Show Baotou's framework, run every Baotou notebook (e
 	$(BIN)/evalkit site
 	@echo "outputs:"; for d in 2022H1 2022H2 2022 2023H1 2023H2 2023; do ls -d $$PWD/outputs/baotou/$$d/* ; done; echo "site: $$PWD/outputs/site/index.html"
 
-lab: setup ## Open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+lab: setup ## Open the notebooks in JupyterLab (as root too, e.g. in a container)
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 test: setup system-deps ## Run the test suite
 	$(BIN)/python -m pytest

@@ -17,7 +17,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 import evalkit
 from evalkit import paths
 from evalkit.archive import input_files
-from evalkit.framework import load_applicability
+from evalkit.applicability import load_applicability
 
 EDU = "monitoring/2022H1_市教育局_日常监测评分表.xlsx"
 

@@ -97,7 +97,7 @@ def test_method_score_out_of_range(baotou, folder):
 def test_verified_score_above_points(baotou, folder):
     wb = openpyxl.load_workbook(folder / "verification.xlsx")
     ws = wb.worksheets[0]
-    row = next(r[0].row for r in ws.iter_rows(min_row=2) if r[3].value == 65 and r[1].value == "市教育局")
+    row = next(r[0].row for r in ws.iter_rows(min_row=2) if r[3].value == 65 and r[1].value == "市工信局")
     ws.cell(row, 9).value = 0.7
     wb.save(folder / "verification.xlsx")
     p = only(problems(baotou, folder))

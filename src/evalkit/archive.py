@@ -31,7 +31,7 @@ def record(table: pd.DataFrame, name: str = "results") -> None:
 
     rows = [[None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row] for row in table.itertuples(index=False)]
     data = json.loads(json.dumps({"name": name, "columns": list(table.columns), "data": rows}))  # floats as shortest exact repr
-    display({RESULTS_MIME: data, "text/plain": f"<evalkit {name}: {len(table)} rows>"}, raw=True)
+    display({RESULTS_MIME: data, "text/plain": ""}, raw=True)  # nothing to read in JupyterLab; the archive reads the JSON
 
 
 def recorded(notebook: str | Path | nbformat.NotebookNode, name: str = "results") -> pd.DataFrame:

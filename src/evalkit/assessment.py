@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from . import paths
-from .framework import Framework, load_applicability, load_framework
+from .applicability import load_applicability
+from .framework import Framework, load_framework
 from .inputs import PeriodInputs, read_period
 from .periods import Period
 from .scoring import PeriodResult, score_annual, score_period

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import EvalkitError, InputError, ParameterError, RunError
-from .framework import load_applicability, load_framework
+from .applicability import load_applicability
+from .framework import load_framework
 from .inputs import read_period
 from .scoring import AGGREGATIONS, score_period
 from . import paths
@@ -52,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("city")
         s.add_argument("period", help="e.g. 2022H1")
         s.add_argument("--data-dir", help="folder of the period's input tables (default data/CITY/PERIOD)")
-        s.add_argument("--applicability", help="CSV of 考评对象,指标 pairs replacing the framework's applicability")
+        s.add_argument("--applicability", help="the 考评对象适用范围 workbook (.xlsx, from `evalkit applicability`) or a CSV of 考评对象,指标 pairs, replacing the framework's applicability")
         s.add_argument("--redistribute", action="store_true", help="share the weight of a method with no data among the others")
     for name, help_, default in (("templates", "write the lead units' workbooks for a period", "outputs/templates/CITY/PERIOD"),
                                  ("demo-data", "write synthetic submissions (示例数据) for a period", "data/CITY/PERIOD")):
@@ -61,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         t.add_argument("period")
         t.add_argument("--out", help=f"output folder (default {default}); existing files are never overwritten")
     sub.choices["demo-data"].add_argument("--seed", type=int, default=SEED)
+    ap = sub.add_parser("applicability", help="write the 考评对象适用范围 workbook for the lead units to confirm")
+    ap.add_argument("city")
+    ap.add_argument("--out", type=Path, help="workbook to write (default outputs/applicability/CITY_考评对象适用范围.xlsx); never overwritten")
     r = sub.add_parser("run", help="execute a period's notebooks with params/CITY/PERIOD.yaml and archive the run")
     r.add_argument("city", nargs="?")
     r.add_argument("period", nargs="?")
@@ -184,6 +188,15 @@ def _templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _applicability(args: argparse.Namespace) -> int:
+    from .applicability_workbook import write_applicability_workbook
+
+    fw = load_framework(args.city)
+    path = write_applicability_workbook(fw, args.out or paths.OUTPUTS / "applicability" / f"{args.city}_考评对象适用范围.xlsx")
+    print(f"考评对象适用范围表 applicability workbook: {path} ({len(fw.indicators)} 项指标 × {len(fw.entities)} 个考评对象)")
+    return 0
+
+
 def _demo_data(args: argparse.Namespace) -> int:
     fw = load_framework(args.city)
     out = args.out or paths.period_dir(args.city, args.period)
@@ -288,7 +301,8 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"history": _history, "rectification": _rectification, "site": _site, "run": _run, "audit": _audit, "framework": _framework, "score": _score, "validate": _validate, "templates": _templates, "demo-data": _demo_data}
+_COMMANDS = {"applicability": _applicability, "audit": _audit, "demo-data": _demo_data, "framework": _framework, "history": _history,
+             "rectification": _rectification, "run": _run, "score": _score, "site": _site, "templates": _templates, "validate": _validate}
 
 if __name__ == "__main__":
     sys.exit(main())

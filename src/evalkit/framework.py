@@ -1,9 +1,9 @@
-"""The indicator framework of a city (METHOD.md §3): loading, point allocation, applicability."""
+"""The indicator framework of a city (METHOD.md §3): loading and point allocation; applicability in :mod:`evalkit.applicability`."""
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from fractions import Fraction
 from pathlib import Path
@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import paths
+from . import applicability, paths
+from .applicability import SELECTORS, load_applicability
 from .deadlines import parse_deadline
 from .errors import FrameworkError, ParameterError
 from .weights import check_weights
 
-SELECTORS = ("all", "districts", "departments", "leads")
-"""Applicability selectors; anything else in ``applies`` is an entity name or alias."""
+__all__ = ["SELECTORS", "Codes", "Framework", "Method", "build_framework", "load_applicability", "load_framework", "read_entities"]
 TARGET_OPS = (">=", ">", "<=")
 """Numeric targets: at least (>=), more than (>: at least value + step, e.g. 3001 for more than 3000
 data sets), at most (<=)."""
@@ -72,6 +72,8 @@ class Framework:
     entities: pd.DataFrame  # entity, group, aliases
     names: dict[str, str] = field(default_factory=dict, repr=False)  # every name and alias -> canonical
     derived: tuple[str, ...] = ()  # framework-level numbers the source document does not give
+    entity_sets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # named sets usable in ``applies``
+    notes: tuple[str, ...] = ()  # framework-level notes on applicability (how a selector is read)
     sources: tuple[Path, ...] = ()
     _assignments: pd.DataFrame = field(default=None, repr=False, compare=False)
 
@@ -117,18 +119,9 @@ class Framework:
         return self._assignments.copy()
 
     def with_applicability(self, pairs: pd.DataFrame) -> Framework:
-        """The same framework with applicability replaced by explicit ``entity, indicator`` pairs.
-
-        Entities with no pair are dropped. Used for what-if studies and METHOD.md §7's example.
-        """
-        pairs = pairs[["entity", "indicator"]].drop_duplicates()
-        entities = self.entities[self.entities["entity"].isin(pairs["entity"])].reset_index(drop=True)
-        leads = self.indicators.set_index("id")["lead_units"]
-        unknown = set(pairs["indicator"]) - set(leads.index)
-        if unknown:
-            raise FrameworkError(f"applicability: unknown indicator(s) {sorted(unknown)}")
-        rows = pairs.assign(lead_unit=pairs["indicator"].map(leads)).explode("lead_unit")
-        return replace(self, entities=entities, _assignments=_finish_assignments(rows, self.indicators))
+        """The same framework with applicability replaced by explicit ``entity, indicator`` pairs
+        (:func:`evalkit.applicability.with_applicability`). Entities with no pair are dropped."""
+        return applicability.with_applicability(self, pairs)
 
 
 def load_framework(city_or_path: str | Path, *, point_overrides: Mapping[int | str, Any] | None = None) -> Framework:
@@ -189,8 +182,10 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
     unknown = set(overrides) - {i["id"] for i in indicators}
     problems += [f"point_overrides: indicator {k} does not exist" for k in sorted(unknown)]
     _allocate(aspects, categories, indicators, overrides, problems)
+    sets = applicability.resolve_sets(spec.get("entity_sets") or {}, aliases, problems)
     for ind in indicators:
-        _resolve_indicator(ind, aliases, problems)
+        _resolve_leads(ind, aliases, problems)
+        applicability.resolve_rule(ind, aliases, sets, problems)
     if problems:
         raise FrameworkError(f"{where}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -210,17 +205,20 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
             "deadline_kind": [i["deadline"].kind for i in indicators],
             "continues": [i["deadline"].continues for i in indicators],
             "applies": [tuple(i["applies"]) for i in indicators],
+            "excluded": [tuple(i.get("except") or ()) for i in indicators],
             "reason": [i.get("reason", "") for i in indicators],
+            "review": [i.get("review", "") for i in indicators],
             "target": [float(i["target"]["value"]) if i.get("target") else np.nan for i in indicators],
             "target_op": [i["target"].get("op", ">=") if i.get("target") else None for i in indicators],
             "target_step": [float(i["target"].get("step", 1)) if i.get("target") else np.nan for i in indicators],
             "target_unit": [i["target"].get("unit", "") if i.get("target") else "" for i in indicators],
+            "target_definition": [i["target"].get("definition", "") if i.get("target") else "" for i in indicators],
             "source": [i.get("source", "") for i in indicators],
             "derived": [tuple(i.get("derived") or ()) for i in indicators],
         }
     )
     ent = entities.reset_index(drop=True)
-    assignments = _expand(indicators, ent)
+    assignments = applicability.expand(indicators, ent, sets)
     no_work = sorted(set(ent["entity"]) - set(assignments["entity"]))
     if no_work:
         raise FrameworkError(f"{where}: entity {no_work[0]!r} is assessed on no indicator; give it an applicable indicator or remove it from entities.csv")
@@ -246,8 +244,10 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
         entities=ent,
         names=aliases,
         derived=tuple(spec.get("derived") or ()),
+        entity_sets=sets,
+        notes=tuple(spec.get("applicability_notes") or ()),
         sources=tuple(sources),
-        _assignments=_finish_assignments(assignments, ind_df),
+        _assignments=applicability.finish(assignments, ind_df),
     )
 
 
@@ -373,64 +373,10 @@ def _fmt(x: Fraction | None) -> str:
     return "?" if x is None else (str(x) if x.denominator == 1 else f"{float(x):g}")
 
 
-def _resolve_indicator(ind: dict, aliases: Mapping[str, str], problems: list[str]) -> None:
-    what = f"indicator {ind['id']}"
+def _resolve_leads(ind: dict, aliases: Mapping[str, str], problems: list[str]) -> None:
     ind["leads"] = []
     for u in ind["lead_units"]:
         if u in aliases:
             ind["leads"].append(aliases[u])
         else:
-            problems.append(f"{what}: lead unit {u!r} is not in entities.csv (as a name or an alias)")
-    for sel in ind["applies"]:
-        if sel not in SELECTORS and sel not in aliases:
-            problems.append(f"{what}: applies {sel!r} is neither one of {', '.join(SELECTORS)} nor an entity in entities.csv")
-    ind["applies"] = [s if s in SELECTORS else aliases.get(s, s) for s in ind["applies"]]
-
-
-def _expand(indicators: list[dict], entities: pd.DataFrame) -> pd.DataFrame:
-    """Applicability rules -> ``lead_unit, entity, indicator`` rows."""
-    by_group = {
-        "all": list(entities["entity"]),
-        "districts": list(entities.loc[entities["group"] == "district", "entity"]),
-        "departments": list(entities.loc[entities["group"] == "department", "entity"]),
-    }
-    known = set(entities["entity"])
-    frames = []
-    for ind in indicators:
-        chosen: dict[str, None] = {}
-        for sel in ind["applies"]:
-            names = ind["leads"] if sel == "leads" else by_group.get(sel, [sel])
-            chosen.update(dict.fromkeys(n for n in names if n in known))
-        ents = np.array(list(chosen), dtype=object)
-        leads = np.array(ind["leads"], dtype=object)
-        frames.append(pd.DataFrame({
-            "lead_unit": np.repeat(leads, len(ents)),
-            "entity": np.tile(ents, len(leads)),
-            "indicator": ind["id"],
-        }))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _finish_assignments(rows: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
-    kind = pd.Series(np.where(indicators["target"].notna(), "target", "score"), index=indicators["id"])
-    out = rows[["lead_unit", "entity", "indicator"]].astype({"indicator": "int64"}).reset_index(drop=True)
-    return out.assign(input=out["indicator"].map(kind))
-
-
-def load_applicability(framework: Framework, path: str | Path) -> pd.DataFrame:
-    """Read a CSV of ``考评对象, 指标`` pairs (names or aliases) for :meth:`Framework.with_applicability`."""
-    path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise FrameworkError(f"{path}: cannot be read ({exc}); expected a CSV with columns 考评对象, 指标") from None
-    if not {"考评对象", "指标"} <= set(raw.columns):
-        raise FrameworkError(f"{path}: expected columns 考评对象, 指标; found {', '.join(raw.columns)}")
-    aliases = framework.alias_map
-    entity = raw["考评对象"].str.strip().map(aliases)
-    indicator = pd.to_numeric(raw["指标"], errors="coerce")
-    bad = entity.isna() | indicator.isna() | (indicator != indicator.round()) | ~indicator.isin(framework.indicators["id"])
-    if bad.any():
-        i = bad.idxmax()
-        raise FrameworkError(f"{path}, row {i + 2}: unknown entity {raw.loc[i, '考评对象']!r} or indicator {raw.loc[i, '指标']!r}")
-    return pd.DataFrame({"entity": entity, "indicator": indicator.astype("int64")})
+            problems.append(f"indicator {ind['id']}: lead unit {u!r} is not in entities.csv (as a name or an alias)")

@@ -57,6 +57,23 @@ def interval(a: Assessment, entity: str, *, draws: int = 1000, band: float = 0.2
         f"5%-95% 区间为第 {row['rank_p05']}-{row['rank_p95']} 名,保持前三名的概率为 {row['p_top3']:.0%}。"])))
 
 
+def change(a: Assessment, entity: str) -> None:
+    """Where the change of the entity's total since the previous half-year came from (methods and aspects);
+    the printed parts add up to the printed change."""
+    from .contributions import attribution, part_names, rounded_to_sum
+
+    if a.previous is None:
+        return
+    t = attribution(a.framework, a.previous.result, a.result).set_index("entity")
+    if entity not in t.index:
+        return
+    row, labels = t.loc[entity], part_names(a.framework)
+    total = float(display_round(row["total_after"]).item() - display_round(row["total_before"]).item())
+    parts = rounded_to_sum(row[list(labels)].astype(float), total)
+    display(Markdown(f"## 分值变化的来源\n\n与{a.previous.period.label}相比，总分变化 {total:+.2f} 分，来自："))
+    show_table(pd.DataFrame({"来源": [labels[p] for p in parts.index], "贡献（分）": [f"{v:+.2f}" for v in parts]}).loc[parts.to_numpy() != 0])
+
+
 def record(a: Assessment, entity: str) -> None:
     """Record the entity's row of the period results, for checks and the archive."""
     t = a.result.totals

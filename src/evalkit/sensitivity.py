@@ -22,7 +22,11 @@ from .scoring import AGGREGATIONS, PeriodResult, score_period
 def what_if(framework: Framework, inputs: PeriodInputs, base: PeriodResult, **options: Any) -> pd.DataFrame:
     """Re-score with other ``options`` (weights, aggregation, ...) and compare with ``base``:
     per entity the totals, the ranks and ``change`` (positive: moves up)."""
-    other = score_period(framework, inputs, **options)
+    return compare(base, score_period(framework, inputs, **options))
+
+
+def compare(base: PeriodResult, other: PeriodResult) -> pd.DataFrame:
+    """Per entity of ``base``: its total and rank there and in ``other``, and ``change`` (positive: moves up)."""
     a = base.totals[["entity", "group", "half_year", "rank"]]
     b = other.totals[["entity", "half_year", "rank"]].rename(columns={"half_year": "new_total", "rank": "new_rank"})
     out = a.rename(columns={"half_year": "total"}).merge(b, on="entity")
@@ -39,7 +43,7 @@ def monitoring_readings(result: PeriodResult) -> pd.DataFrame:
     return out.reindex(result.totals["entity"])
 
 
-def _ranks(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def draw_ranks(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Ranks within groups for each row of ``values`` (draws x entities), by the 2-decimal value,
     ties sharing the best rank: 1 + how many in the group are shown strictly higher."""
     shown = display_round(values)
@@ -77,7 +81,7 @@ def uncertainty(framework: Framework, result: PeriodResult, *, draws: int = 1000
             scores[:, keys.index("monitoring")] = readings[agg].to_numpy()
         rows = which == j
         totals[rows] = w[rows] @ scores.T
-    ranks = _ranks(totals, t["group"].to_numpy())
+    ranks = draw_ranks(totals, t["group"].to_numpy())
     q = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
     return pd.DataFrame({"entity": t["entity"].to_numpy(), "group": t["group"].to_numpy(), "rank": t["rank"].to_numpy(),
                          "median_rank": q[1].astype(int), "rank_p05": q[0].astype(int), "rank_p95": q[2].astype(int),
