@@ -85,3 +85,18 @@ def test_rectification_command_writes_the_archived_problem_list(demo_archive, tm
     h = evalkit.history("baotou", demo_archive)
     items = h.sql("SELECT p.* FROM problems p JOIN runs r USING (run_id) WHERE r.current AND r.period = '2022H2'")
     assert len(rows) == len(items) and sum(r[4] == "2022年上半年起" for r in rows) == (items["carried"] == "2022H1").sum() > 0
+
+
+def test_explore_trend_view_reads_the_store(demo_archive, baotou, monkeypatch):
+    import IPython.display
+
+    from evalkit.assessment import assess
+    from evalkit.explore import show_trend
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    show_trend(assess("baotou", "2022H2"), "昆都仑区", demo_archive)
+    table = shown[0].data
+    results = {p: pd.read_csv(demo_archive / "baotou" / p / "results.csv").set_index("entity").loc["昆都仑区"] for p in ("2022H1", "2022H2")}
+    assert table["半年考评分值"].tolist() == [round(r["half_year"], 2) for r in results.values()]
+    assert table["考评期"].tolist() == ["2022年上半年", "2022年下半年"] and shown[1].format == "png"

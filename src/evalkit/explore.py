@@ -3,6 +3,7 @@ and move the weights and options in a JupyterLab widget app (notebooks/30_explor
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -125,6 +126,7 @@ class Explorer:
         self.detail = w.Output()
         self.change = w.Output()
         self.coherence = w.Output()
+        self.trend = w.Output()
         self.panels: list[tuple[Any, Any]] = []  # (header, details) of the drill-down panels of other cells
         self.result: PeriodResult = a.result
         self.changed: pd.DataFrame = pd.DataFrame()
@@ -132,8 +134,8 @@ class Explorer:
         self._change_of: str | None = None
         for control in (self.pick, self.aggregation, *self.sliders.values()):
             control.observe(self.refresh, names="value")
-        tabs = w.Tab(children=[w.VBox([self.header, self.plot, self.table, self.detail]), self.change, self.coherence])
-        for k, title in enumerate(("排名与明细", "与上期相比", "统计一致性")):
+        tabs = w.Tab(children=[w.VBox([self.header, self.plot, self.table, self.detail]), self.change, self.coherence, self.trend])
+        for k, title in enumerate(("排名与明细", "与上期相比", "统计一致性", "历次趋势")):
             tabs.set_title(k, title)
         self.ui = w.VBox([w.HBox([self.pick, self.aggregation]), w.HBox(list(self.sliders.values())), self.used, tabs])
         self.refresh()
@@ -166,11 +168,14 @@ class Explorer:
             with out:
                 out.clear_output(wait=True)
                 show_entity(a, entity, self.result, header=False)
-        if entity != self._change_of:  # the change since the last period does not depend on the sliders
+        if entity != self._change_of:  # the change since the last period and the trend do not depend on the sliders
             self._change_of = entity
             with self.change:
                 self.change.clear_output(wait=True)
                 show_change(a, entity)
+            with self.trend:
+                self.trend.clear_output(wait=True)
+                show_trend(a, entity)
         with self.coherence:
             self.coherence.clear_output(wait=True)
             show_coherence(a, group, result=self.result)
@@ -220,6 +225,31 @@ def show_change(a: Assessment, entity: str) -> None:
     display(Image(data=plots.png(analysis_plots.attribution_bars(parts, labels, "总分变化的来源")), format="png"))
     display(pd.DataFrame({"来源": [labels[p] for p in parts.index], "贡献（分）": shown.to_numpy()})
             .style.hide(axis="index").format(precision=2))
+
+
+def show_trend(a: Assessment, entity: str, outputs: Path | None = None) -> None:
+    """The entity's published total and rank in every half-year of the history store (:mod:`evalkit.store`),
+    as a table and a line; a note where there is no history yet."""
+    from IPython.display import Image, Markdown, display
+
+    from . import plots
+    from .periods import Period
+    from .store import database, history
+
+    if not database(outputs).is_file():
+        display(Markdown("（尚无历次考评记录：存档的运行写入历史数据库后，此处显示历次分值和排名。）"))
+        return
+    h = history(a.framework.city, outputs)
+    t = h.totals
+    h.con.close()
+    t = t[(t["entity"] == entity) & (t["period"].str.len() == 6)]
+    if t.empty:
+        display(Markdown(f"（历史数据库中没有{html.escape(entity)}的已公布结果。）"))
+        return
+    labels = {p: Period.parse(p).label for p in t["period"]}
+    display(pd.DataFrame({"考评期": t["period"].map(labels), "半年考评分值": t["total"].round(2), "组内排名": t["rank"]})
+            .style.hide(axis="index").format(precision=2))
+    display(Image(data=plots.png(plots.trend(t, labels, f"{entity}历次半年考评分值")), format="png"))
 
 
 def show_coherence(a: Assessment, group: str, result: PeriodResult | None = None) -> None:
