@@ -56,6 +56,13 @@ def test_an_open_item_no_longer_detected_still_carries_over(small):
     assert nxt[["entity", "indicator", "carried"]].values.tolist() == [["东区", 1, "2022H1"]]
 
 
+def test_every_item_closed_leaves_nothing_to_carry(small):
+    h1 = period(small, "2022H1", {("局甲", "东区", 1): 5.0})
+    judged = rc.closures(small, rc.problem_list(small, *h1), "2022H1", *period(small, "2022H2"))
+    assert judged["closed"].all()
+    assert rc.problem_list(small, *period(small, "2022H2"), previous=judged).empty
+
+
 def test_milestone_item_closes_when_the_required_status_is_reached(small):
     # indicator 1 is due in June (6月底完成): 推进中 in H1 lags; 已完成 in H2 closes it.
     h1 = period(small, "2022H1", statuses={("局甲", "东区", 1): "推进中"})

@@ -94,7 +94,7 @@ def problem_list(framework: Framework, inputs: PeriodInputs, result: PeriodResul
         since = dict(zip(_keys(still), still["carried"].where(still["carried"] != "", still["period"])))
         items["carried"] = [since.get(k, "") for k in _keys(items)]
         listed = set(_keys(items))
-        carry = still[[k not in listed for k in _keys(still)]]
+        carry = still[np.array([k not in listed for k in _keys(still)], dtype=bool)]
         items = pd.concat([items, carry.assign(carried=[since[k] for k in _keys(carry)], deadline=due)[ITEM_COLUMNS]], ignore_index=True)
     order = {e: i for i, e in enumerate(framework.entities["entity"])}
     items = items.assign(_o=items["entity"].map(order)).sort_values(["_o", "lead_unit", "indicator", "kind"], kind="stable")
