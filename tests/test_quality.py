@@ -45,4 +45,5 @@ def test_demo_period(baotou):
     now, before = evalkit.read_period(baotou, "2022H2"), evalkit.read_period(baotou, "2022H1")
     q = submission_quality(baotou, now, before)
     assert (q["completeness"] == 1).all() and q["changed"].sum() == len(now.verification)
-    assert q["lead_unit"].is_unique and len(spot_checks(baotou, now, before)) == 10
+    checks = spot_checks(baotou, now, before)
+    assert q["lead_unit"].is_unique and 0 < len(checks) <= 10 and checks["reason"].str.len().gt(0).all()
