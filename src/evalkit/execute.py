@@ -27,6 +27,14 @@ class IPCKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = os.path.join(tempfile.gettempdir(), f"evalkit-kernel-{uuid.uuid4().hex}")
 
+    async def _async_interrupt_kernel(self) -> None:
+        """No SIGINT on the way out: jupyter_client interrupts the kernel before asking it to shut down,
+        and ipykernel then logs "KeyboardInterrupt caught in kernel" to stderr when the interrupt lands
+        after the last cell (a race, about one run in four). A finished notebook has nothing to interrupt;
+        the shutdown request ends the kernel, or jupyter_client kills it after its wait."""
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
 
 def check_kernel() -> None:
     from jupyter_client.kernelspec import KernelSpecManager
