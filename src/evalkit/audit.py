@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +22,10 @@ from . import archive, ledger, paths, provenance
 from .assessment import project_path
 from .errors import EvalkitError
 from .execute import execute, failure
+from .framework import load_framework
 from .params import RunSpec
 from .periods import Period
+from .publish import publish
 
 PATH_PARAMETERS = ("data_dir", "applicability")
 
@@ -75,12 +78,20 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
         if report.problems:
             return
         again = Path(tmp) / manifest["notebook"]
+        copy = Path(tmp) / "source" / manifest["notebook"]  # papermill wants the notebook's own name
+        copy.parent.mkdir()
+        copy.write_bytes(source.read_bytes())
+        spec = RunSpec(manifest["city"], Period.parse(manifest["period"]), run_dir / "manifest.json", manifest["parameters"])
         previous = os.environ.get(paths.INPUTS_VARIABLE)
         os.environ[paths.INPUTS_VARIABLE] = str(root)
         try:
-            execute(source, again, relocate(manifest["parameters"], root), timeout=timeout, cwd=Path(tmp))
+            execute(copy, again, relocate(manifest["parameters"], root), timeout=timeout, cwd=Path(tmp))
+            results = archive.recorded(again)
+            published = Path(tmp) / "published"
+            published.mkdir()
+            if manifest.get("outputs"):
+                publish(spec, load_framework(spec.city), nbformat.read(str(again), as_version=4), results, manifest, published)
         except Exception as exc:
-            spec = RunSpec(manifest["city"], Period.parse(manifest["period"]), run_dir / "manifest.json", manifest["parameters"])
             report.problems.append(failure(spec, exc, None))
             return
         finally:
@@ -88,15 +99,36 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
                 os.environ.pop(paths.INPUTS_VARIABLE, None)
             else:
                 os.environ[paths.INPUTS_VARIABLE] = previous
-        now_csv = archive.results_csv(archive.recorded(again))
+        now_csv = archive.results_csv(results)
+        report.problems += published_problems(run_dir, published, manifest)
     archived = (run_dir / manifest["results"]["file"]).read_bytes()
     if now_csv == archived:
-        report.identical = True
+        report.identical = not report.problems
     else:
         report.differences = value_differences(pd.read_csv(io.BytesIO(archived)), pd.read_csv(io.BytesIO(now_csv)))
         report.problems.append(f"{report.differences['entity'].nunique()} row(s) of the results differ "
                                f"(结果有 {report.differences['entity'].nunique()} 行不一致)"
                                + ("; the environment differs, see above (运行环境不同，见上)" if report.environment else ""))
+
+
+def published_problems(run_dir: Path, again: Path, manifest: dict[str, Any]) -> list[str]:
+    """The published files of the re-run that differ from the archived ones: report.html and scores.xlsx byte
+    for byte; report.pdf by its text (pdftotext), because Chromium writes the print time and random ids into it."""
+    problems = []
+    for name in ("report.html", "scores.xlsx"):
+        if name in manifest.get("outputs", {}) and (again / name).read_bytes() != (run_dir / name).read_bytes():
+            problems.append(f"{name}: the re-run writes another file (its bytes differ) (重新生成的{name}与存档不同)")
+    if "report.pdf" in manifest.get("outputs", {}) and pdf_text(again / "report.pdf") != pdf_text(run_dir / "report.pdf"):
+        problems.append("report.pdf: the re-run's text differs from the archived one (重新生成的 PDF 文字与存档不同)")
+    return problems
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF as ``pdftotext -layout`` extracts it (poppler-utils)."""
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise EvalkitError(f"pdftotext could not read {path}: {done.stderr.strip()} (install poppler-utils)")
+    return done.stdout
 
 
 def notebook_problems(executed: Path, source: Path) -> list[str]:
