@@ -140,12 +140,23 @@ def notebook_problems(executed: Path, source: Path) -> list[str]:
         return [f"{executed.name}: cannot be read ({type(exc).__name__}); the archived notebook is damaged (存档笔记本已损坏)"]
     code = [c.source for c in nbformat.read(str(source), as_version=4).cells if c.cell_type == "code"]
     done = [c.source for c in ran.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
-    problems = [f"{executed.name}, cell {i}: its code differs from the recorded source notebook: {b.strip()[:120]!r} "
-                f"instead of {a.strip()[:120]!r} (第 {i} 个代码单元与记录的源笔记本不同)"
+    problems = [f"{executed.name}, cell {i}: its code differs from the recorded source notebook: {_changed_lines(a, b)} "
+                f"(第 {i} 个代码单元与记录的源笔记本不同)"
                 for i, (a, b) in enumerate(zip(code, done), start=1) if a != b]
     if len(code) != len(done):
         problems.append(f"{executed.name}: {len(done)} code cells; the recorded source notebook has {len(code)} (代码单元数量不同)")
     return problems
+
+
+def _changed_lines(recorded: str, archived: str) -> str:
+    """The lines one version of a cell has and the other lacks.
+
+    >>> _changed_lines("a = 1\nb = 2", "a = 1\nb = 2\nb += 5")
+    "added 'b += 5'"
+    """
+    a, b = recorded.splitlines(), archived.splitlines()
+    parts = [f"added {line!r}" for line in b if line not in a] + [f"removed {line!r}" for line in a if line not in b]
+    return "; ".join(parts) or "lines reordered"
 
 
 def _local(name: str) -> Path:
