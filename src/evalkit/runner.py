@@ -33,7 +33,8 @@ log = logging.getLogger("evalkit")
 
 
 def _stamp(when: dt.datetime | None = None) -> str:
-    return (when or dt.datetime.now(dt.timezone.utc)).astimezone().strftime("%Y%m%d-%H%M%S")
+    """A folder-name time stamp, in UTC."""
+    return (when or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
 
 
 def _clean_partials(root: Path) -> None:
