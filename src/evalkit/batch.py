@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
+from . import paths
 from .errors import EvalkitError
 from .params import RunSpec
 from .periods import Period
@@ -62,13 +63,15 @@ def blocked(spec: RunSpec, done: dict[tuple[str, str], Outcome]) -> Outcome | No
     return None
 
 
-def plan(spec: RunSpec, outputs: Path | None, force: bool, skip_unchanged: bool) -> Outcome | None:
-    """An "unchanged" outcome when ``skip_unchanged`` and the archived run of ``spec`` would be reproduced as is."""
+def plan(spec: RunSpec, outputs: Path | None, force: bool, skip_unchanged: bool) -> Outcome | bool:
+    """An "unchanged" outcome when ``skip_unchanged`` and the archived run of ``spec`` would be reproduced as is;
+    otherwise whether to run it with ``force`` (so that a changed period replaces its archived run, which is kept)."""
     if force or not skip_unchanged:
-        return None
-    if changes(spec, outputs) == []:
-        return Outcome(spec, True, 0.0, str((outputs or Path("outputs")) / spec.city / str(spec.period)), "", "unchanged")
-    return None
+        return force
+    found = changes(spec, outputs)
+    if found == []:
+        return Outcome(spec, True, 0.0, str((outputs or paths.OUTPUTS) / spec.city / str(spec.period)), "", "unchanged")
+    return found is not None
 
 
 def _run_one(spec: RunSpec, outputs: Path | None, force: bool, timeout: int, scorecards: bool) -> Outcome:
@@ -99,7 +102,8 @@ def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = 
             skip_unchanged: bool = True) -> list[Outcome]:
     """Run every spec on ``jobs`` processes (default: one per core), each once the runs it reads are done;
     a failed run does not stop the batch, and a run that reads a failed one is not run (its message says why).
-    Unchanged periods are skipped unless ``force`` (which re-runs and keeps the archived run beside the new one)."""
+    With ``skip_unchanged`` a period unchanged since its archived run is skipped and a changed one replaces it
+    (the archived run is kept beside it); ``force`` re-runs every period so."""
     jobs = jobs or os.cpu_count() or 1
     update, close = reporter(len(specs), progress=progress)
     done: dict[tuple[str, str], Outcome] = {}
@@ -119,10 +123,10 @@ def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = 
                     continue
                 pending.remove(s)
                 outcome = blocked(s, done) or plan(s, outputs, force, skip_unchanged)
-                if outcome is not None:
+                if isinstance(outcome, Outcome):
                     finish(outcome)
                 else:
-                    running[pool.submit(_run_one, s, outputs, force, timeout, scorecards)] = s
+                    running[pool.submit(_run_one, s, outputs, outcome, timeout, scorecards)] = s
             if not running:
                 continue
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
