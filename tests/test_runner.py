@@ -79,10 +79,10 @@ def test_end_to_end_run_archives_everything(archived):
 
 
 def test_audit_untouched_run_is_identical(archived):
-    before = {p: p.read_bytes() for p in archived.iterdir()}
+    before = {p: p.read_bytes() for p in archived.rglob("*") if p.is_file()}
     report = audit(archived)
     assert report.identical, report.problems
-    assert {p: p.read_bytes() for p in archived.iterdir()} == before  # nothing written into the archive
+    assert {p: p.read_bytes() for p in archived.rglob("*") if p.is_file()} == before  # nothing written into the archive
     out = cli("audit", str(archived))
     assert out.returncode == 0 and "identical" in out.stdout
 

@@ -149,7 +149,7 @@ def notebook_problems(executed: Path, source: Path) -> list[str]:
 
 
 def _changed_lines(recorded: str, archived: str) -> str:
-    """The lines one version of a cell has and the other lacks.
+    r"""The lines one version of a cell has and the other lacks.
 
     >>> _changed_lines("a = 1\nb = 2", "a = 1\nb = 2\nb += 5")
     "added 'b += 5'"
@@ -220,14 +220,17 @@ def value_differences(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame
     >>> value_differences(a, b).to_dict("records")
     [{'entity': '甲', 'column': 'total', 'archived': 90.0, 'now': 79.0}, {'entity': '甲', 'column': 'rank', 'archived': 1, 'now': 2}, {'entity': '乙', 'column': 'rank', 'archived': 2, 'now': 1}]
     """
-    both = before.merge(after, on="entity", how="outer", suffixes=("_archived", "_now"), sort=False)
-    rows = []
-    for _, r in both.iterrows():
-        for c in [c for c in before.columns if c != "entity"]:
-            old, new = r.get(f"{c}_archived"), r.get(f"{c}_now")
-            if not (old == new or (pd.isna(old) and pd.isna(new))):
-                rows.append({"entity": r["entity"], "column": c, "archived": _plain(old), "now": _plain(new)})
-    return pd.DataFrame(rows, columns=["entity", "column", "archived", "now"])
+    both = before.merge(after, on="entity", how="outer", suffixes=("_archived", "_now"))
+    order = {e: i for i, e in enumerate(list(before["entity"]) + list(after["entity"]))}
+    both = both.sort_values("entity", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    found = []
+    for position, c in enumerate(c for c in before.columns if c != "entity"):
+        old, new = both[f"{c}_archived"], both[f"{c}_now"]
+        differs = ~((old == new) | (old.isna() & new.isna()))
+        found += [(i, position, {"entity": both.at[i, "entity"], "column": c, "archived": _plain(o), "now": _plain(n)})
+                  for i, o, n in zip(both.index[differs], old[differs].tolist(), new[differs].tolist())]
+    rows = [row for _, _, row in sorted(found, key=lambda t: t[:2])]
+    return pd.DataFrame(rows, columns=["entity", "column", "archived", "now"], dtype=object)  # ranks stay integers
 
 
 def _plain(value: Any) -> Any:
