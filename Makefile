@@ -37,9 +37,9 @@ system-deps: ## Install the Debian packages for PDF reports and the office test 
 			$(DEBIAN_PACKAGES) >/dev/null; \
 	else echo "missing Debian packages ($(DEBIAN_PACKAGES)) and no root apt: install them to run the report tests"; exit 1; fi
 
-demo: setup system-deps ## Show Baotou's framework, then run every Baotou notebook (earlier runs are kept, dated)
+demo: setup system-deps ## Show Baotou's framework, then run every Baotou notebook (unchanged periods are skipped; changed ones re-run, the old run kept)
 	$(BIN)/evalkit framework baotou
-	$(BIN)/evalkit run --all --city baotou --force
+	$(BIN)/evalkit run --all --city baotou
 	@echo "outputs:"; for d in outputs/baotou/2022H1 outputs/baotou/2022H2 outputs/baotou/2022; do ls -d $$PWD/$$d/* ; done
 
 lab: setup ## Open the notebooks in JupyterLab
