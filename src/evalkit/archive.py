@@ -172,7 +172,8 @@ def reproducible_xlsx(path: Path, when: dt.datetime) -> None:
     write_atomic(path, buf.getvalue())
 
 
-def _data_dirs(spec: RunSpec) -> list[Path]:
+def data_dirs(spec: RunSpec) -> list[Path]:
+    """The period folders (and applicability files) a run reads: its own, its previous half's or its two halves'."""
     if spec.period.is_annual:
         halves = [spec.parameters[h] for h in ("h1", "h2")]
     else:
@@ -195,7 +196,7 @@ def manifest(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: p
         "source_notebook": {"path": shown(spec.notebook), "sha256": source[shown(spec.notebook)]},
         "params_file": shown(spec.source),
         "parameters": spec.parameters,
-        "inputs": keep(input_paths(list(fw.sources), _data_dirs(spec)), folder, store),
+        "inputs": keep(input_paths(list(fw.sources), data_dirs(spec)), folder, store),
         "framework": {"path": shown(fw.sources[0]), "sha256": sha256(fw.sources[0])},
         "entities": {"path": shown(fw.sources[1]), "sha256": sha256(fw.sources[1])},
         "results": {"file": "results.csv", "rows": len(results), "sha256": hashlib.sha256(csv).hexdigest()},

@@ -94,7 +94,7 @@ def changes(spec: RunSpec, outputs: Path | None = None) -> list[str] | None:
         return None
     fw = load_framework(spec.city)
     lines = []
-    now_inputs = archive.input_files(list(fw.sources), archive._data_dirs(spec))
+    now_inputs = archive.input_files(list(fw.sources), archive.data_dirs(spec))
     for name in sorted(set(now_inputs) | set(before["inputs"])):
         if now_inputs.get(name) != before["inputs"].get(name):
             lines.append(f"input {name}: " + ("new" if name not in before["inputs"] else "gone" if name not in now_inputs else "changed"))
