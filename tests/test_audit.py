@@ -48,34 +48,29 @@ def rehash(folder: Path, *names: str) -> None:
     (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
 
 
-def test_copied_folder_audits_without_the_project_data(outputs, tmp_path):
+def test_copied_folder_audits_without_the_project_data_and_lists_environment_differences(outputs, tmp_path):
     """The folder on a USB stick: copied elsewhere, audited with the project's data out of reach
-    (EVALKIT_INPUTS points every read of data/ and of relative inputs at an empty folder, as if data/ were renamed)."""
+    (EVALKIT_INPUTS points every read of data/ and of relative inputs at an empty folder, as if data/ were
+    renamed away); its manifest edited to other versions and uncommitted code: still identical, each difference listed."""
     stick = tmp_path / "stick" / "2022H1"
     shutil.copytree(outputs / "baotou" / "2022H1", stick)
+    m = json.loads((stick / "manifest.json").read_text(encoding="utf-8"))
+    now_pandas, now_python = m["software"]["packages"]["pandas"], m["software"]["python"]
+    m["software"]["packages"]["pandas"] = "2.0.0"
+    m["software"]["python"] = "3.10.0"
+    m["software"]["source_sha256"] = "0" * 64  # the run's code differed from what is installed now
+    m["git"] = {"commit": "abc", "dirty": True, "changed": ["src/evalkit/ranking.py"]}
+    (stick / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
     empty = tmp_path / "no-data"
     empty.mkdir()
     done = subprocess.run([sys.executable, "-m", "evalkit.cli", "audit", str(stick)], capture_output=True, text=True,
                           cwd=tmp_path, env={**os.environ, paths.INPUTS_VARIABLE: str(empty)})
     assert done.returncode == 0, done.stderr
     assert "identical" in done.stdout and "KeyboardInterrupt" not in done.stderr and "Traceback" not in done.stderr
-
-
-def test_edited_package_version_still_identical_but_listed(outputs, tmp_path):
-    folder = copy_of(outputs, tmp_path)
-    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    now_pandas, now_python = m["software"]["packages"]["pandas"], m["software"]["python"]
-    m["software"]["packages"]["pandas"] = "2.0.0"
-    m["software"]["python"] = "3.10.0"
-    m["software"]["source_sha256"] = "0" * 64  # the run's code differed from what is installed now
-    m["git"] = {"commit": "abc", "dirty": True, "changed": ["src/evalkit/ranking.py"]}
-    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
-    out = cli("audit", str(folder))
-    assert out.returncode == 0 and "identical" in out.stdout, out.stderr
-    assert f"package pandas: 2.0.0 then, {now_pandas} now" in out.stderr
-    assert f"python: 3.10.0 then, {now_python} now" in out.stderr
-    assert "source_sha256: 0000000000000000000000000000000000000000000000000000000000000000 then" in out.stderr
-    assert "the run used uncommitted code (src/evalkit/ranking.py)" in out.stderr
+    assert f"package pandas: 2.0.0 then, {now_pandas} now" in done.stderr
+    assert f"python: 3.10.0 then, {now_python} now" in done.stderr
+    assert "source_sha256: 0000000000000000000000000000000000000000000000000000000000000000 then" in done.stderr
+    assert "the run used uncommitted code (src/evalkit/ranking.py)" in done.stderr
 
 
 @pytest.mark.parametrize("tamper, named", [

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -19,7 +20,7 @@ from evalkit.periods import Period
 from evalkit.batch import Outcome, blocked
 from evalkit.runner import kept_name
 
-from .test_runner import FIXTURE_PARAMS, cli, own_copy
+from .test_runner import EXAMPLE, FIXTURE_PARAMS, cli, own_copy
 
 DEPLOY = paths.ROOT / "deploy"
 WORKFLOW = paths.ROOT / ".github" / "workflows" / "scheduled-run.yml"
@@ -151,13 +152,20 @@ def test_recipes_all_call_the_scheduled_run_script():
 
 @pytest.mark.slow
 def test_the_scheduled_command_passes_twice(tmp_path):
-    """The exact command of the CI workflow (and cron, systemd), on the fixture params; the second time nothing runs."""
+    """The exact command of the CI workflow (and cron, systemd), on the fixture params: halves, then the year
+    (from both halves' parameters); the second time nothing runs."""
     workflow = yaml.safe_load(WORKFLOW.read_text())
     command = next(s["run"] for s in workflow["jobs"]["run"]["steps"] if "scheduled-run" in s.get("run", ""))
     env = {**os.environ, "EVALKIT_PARAMS": str(FIXTURE_PARAMS), "EVALKIT_OUTPUTS": str(tmp_path / "out")}
     first = subprocess.run(shlex.split(command), cwd=paths.ROOT, env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     assert "3 成功 succeeded" in first.stdout and "台账完整" in first.stdout
+    # no terminal: one line per finished run, no progress bar, no kernel noise
+    assert "evalkit run: baotou 2022H1: ok" in first.stderr and "\r" not in first.stderr
+    year = pd.read_csv(tmp_path / "out" / "baotou" / "2022" / "results.csv").set_index("entity")
+    assert year.loc["昆都仑区", "annual"] == pytest.approx(93.72)
+    m = json.loads((tmp_path / "out" / "baotou" / "2022" / "manifest.json").read_text(encoding="utf-8"))
+    assert m["parameters"]["h1"]["data_dir"] == EXAMPLE and m["parameters"]["h2"]["period"] == "2022H2"
     second = subprocess.run(shlex.split(command), cwd=paths.ROOT, env=env, capture_output=True, text=True)
     assert second.returncode == 0 and "0 成功 succeeded, 3 未变 unchanged" in second.stdout
     assert "KeyboardInterrupt" not in first.stderr + second.stderr
