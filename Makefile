@@ -4,18 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help setup system-deps demo lab test bench clean
+.PHONY: help setup lock system-deps demo lab test bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## Create .venv, install evalkit with its dev extra, register the 'evalkit' Jupyter kernel
+setup: $(STAMP) ## Create .venv from requirements.lock (hashes checked), install evalkit, register the kernel and the nbstripout filter
 
-$(STAMP): pyproject.toml
+# The lock pins every distribution with its hashes; evalkit itself is installed editable on top,
+# without dependencies (an editable install has no hash to pin).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "Python (evalkit)" >/dev/null
+	-git rev-parse --git-dir >/dev/null 2>&1 && $(BIN)/nbstripout --install --attributes .gitattributes
 	touch $(STAMP)
+
+lock: setup ## Regenerate requirements.lock (pip-compile, every version with its hashes) and environment.yml from pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
+	$(BIN)/python deploy/pin_environment.py
 
 DEBIAN_PACKAGES := chromium poppler-utils libreoffice-calc python3-uno fonts-noto-cjk
 
@@ -28,9 +37,9 @@ system-deps: ## Install the Debian packages for PDF reports, the office test and
 			$(DEBIAN_PACKAGES) >/dev/null; \
 	else echo "missing Debian packages ($(DEBIAN_PACKAGES)) and no root apt: install them to run the report tests"; exit 1; fi
 
-demo: setup system-deps ## Show Baotou's framework, run every Baotou notebook (earlier runs are kept, dated), its history and the site
+demo: setup system-deps ## Show Baotou's framework, run every Baotou notebook (unchanged periods are skipped; changed ones re-run, the old run kept), its history and the site
 	$(BIN)/evalkit framework baotou
-	$(BIN)/evalkit run --all --city baotou --force
+	$(BIN)/evalkit run --all --city baotou
 	$(BIN)/evalkit history baotou
 	$(BIN)/evalkit site
 	@echo "outputs:"; for d in 2022H1 2022H2 2022 2023H1 2023H2 2023; do ls -d $$PWD/outputs/baotou/$$d/* ; done; echo "site: $$PWD/outputs/site/index.html"

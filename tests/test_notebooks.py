@@ -36,3 +36,18 @@ def test_period_notebook_parameters_match_the_params_defaults():
     nb = nbformat.read(str(paths.ROOT / "notebooks" / "10_period_assessment.ipynb"), as_version=4)
     names = {t.id: ast.literal_eval(n.value) for n in ast.parse(nb.cells[0].source).body for t in n.targets}
     assert {k: v for k, v in names.items() if k not in ("city", "period")} == NOTEBOOK_DEFAULTS
+
+
+def test_committed_notebooks_have_no_outputs_and_lab_leaves_the_tree_clean():
+    """What git holds (not the work tree): no outputs; nbstripout is the notebooks' filter; checkpoints ignored."""
+    import json
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "notebooks"], cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert listed and not [p for p in listed if ".ipynb_checkpoints" in p]
+    for name in (p for p in listed if p.endswith(".ipynb")):
+        committed = json.loads(subprocess.run(["git", "show", f"HEAD:{name}"], cwd=paths.ROOT, capture_output=True,
+                                              text=True, check=True).stdout)
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in committed["cells"] if c["cell_type"] == "code"), name
+    assert "*.ipynb filter=nbstripout" in (paths.ROOT / ".gitattributes").read_text()
+    assert ".ipynb_checkpoints/" in (paths.ROOT / ".gitignore").read_text().split()

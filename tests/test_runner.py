@@ -16,6 +16,7 @@ import yaml
 
 from evalkit import paths
 from evalkit.archive import recorded, sha256
+from evalkit.plots import CJK_FONT
 from evalkit.params import load_params
 from evalkit.audit import audit
 from evalkit.runner import run
@@ -60,7 +61,17 @@ def test_end_to_end_run_archives_everything(archived):
     assert m["entities"]["sha256"] == sha256(paths.DATA / "baotou" / "entities.csv")
     assert m["results"]["sha256"] == sha256(archived / "results.csv")
     assert m["software"]["evalkit"] and m["software"]["packages"]["papermill"] and m["software"]["python"]
-    assert set(m["git"]) == {"commit", "dirty"} and m["run"]["id"] and m["run"]["started"] < m["run"]["ended"]
+    # every installed distribution, the source hash, Chromium, the font
+    assert len(m["software"]["packages"]) > 100 and {"mplfonts", "fonttools", "pillow", "jinja2"} <= set(m["software"]["packages"])
+    assert len(m["software"]["source_sha256"]) == 64 and m["software"]["chromium"].startswith("Chromium")
+    assert m["software"]["fonts"] == {CJK_FONT.name: sha256(CJK_FONT)}
+    assert set(m["git"]) == {"commit", "dirty", "changed"} and m["run"]["id"] and m["run"]["started"] < m["run"]["ended"]
+    # every input is kept in the folder by its hash, and every file is listed with its hash
+    assert all((archived / "inputs" / h).is_file() for h in m["inputs"].values())
+    assert (archived / "inputs" / m["source_notebook"]["sha256"]).is_file()
+    assert m["files"] == {p.relative_to(archived).as_posix(): sha256(p) for p in archived.rglob("*")
+                          if p.is_file() and p.name != "manifest.json"}
+    assert {"report.html", "report.pdf", "scores.xlsx", "results.csv", "10_period_assessment.ipynb"} <= set(m["files"])
     assert m["run"]["papermill"]["version"]
     # the executed notebook records the same results
     pd.testing.assert_frame_equal(recorded(archived / "10_period_assessment.ipynb"),
@@ -68,24 +79,28 @@ def test_end_to_end_run_archives_everything(archived):
 
 
 def test_audit_untouched_run_is_identical(archived):
-    before = {p: p.read_bytes() for p in archived.iterdir()}
+    before = {p: p.read_bytes() for p in archived.rglob("*") if p.is_file()}
     report = audit(archived)
     assert report.identical, report.problems
-    assert {p: p.read_bytes() for p in archived.iterdir()} == before  # nothing written into the archive
+    assert {p: p.read_bytes() for p in archived.rglob("*") if p.is_file()} == before  # nothing written into the archive
     out = cli("audit", str(archived))
     assert out.returncode == 0 and "identical" in out.stdout
 
 
-def test_audit_fails_and_names_a_changed_input(tmp_path):
+def test_audit_against_other_inputs_names_a_changed_or_missing_input(tmp_path):
     params = own_copy(tmp_path)
     folder = run(load_params("baotou", "2022H1", params), outputs=tmp_path / "out")
     methods = tmp_path / "data" / "methods.csv"
     methods.write_text(methods.read_text(encoding="utf-8").replace("90,85,80", "91,85,80"), encoding="utf-8")
+    # by default the archived copies are used: the original's change is a warning, the audit holds
     report = audit(folder)
+    assert report.identical and any("methods.csv" in w and "archived copy" in w for w in report.warnings)
+    # against the project's inputs (the data copy is outside the project: its absolute paths are used)
+    report = audit(folder, inputs=paths.ROOT)
     assert not report.identical
     assert any("input changed" in p and "methods.csv" in p for p in report.problems)
     (tmp_path / "data" / "monitoring" / "市教育局.csv").unlink()
-    out = cli("audit", str(folder))
+    out = cli("audit", str(folder), "--inputs", str(paths.ROOT))
     assert out.returncode == 1 and "input missing" in out.stderr and "市教育局.csv" in out.stderr and "NOT identical" in out.stderr
 
 
@@ -97,13 +112,14 @@ def test_audit_shows_differing_rows(tmp_path):
     # a results table changed after the run no longer matches its hash
     results.write_text(tampered, encoding="utf-8")
     report = audit(folder)
-    assert not report.identical and any("archived results changed" in p for p in report.problems)
-    # if both the table and its recorded hash were changed, the re-run shows the rows that differ
+    assert not report.identical and any("results.csv: changed" in p for p in report.problems)
+    # if both the table and its recorded hashes were changed, the re-run shows the values that differ
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    m["results"]["sha256"] = sha256(results)
+    m["results"]["sha256"] = m["files"]["results.csv"] = sha256(results)
     (folder / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     report = audit(folder)
-    assert not report.identical and report.differences["entity"].tolist() == ["昆都仑区"]
+    assert not report.identical and report.differences["entity"].unique().tolist() == ["昆都仑区"]
+    assert report.differences.query("column == 'monitoring'")[["archived", "now"]].values.tolist() == [[97.7, 98.7]]
 
 
 def test_second_run_refuses_unless_forced(tmp_path):
@@ -159,23 +175,12 @@ def test_papermill_cli_gives_the_same_numbers(archived, tmp_path):
     pd.testing.assert_frame_equal(recorded(out_nb), recorded(archived / "10_period_assessment.ipynb"), check_exact=True)
 
 
-def test_run_all_halves_then_year(tmp_path):
-    out = tmp_path / "out"
-    done = cli("run", "--all", "--params", str(FIXTURE_PARAMS), "--outputs", str(out), "--jobs", "2")
-    assert done.returncode == 0, done.stderr
-    assert "3 成功 succeeded, 0 失败 failed" in done.stdout and "evalkit run: 100%" in done.stderr
-    year = pd.read_csv(out / "baotou" / "2022" / "results.csv").set_index("entity")
-    assert year.loc["昆都仑区", "annual"] == pytest.approx(93.72)
-    m = json.loads((out / "baotou" / "2022" / "manifest.json").read_text(encoding="utf-8"))
-    assert m["parameters"]["h1"]["data_dir"] == EXAMPLE and m["parameters"]["h2"]["period"] == "2022H2"
-
-
 def test_run_all_keeps_going_and_exits_non_zero(tmp_path):
     params = own_copy(tmp_path)
     (params / "baotou" / "2022H2.yaml").write_text("city: baotou\nperiod: 2022H2\ndata_dir: /nowhere\n", encoding="utf-8")
     done = cli("run", "--all", "--params", str(params), "--outputs", str(tmp_path / "out"))
     assert done.returncode == 1
-    assert "1 成功 succeeded, 1 失败 failed" in done.stdout and "no such folder" in done.stderr
+    assert "1 成功 succeeded" in done.stdout and "1 失败 failed" in done.stdout and "no such folder" in done.stderr
 
 
 def test_running_all_cells_as_stored_equals_evalkit_run(tmp_path):

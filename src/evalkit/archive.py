@@ -5,24 +5,27 @@ import datetime as dt
 import hashlib
 import io
 import json
-import platform
-import subprocess
-from importlib import metadata
+import re
+import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pandas as pd
 
-from . import __version__, paths
+from . import paths, provenance
 from .assessment import project_path
+from .errors import EvalkitError
 from .framework import Framework
 from .params import RunSpec
 from .schema import inventory
 
 RESULTS_MIME = "application/vnd.evalkit.results+json"
 """Output type under which a notebook records its results table (read back by :func:`recorded`)."""
-PACKAGES = ("pandas", "numpy", "openpyxl", "python-calamine", "pyyaml", "papermill", "nbconvert", "nbclient", "ipykernel", "matplotlib")
+STORE = "inputs"
+"""Folder of a run holding a copy of every input it read, named by SHA-256 (``inputs/<sha256>``)."""
+REQUIRED = ("city", "period", "notebook", "source_notebook", "parameters", "inputs", "results", "run", "software", "files")
 
 
 def record(table: pd.DataFrame, name: str = "results") -> None:
@@ -31,7 +34,7 @@ def record(table: pd.DataFrame, name: str = "results") -> None:
 
     rows = [[None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row] for row in table.itertuples(index=False)]
     data = json.loads(json.dumps({"name": name, "columns": list(table.columns), "data": rows}))  # floats as shortest exact repr
-    display({RESULTS_MIME: data, "text/plain": ""}, raw=True)  # nothing to read in JupyterLab; the archive reads the JSON
+    display({RESULTS_MIME: data, "text/plain": f"<evalkit {name}: {len(table)} rows>"}, raw=True)
 
 
 def recorded(notebook: str | Path | nbformat.NotebookNode, name: str = "results") -> pd.DataFrame:
@@ -69,40 +72,103 @@ def shown(path: Path) -> str:
         return str(path.resolve())
 
 
-def input_files(framework_sources: list[Path], data_dirs: list[Path]) -> dict[str, str]:
-    """SHA-256 of the framework, the entities, every file a period folder's inventory reads (not lock or
-    system files, nor links out of the folder: :func:`evalkit.schema.inventory`) and every file given itself."""
-    read = [[d] if d.is_file() else [e.path for e in inventory(d) if e.action == "read"] if d.is_dir() else [] for d in data_dirs]
-    return {shown(p): sha256(p) for p in [*framework_sources, *sorted({p for part in read for p in part})]}
+def input_paths(framework_sources: list[Path], data: list[Path]) -> dict[str, Path]:
+    """The framework, the entities, every file a period folder's inventory reads (not lock or system files, nor
+    links out of the folder: :func:`evalkit.schema.inventory`) and every file given itself, by recorded name."""
+    read = [[d] if d.is_file() else [e.path for e in inventory(d) if e.action == "read"] if d.is_dir() else [] for d in data]
+    return {shown(p): p for p in [*framework_sources, *sorted({p for part in read for p in part})]}
 
 
-def git_state() -> dict[str, Any]:
-    """The project's git commit and whether the work tree had uncommitted changes."""
-    def git(*args: str) -> str | None:
-        try:
-            return subprocess.run(["git", *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=20, check=True).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return None
-    commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
-
-
-def environment() -> dict[str, Any]:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {"evalkit": __version__, "python": platform.python_version(), "platform": platform.platform(), "packages": versions}
+def input_files(framework_sources: list[Path], data: list[Path]) -> dict[str, str]:
+    """SHA-256 of the framework, the entities and every file in the period folders."""
+    return {name: sha256(p) for name, p in input_paths(framework_sources, data).items()}
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    """Write ``data`` as JSON atomically: a temporary file beside ``path``, then renamed over it."""
+    write_atomic(path, (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8"))
 
 
-def _data_dirs(spec: RunSpec) -> list[Path]:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the whole new one, never a part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def keep(files: dict[str, Path], folder: Path, store: Path) -> dict[str, str]:
+    """Copy each file into ``folder/inputs/<sha256>``, hard-linked to ``store/sha256/<sha256>`` when the file
+    system allows, so an unchanged file takes its space once across runs; the SHA-256 by recorded name."""
+    kept: dict[str, str] = {}
+    (folder / STORE).mkdir(exist_ok=True)
+    for name, path in files.items():
+        digest = kept[name] = sha256(path)
+        target = folder / STORE / digest
+        if target.exists():
+            continue
+        shared = store / "sha256" / digest[:2] / digest
+        if not shared.exists():
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(shared, path.read_bytes())
+        try:
+            os.link(shared, target)
+        except OSError:
+            write_atomic(target, shared.read_bytes())
+    return kept
+
+
+def folder_files(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file in a run folder but its manifest, by relative path."""
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "manifest.json" and p.name != ".pid"}
+
+
+def load_manifest(run_dir: Path) -> dict[str, Any]:
+    """A run folder's manifest, checked: an error names what is wrong (missing, not JSON, truncated, a key lacking)."""
+    path = Path(run_dir) / "manifest.json"
+    if not path.is_file():
+        raise EvalkitError(f"{run_dir}: no manifest.json; expected an archived run folder, outputs/<city>/<period> "
+                           f"(存档目录缺少 manifest.json)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvalkitError(f"{path}: not valid JSON ({exc}); the manifest is damaged or truncated (运行记录已损坏)") from None
+    if not isinstance(data, dict):
+        raise EvalkitError(f"{path}: expected a JSON object (运行记录格式错误)")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise EvalkitError(f"{path}: lacks {', '.join(missing)}; it was not written by this evalkit or was edited "
+                           f"(运行记录缺少 {'、'.join(missing)})")
+    return data
+
+
+def reproducible_xlsx(path: Path, when: dt.datetime) -> None:
+    """Rewrite an xlsx so that equal content gives equal bytes: every zip entry and the document's
+    created/modified times set to ``when`` (the run's recorded start) instead of the clock."""
+    when = when.astimezone(dt.timezone.utc).replace(microsecond=0)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as zin:
+        entries = [(i.filename, zin.read(i)) for i in zin.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>" + stamp + rb"\g<3>", data)
+            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, data)
+    write_atomic(path, buf.getvalue())
+
+
+def data_dirs(spec: RunSpec) -> list[Path]:
+    """The period folders (and applicability files) a run reads: its own and the earlier halves it compares with, or
+    its two halves and the year before's."""
     p = spec.parameters
     if spec.period.is_annual:
         halves = [p["h1"], p["h2"], *(p["previous_year"].values() if p.get("previous_year") else [])]
@@ -114,23 +180,25 @@ def _data_dirs(spec: RunSpec) -> list[Path]:
 
 
 def manifest(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, run_id: str,
-              started: dt.datetime, ended: dt.datetime) -> dict[str, Any]:
+             started: dt.datetime, ended: dt.datetime, folder: Path, store: Path) -> dict[str, Any]:
+    """The run's record; every input read and the source notebook are kept in ``folder/inputs/`` (see :func:`keep`)."""
     pm = nb.metadata.get("papermill", {})
     csv = results_csv(results)
+    source = keep({shown(spec.notebook): spec.notebook}, folder, store)
     return {
         "city": spec.city,
         "period": str(spec.period),
         "notebook": spec.notebook.name,
-        "source_notebook": {"path": shown(spec.notebook), "sha256": sha256(spec.notebook)},
+        "source_notebook": {"path": shown(spec.notebook), "sha256": source[shown(spec.notebook)]},
         "params_file": shown(spec.source),
         "parameters": spec.parameters,
-        "inputs": input_files(list(fw.sources), _data_dirs(spec)),
+        "inputs": keep(input_paths(list(fw.sources), data_dirs(spec)), folder, store),
         "framework": {"path": shown(fw.sources[0]), "sha256": sha256(fw.sources[0])},
         "entities": {"path": shown(fw.sources[1]), "sha256": sha256(fw.sources[1])},
         "results": {"file": "results.csv", "rows": len(results), "sha256": hashlib.sha256(csv).hexdigest()},
         "run": {"id": run_id, "started": started.isoformat(), "ended": ended.isoformat(),
                 "seconds": round((ended - started).total_seconds(), 3),
                 "papermill": {k: pm.get(k) for k in ("version", "start_time", "end_time", "duration")}},
-        "software": environment(),
-        "git": git_state(),
+        "software": provenance.environment(),
+        "git": provenance.git_state(),
     }

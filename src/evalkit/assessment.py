@@ -49,11 +49,11 @@ class AnnualAssessment:
 
 
 def project_path(path: str | Path | None) -> Path | None:
-    """A parameter path: relative ones are relative to the project folder."""
+    """A parameter path: relative ones are relative to the project folder (see :func:`evalkit.paths.inputs_root`)."""
     if path is None:
         return None
     path = Path(path)
-    return path if path.is_absolute() else paths.ROOT / path
+    return path if path.is_absolute() else paths.inputs_root() / path
 
 
 def assess(city: str, period: str | Period, *, data_dir: str | Path | None = None, applicability: str | Path | None = None,

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +22,7 @@ from .display import framework_summary, problems_table, ranking_table
 from .params import all_params, load_params
 from .audit import audit
 from .batch import run_all
+from . import diff as run_diff, ledger
 from .runner import run
 from .templates import write_templates
 
@@ -71,7 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--all", action="store_true", help="every params file (halves before years), in parallel")
     r.add_argument("--city", dest="only_city", help="with --all: only this city")
     r.add_argument("--jobs", type=int, help="with --all: parallel runs (default: one per core)")
-    r.add_argument("--force", action="store_true", help="keep an existing run beside the new one under a dated name")
+    r.add_argument("--force", action="store_true", help="run even if archived and unchanged; the archived run is kept beside "
+                   "the new one, named by its own start time")
+    r.add_argument("--quiet", action="store_true", help="with --all: no progress, no table; only problems and the last line")
+    r.add_argument("--json", action="store_true", help="with --all: print a JSON summary on stdout instead of the table")
     r.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
     r.add_argument("--scorecards", action="store_true", help="also render one scorecard (HTML and PDF) per entity")
     r.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
@@ -79,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
     a.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
     a.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
+    a.add_argument("--inputs", type=Path, help="audit against the input files of this folder (laid out like the project "
+                   "folder: data/CITY/...) instead of the copies kept in the archive")
+    d = sub.add_parser("diff", help="what changed between two archived runs: parameters, environment, input cells, results")
+    d.add_argument("run_a", type=Path)
+    d.add_argument("run_b", type=Path)
+    d.add_argument("--json", action="store_true", help="print the changes as JSON")
+    lg = sub.add_parser("ledger", help="the hash-chained log of every run, replacement and audit")
+    lg.add_argument("action", choices=["verify"], help="verify: check the chain and every archived run against its manifest")
+    lg.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     h = sub.add_parser("history", help="totals and ranks by period from the history database; 'rebuild' builds it anew from the archive")
     h.add_argument("city", help="a city, or 'rebuild'")
     h.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
@@ -98,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    logging.basicConfig(format="evalkit: warning: %(message)s", level=logging.WARNING)
     try:
         return _COMMANDS[args.command](args)
     except BrokenPipeError:  # the output was piped into a program that stopped reading (head, less)
@@ -206,23 +222,15 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.timeout <= 0:
+        raise ParameterError(f"--timeout {args.timeout}: expected a positive number of seconds (超时秒数应为正数)")
     if args.all:
         specs = all_params(args.only_city, args.params)
         if not specs:
             raise ParameterError(f"no params files{' for ' + args.only_city if args.only_city else ''} under {args.params or paths.PARAMS}")
         outcomes = run_all(specs, outputs=args.outputs, force=args.force, timeout=args.timeout, jobs=args.jobs,
-                           scorecards=args.scorecards)
-        table = pd.DataFrame({"城市 city": [o.spec.city for o in outcomes], "期间 period": [str(o.spec.period) for o in outcomes],
-                              "结果 result": ["成功 ok" if o.ok else "失败 failed" for o in outcomes],
-                              "用时 s": [f"{o.seconds:.0f}" for o in outcomes], "输出 output": [o.where for o in outcomes]})
-        with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
-            print(table.to_string(index=False))
-        for o in outcomes:
-            if not o.ok:
-                print(f"\n{o.message}", file=sys.stderr)
-        failed = sum(not o.ok for o in outcomes)
-        print(f"\n{len(outcomes) - failed} 成功 succeeded, {failed} 失败 failed")
-        return 1 if failed else 0
+                           scorecards=args.scorecards, progress=not (args.quiet or args.json))
+        return _summary(outcomes, quiet=args.quiet, as_json=args.json)
     if not (args.city and args.period):
         raise ParameterError("give CITY and PERIOD, or --all")
     out = run(load_params(args.city, args.period, args.params), outputs=args.outputs, force=args.force, timeout=args.timeout,
@@ -231,18 +239,51 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+STATUS = {"ok": "成功 ok", "failed": "失败 failed", "unchanged": "未变 unchanged", "not run": "未运行 not run"}
+
+
+def _summary(outcomes, *, quiet: bool, as_json: bool) -> int:
+    """Print a batch's outcomes (a table, or JSON) and the problems; exit 1 when any run failed or was not run."""
+    failed = sum(not o.ok for o in outcomes)
+    counts = {k: sum(o.status == k for o in outcomes) for k in STATUS}
+    if as_json:
+        print(json.dumps({"ok": not failed, "counts": counts, "runs": [
+            {"city": o.spec.city, "period": str(o.spec.period), "status": o.status, "seconds": round(o.seconds, 1),
+             "folder": o.where or None, "message": o.message or None} for o in outcomes]}, ensure_ascii=False, indent=2))
+        return 1 if failed else 0
+    if not quiet:
+        table = pd.DataFrame({"城市 city": [o.spec.city for o in outcomes], "期间 period": [str(o.spec.period) for o in outcomes],
+                              "结果 result": [STATUS[o.status] for o in outcomes],
+                              "用时 s": [f"{o.seconds:.0f}" for o in outcomes], "输出 output": [o.where for o in outcomes]})
+        with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
+            print(table.to_string(index=False))
+    for o in outcomes:
+        if not o.ok:
+            print(f"\n{o.message}", file=sys.stderr)
+    print(f"\n{counts['ok']} 成功 succeeded, {counts['unchanged']} 未变 unchanged, {counts['failed']} 失败 failed, "
+          f"{counts['not run']} 未运行 not run")
+    return 1 if failed else 0
+
+
 def _audit(args: argparse.Namespace) -> int:
-    report = audit(args.run_dir, timeout=args.timeout)
+    report = audit(args.run_dir, timeout=args.timeout, inputs=args.inputs)
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    if report.environment:
+        print("运行环境与存档时不同 the environment differs from the run's:", file=sys.stderr)
+        for line in report.environment:
+            print(f"  {line}", file=sys.stderr)
     if report.identical:
         print(f"{args.run_dir}: identical (结果一致)")
         return 0
     for p in report.problems:
         print(p, file=sys.stderr)
-    if report.differences is not None:
-        with pd.option_context("display.width", 200, "display.max_columns", None):
-            print(report.differences.to_string(index=False), file=sys.stderr)
+    if report.differences is not None and len(report.differences):
+        shown = report.differences.rename(columns={"entity": "考评对象 entity", "column": "列 column",
+                                                   "archived": "存档值 archived", "now": "复算值 now"})
+        with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_rows", None,
+                               "display.unicode.east_asian_width", True):
+            print(shown.to_string(index=False), file=sys.stderr)
     print(f"{args.run_dir}: NOT identical (结果不一致)", file=sys.stderr)
     return 1
 
@@ -271,16 +312,14 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _rectification(args: argparse.Namespace) -> int:
-    import json
-
     import nbformat
 
-    from .archive import recorded
+    from .archive import load_manifest, recorded
     from .rectification import write_workbooks
 
-    manifest = json.loads((args.run_dir / "manifest.json").read_text(encoding="utf-8")) if (args.run_dir / "manifest.json").is_file() else None
-    if manifest is None or len(manifest["period"]) != 6:
-        raise EvalkitError(f"{args.run_dir}: expected an archived half-year run folder, outputs/CITY/PERIOD (with manifest.json)")
+    manifest = load_manifest(args.run_dir)
+    if len(manifest["period"]) != 6:
+        raise EvalkitError(f"{args.run_dir}: a year's run; expected an archived half-year run folder, outputs/CITY/PERIOD")
     nb = nbformat.read(str(args.run_dir / manifest["notebook"]), as_version=4)
     try:
         items = recorded(nb, "problems")
@@ -301,8 +340,35 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"applicability": _applicability, "audit": _audit, "demo-data": _demo_data, "framework": _framework, "history": _history,
-             "rectification": _rectification, "run": _run, "score": _score, "site": _site, "templates": _templates, "validate": _validate}
+def _diff(args: argparse.Namespace) -> int:
+    changes = run_diff.diff(args.run_a, args.run_b)
+    if args.json:
+        print(json.dumps(run_diff.as_json(changes), ensure_ascii=False, indent=2))
+    elif changes:
+        with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 80,
+                               "display.max_rows", None):
+            print(run_diff.table(changes).to_string(index=False))
+        print(f"\n{len(changes)} 处不同 difference(s): A = {args.run_a}, B = {args.run_b}")
+    else:
+        print(f"{args.run_a} = {args.run_b}: 没有不同 no differences")
+    return 1 if changes else 0
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    outputs = args.outputs or paths.OUTPUTS
+    problems = ledger.verify(outputs)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{outputs / ledger.NAME}: {len(problems)} 个问题 problem(s) (台账或存档被改动)", file=sys.stderr)
+        return 1
+    print(f"{outputs / ledger.NAME}: 台账完整，存档与运行记录一致 the ledger's chain holds and every archived run matches its manifest")
+    return 0
+
+
+_COMMANDS = {"applicability": _applicability, "audit": _audit, "demo-data": _demo_data, "diff": _diff, "framework": _framework,
+             "history": _history, "ledger": _ledger, "rectification": _rectification, "run": _run, "score": _score, "site": _site,
+             "templates": _templates, "validate": _validate}
 
 if __name__ == "__main__":
     sys.exit(main())

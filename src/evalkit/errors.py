@@ -16,6 +16,14 @@ class OutputExistsError(EvalkitError):
     """A file or folder evalkit would write exists already; evalkit never overwrites one."""
 
 
+class RunBusyError(EvalkitError):
+    """Another run of the same city and period holds its lock; this one refuses rather than race it."""
+
+
+class StorageError(EvalkitError):
+    """The outputs folder cannot be written (read-only, full, not a folder); nothing was archived."""
+
+
 class RunError(EvalkitError):
     """A notebook failed; the message says which cell and why, and where its executed copy is."""
 

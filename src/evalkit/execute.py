@@ -27,6 +27,14 @@ class IPCKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = os.path.join(tempfile.gettempdir(), f"evalkit-kernel-{uuid.uuid4().hex}")
 
+    async def _async_interrupt_kernel(self) -> None:
+        """No SIGINT on the way out: jupyter_client interrupts the kernel before asking it to shut down,
+        and ipykernel then logs "KeyboardInterrupt caught in kernel" to stderr when the interrupt lands
+        after the last cell (a race, about one run in four). A finished notebook has nothing to interrupt;
+        the shutdown request ends the kernel, or jupyter_client kills it after its wait."""
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
 
 def check_kernel() -> None:
     from jupyter_client.kernelspec import KernelSpecManager
@@ -43,6 +51,23 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, timeout
     check_kernel()
     papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=KERNEL, progress_bar=False,
                                cwd=str(cwd), execution_timeout=timeout, kernel_manager_class=IPCKernelManager)
+    stable_cell_ids(output)
+
+
+def stable_cell_ids(path: Path) -> None:
+    """Give papermill's injected-parameters cell a fixed id instead of a random one, so that equal runs give
+    equal notebooks and reports (nbconvert writes cell ids into the HTML)."""
+    import nbformat
+
+    if not path.is_file():
+        return
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if cells and cells[0].get("id") != "injected-parameters":
+        cells[0]["id"] = "injected-parameters"
+        tmp = path.with_name(f".{path.name}.tmp")
+        nbformat.write(nb, str(tmp))
+        os.replace(tmp, path)
 
 
 def failure(spec: RunSpec, exc: Exception, kept: Path | None) -> str:

@@ -38,7 +38,7 @@ def font_face(text: str) -> str:
 
     from .plots import CJK_FONT
 
-    font = TTFont(str(CJK_FONT))
+    font = TTFont(str(CJK_FONT), recalcTimestamp=False)  # the source font's time, not the clock: equal reports, equal bytes
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]

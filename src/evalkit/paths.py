@@ -1,19 +1,29 @@
 """The project's folders, derived from this file's place in the repository."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 PARAMS = ROOT / "params"
 OUTPUTS = ROOT / "outputs"
+INPUTS_VARIABLE = "EVALKIT_INPUTS"
+"""Environment variable naming a folder laid out like the project folder (``data/<city>/...``) to read inputs
+from instead: ``evalkit audit`` sets it to re-execute a run from the copies kept in its archive."""
+
+
+def inputs_root() -> Path:
+    """The folder that ``data/`` and relative input paths are read from: the project folder unless
+    ``EVALKIT_INPUTS`` names another."""
+    return Path(os.environ.get(INPUTS_VARIABLE) or ROOT)
 
 
 def city_dir(city: str) -> Path:
     """``data/<city>``."""
-    return DATA / city
+    return inputs_root() / "data" / city
 
 
 def period_dir(city: str, period: str) -> Path:
     """``data/<city>/<period>``: the default folder of a period's input tables."""
-    return DATA / city / str(period)
+    return city_dir(city) / str(period)

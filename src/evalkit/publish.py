@@ -1,6 +1,7 @@
 """The published files of a run: ``scores.xlsx``, ``report.html``, ``report.pdf`` and the scorecards."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -26,6 +27,7 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
                                                      manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
     aspects = None if spec.period.is_annual else archive.recorded(nb, "aspects")
     write_scores(folder / "scores.xlsx", fw, results, aspects, notes)
+    archive.reproducible_xlsx(folder / "scores.xlsx", dt.datetime.fromisoformat(manifest["run"]["started"]))
     nb.metadata.setdefault("evalkit", {})["title"] = dict(zip(options["项目"], options["内容"]))["标题"]
     page, _ = ReportHTMLExporter().from_notebook_node(nb)
     (folder / "report.html").write_text(page, encoding="utf-8")

@@ -1,6 +1,8 @@
 """The sections a period's or a year's notebook shows, in Chinese; each function displays one section."""
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
@@ -18,7 +20,8 @@ def show_table(df: pd.DataFrame) -> None:
     if df.empty:
         display(Markdown("(无)"))
         return
-    display(df.style.hide(axis="index").format(precision=2, na_rep="—"))
+    uid = hashlib.sha256(df.to_csv().encode()).hexdigest()[:8]  # from the content, not random: equal runs, equal reports
+    display(df.style.set_uuid(uid).hide(axis="index").format(precision=2, na_rep="—"))
 
 
 def show_figure(fig) -> None:
