@@ -1,10 +1,12 @@
 """The project's folders, derived from this file's place in the repository."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "data"
+DATA = Path(os.environ.get("EVALKIT_DATA") or ROOT / "data")
+"""Frameworks and period inputs; ``EVALKIT_DATA`` points elsewhere (a generated city, a shared folder)."""
 PARAMS = ROOT / "params"
 OUTPUTS = ROOT / "outputs"
 
