@@ -33,10 +33,13 @@ def font_face(text: str) -> str:
 
     from .plots import CJK_FONT
 
-    font = TTFont(str(CJK_FONT))
+    font = TTFont(str(CJK_FONT), lazy=True, recalcBBoxes=False)
     options = subset.Options()
     options.flavor = "woff"
-    options.layout_features = ["*"]
+    options.drop_tables += ["GSUB", "GPOS", "BASE"]  # horizontal Chinese needs no layout features; keeping them doubles the time
+    options.layout_features = []
+    options.hinting = False  # screens and PDFs of CJK text render the outlines unhinted
+    options.desubroutinize = True
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(set(text))) + "0123456789.,:;%()—–-")
     subsetter.subset(font)
