@@ -18,6 +18,7 @@ from .display import framework_summary, problems_table, ranking_table
 from .params import all_params, load_params
 from .audit import audit
 from .batch import run_all
+from .executor import ENGINES, start
 from .runner import run
 from .templates import write_templates
 
@@ -60,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--scorecards", action="store_true", help="also render one scorecard (HTML and PDF) per entity")
     r.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     r.add_argument("--params", type=Path, help="params folder (default params/)")
+    r.add_argument("--cluster", choices=list(ENGINES), default="local",
+                   help="where runs and scorecards execute: local processes (default) or a Dask LocalCluster of --jobs workers")
+    r.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on an existing Dask cluster (see the README)")
     a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
     a.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
     a.add_argument("--timeout", type=int, default=600)
@@ -154,6 +158,13 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        raise ParameterError(f"--jobs {args.jobs}: expected a number of processes, 1 or more")
+    with start(args.cluster, jobs=args.jobs, scheduler=args.scheduler):
+        return _run_on(args)
+
+
+def _run_on(args: argparse.Namespace) -> int:
     if args.all:
         specs = all_params(args.only_city, args.params)
         if not specs:
@@ -161,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
         outcomes = run_all(specs, outputs=args.outputs, force=args.force, timeout=args.timeout, jobs=args.jobs,
                            scorecards=args.scorecards)
         table = pd.DataFrame({"城市 city": [o.spec.city for o in outcomes], "期间 period": [str(o.spec.period) for o in outcomes],
-                              "结果 result": ["成功 ok" if o.ok else "失败 failed" for o in outcomes],
+                              "结果 result": [("已归档 archived" if o.skipped else "成功 ok") if o.ok else "失败 failed" for o in outcomes],
                               "用时 s": [f"{o.seconds:.0f}" for o in outcomes], "输出 output": [o.where for o in outcomes]})
         with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
             print(table.to_string(index=False))
