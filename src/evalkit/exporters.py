@@ -33,7 +33,7 @@ def font_face(text: str) -> str:
 
     from .plots import CJK_FONT
 
-    font = TTFont(str(CJK_FONT), lazy=True, recalcBBoxes=False)
+    font = TTFont(str(CJK_FONT), lazy=True, recalcBBoxes=False, recalcTimestamp=False)  # same page, same bytes
     options = subset.Options()
     options.flavor = "woff"
     options.drop_tables += ["GSUB", "GPOS", "BASE"]  # horizontal Chinese needs no layout features; keeping them doubles the time
