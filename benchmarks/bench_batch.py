@@ -36,7 +36,9 @@ def floor(tmp: Path) -> dict[str, float]:
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
                                          nbformat.v4.new_code_cell("import evalkit, pandas, matplotlib.pyplot"),
-                                         nbformat.v4.new_markdown_cell("# 示例")])
+                                         nbformat.v4.new_markdown_cell("# 示例")],
+                               metadata={"kernelspec": {"name": "evalkit", "language": "python", "display_name": "Python (evalkit)"},
+                                         "language_info": {"name": "python"}})
     nbformat.write(nb, str(tmp / "floor.ipynb"))
     out = {"kernel + papermill (3 cells)": _timed(lambda: execute(tmp / "floor.ipynb", tmp / "floor.out.ipynb", {"x": 2}, timeout=120, cwd=tmp))}
     executed = nbformat.read(str(tmp / "floor.out.ipynb"), as_version=4)
@@ -98,7 +100,7 @@ def cards(root: Path, engine: str, workers: int, n: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cards", type=int, default=120, help="scorecards per measurement (default 120)")
+    parser.add_argument("--cards", type=int, default=60, help="scorecards per measurement (default 60)")
     args = parser.parse_args()
     from evalkit import paths, synthetic
 

@@ -95,7 +95,7 @@ def _execute(shell, nb: nbformat.NotebookNode, parameters: dict[str, Any], label
 
 
 def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
-    """Each entity's scorecard as ``folder/<entity>.html`` and ``.pdf``, from one scoring in this process;
+    """Each entity's scorecard as ``folder/<entity>.html`` and ``.pdf`` (and its executed ``.ipynb``), from one scoring in this process;
     their SHA-256 keyed ``scorecards/<file>``."""
     from IPython.core.interactiveshell import InteractiveShell
 
@@ -110,6 +110,7 @@ def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60
             nb.metadata.setdefault("evalkit", {})["title"] = f"{entity} 考评成绩单({spec.period.label})"
             page, _ = exporter.from_notebook_node(nb)
             stem = folder / entity
+            nbformat.write(nb, str(stem.with_suffix(".ipynb")))  # as a kernel would have left it, with the recorded row
             stem.with_suffix(".html").write_text(page, encoding="utf-8")
             html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"), timeout=timeout)
             for ext in (".html", ".pdf"):
