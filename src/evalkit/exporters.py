@@ -19,7 +19,7 @@ from nbconvert.exporters import Exporter, HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Unicode
 
-from .printing import chromium, html_to_pdf  # noqa: F401 (re-exported: the runner checks for Chromium here)
+from .printing import CHROMIUM_FLAGS, chromium, html_to_pdf  # noqa: F401 (re-exported: the runner and tests use them from here)
 
 TEMPLATES = Path(__file__).parent / "nbconvert"
 REMOVE_TAG = "remove_cell"

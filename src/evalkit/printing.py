@@ -18,6 +18,8 @@ from .errors import EvalkitError
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
+"""The same browser settings for a one-off ``chromium`` command (screenshots)."""
 PAGE_TIMEOUT = 60
 """Seconds one page may take to load and print."""
 
