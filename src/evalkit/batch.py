@@ -91,3 +91,30 @@ def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = 
     order = {s.label: i for i, s in enumerate(specs)}
     return sorted(outcomes, key=lambda o: order[o.spec.label])
 
+
+
+def _audit_one(run_dir: Path, timeout: int):
+    from .audit import AuditReport, audit
+
+    try:
+        return audit(run_dir, timeout=timeout)
+    except Exception as exc:  # an unreadable archive is that audit's failure
+        return AuditReport(identical=False, problems=[f"{run_dir}: {_message_text(exc)}"])
+
+
+def _message_text(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, EvalkitError) else f"{type(exc).__name__}: {exc}"
+
+
+def audit_all(run_dirs: list[Path], *, timeout: int = 600, jobs: int | None = None, executor: Executor | None = None) -> dict[Path, object]:
+    """Audit every archived run through ``executor`` (default: the current one, else local processes);
+    each run's :class:`~evalkit.audit.AuditReport`, a failure of any kind being that run's problem."""
+    from .audit import AuditReport
+
+    reports: dict[Path, object] = {}
+    with current(jobs) if executor is None else nullcontext(executor) as ex:
+        futures = {ex.submit(_audit_one, Path(d), timeout): Path(d) for d in run_dirs}
+        for f in ex.as_completed(futures):
+            report, exc = result(f)
+            reports[futures[f]] = report if exc is None else AuditReport(identical=False, problems=[f"{futures[f]}: {_message_text(exc)}"])
+    return {Path(d): reports[Path(d)] for d in run_dirs}
