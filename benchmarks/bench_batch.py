@@ -107,9 +107,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()
-        synthetic.write_city(tmp / "national", counties=2800)
+        synthetic.write_city(tmp / "national", "baotou", counties=2800)
         made = time.perf_counter() - t0
-        synthetic.write_city(tmp / "cards", counties=CARD_COUNTIES, city="cards")
+        synthetic.write_city(tmp / "cards", "baotou", counties=CARD_COUNTIES, city="cards")
         os.environ["EVALKIT_DATA"] = str(tmp / "national" / "data")
         paths.DATA = tmp / "national" / "data"
         parts = floor(tmp)

@@ -23,7 +23,7 @@ def test_batches_cover_every_item_once():
 
 @pytest.fixture(scope="module")
 def county_city(tmp_path_factory):
-    root = synthetic.write_city(tmp_path_factory.mktemp("synthetic"), counties=273)  # + Baotou's 27 departments = 300
+    root = synthetic.write_city(tmp_path_factory.mktemp("synthetic"), "baotou", counties=273)  # + Baotou's 27 departments = 300
     return root
 
 

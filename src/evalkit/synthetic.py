@@ -1,6 +1,6 @@
 """A national-scale synthetic city (示例数据) for benchmarks and scale tests, generated in seconds.
 
-Baotou's indicator table is re-used as it is; the entities are Baotou's departments and
+A shipped city's indicator table (``source``) is re-used as it is; the entities are its departments and
 districts plus generated county-level governments (示例县0001, ...) up to ``counties``
 districts; the period's submissions are :func:`evalkit.demo.demo_values`. Monitoring,
 verification and targets are written as CSV (hundreds of thousands of rows), methods as a
@@ -29,9 +29,10 @@ CITY = "synthetic"
 NAME = "全国县级示例"
 
 
-def write_city(root: str | Path, *, counties: int = 2800, periods: tuple[str, ...] = ("2022H1",), city: str = CITY,
-               source: str = "baotou") -> Path:
-    """Write ``root/data/<city>/`` (framework, entities, the periods' submissions) and ``root/params/<city>/``;
+def write_city(root: str | Path, source: str, *, counties: int = 2800, periods: tuple[str, ...] = ("2022H1",),
+               city: str = CITY) -> Path:
+    """Write ``root/data/<city>/`` (``source``'s framework, entities and generated counties, the periods'
+    submissions) and ``root/params/<city>/``;
     return ``root``. Refuses a ``root`` that already holds the city."""
     root = Path(root)
     city_dir = root / "data" / city
