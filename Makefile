@@ -54,6 +54,7 @@ bench: setup ## Run the scale benchmarks
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_read.py
 	$(BIN)/python benchmarks/bench_sensitivity.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean: ## Remove .venv and outputs/
 	rm -rf $(VENV) outputs

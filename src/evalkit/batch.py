@@ -1,24 +1,25 @@
-"""Batches of runs in parallel processes; a failed run does not stop the batch.
+"""Batches of runs through an executor (local processes or Dask, :mod:`evalkit.executor`); a failed run,
+whatever the exception, is that run's recorded failure and the batch goes on.
 
-A run starts once the runs it reads (a half-year's previous half, a year's halves) have finished; when
-one of them failed, it is not run and says which and why (:func:`blocked`). With ``skip_unchanged`` a
-period whose inputs, parameters, framework, notebook, code and environment equal its archived run's is
-reported ``unchanged`` and not run again (:func:`plan`). Progress is a bar on a terminal and one line per
-finished run otherwise (:func:`reporter`).
+A run starts once the runs it reads (a half-year's previous halves, a year's halves and the year before's)
+have finished; when one of them failed, it is not run and says which and why (:func:`blocked`). With
+``skip_unchanged`` a period whose inputs, parameters, framework, notebook, code and environment equal its
+archived run's is reported ``unchanged`` and not run again (:func:`plan`), so a batch killed midway resumes
+where it stopped. Progress is a bar on a terminal and one line per finished run otherwise (:func:`reporter`).
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
 from . import paths
 from .errors import EvalkitError
+from .executor import Executor, current, result
 from .params import RunSpec
 from .periods import Period
 from .runner import changes, run
@@ -44,11 +45,13 @@ class Outcome:
 
 
 def dependencies(spec: RunSpec) -> list[Period]:
-    """The periods whose inputs a run reads besides its own: a year's halves, a half-year's previous half."""
+    """The periods whose inputs a run reads besides its own: a year's halves (and the year before's), a
+    half-year's previous half and the same half of the year before."""
+    p = spec.parameters
     if spec.period.is_annual:
-        return list(spec.period.halves)
-    previous = spec.parameters.get("previous")
-    return [Period.parse(previous["period"])] if previous else []
+        before = [Period.parse(h["period"]) for h in p["previous_year"].values()] if p.get("previous_year") else []
+        return [*spec.period.halves, *before]
+    return [Period.parse(p[k]["period"]) for k in ("previous", "year_before") if p.get(k)]
 
 
 def blocked(spec: RunSpec, done: dict[tuple[str, str], Outcome]) -> Outcome | None:
@@ -74,13 +77,17 @@ def plan(spec: RunSpec, outputs: Path | None, force: bool, skip_unchanged: bool)
     return found is not None
 
 
+def _message(spec: RunSpec, exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, EvalkitError) else f"{spec.label}: failed with {type(exc).__name__}: {exc}"
+
+
 def _run_one(spec: RunSpec, outputs: Path | None, force: bool, timeout: int, scorecards: bool) -> Outcome:
     t0 = time.perf_counter()
     try:
         path = run(spec, outputs=outputs, force=force, timeout=timeout, scorecards=scorecards, jobs=1)
         return Outcome(spec, True, time.perf_counter() - t0, str(path))
-    except EvalkitError as exc:
-        return Outcome(spec, False, time.perf_counter() - t0, "", str(exc), "failed")
+    except Exception as exc:  # one run's failure, of any kind, is that run's
+        return Outcome(spec, False, time.perf_counter() - t0, "", _message(spec, exc), "failed")
 
 
 def reporter(total: int, *, progress: bool = True, stream: TextIO | None = None) -> tuple[Callable[[Outcome], None], Callable[[], None]]:
@@ -99,40 +106,66 @@ def reporter(total: int, *, progress: bool = True, stream: TextIO | None = None)
 
 def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = False, timeout: int = 600,
             jobs: int | None = None, progress: bool = True, scorecards: bool = False,
-            skip_unchanged: bool = True) -> list[Outcome]:
-    """Run every spec on ``jobs`` processes (default: one per core), each once the runs it reads are done;
-    a failed run does not stop the batch, and a run that reads a failed one is not run (its message says why).
-    With ``skip_unchanged`` a period unchanged since its archived run is skipped and a changed one replaces it
-    (the archived run is kept beside it); ``force`` re-runs every period so."""
-    jobs = jobs or os.cpu_count() or 1
+            skip_unchanged: bool = True, executor: Executor | None = None) -> list[Outcome]:
+    """Run every spec through ``executor`` (default: the current one, else ``jobs`` local processes), each
+    once the runs it reads are done; a failed run does not stop the batch, and a run that reads a failed one
+    is not run (its message says why). With ``skip_unchanged`` a period unchanged since its archived run is
+    skipped and a changed one replaces it (the archived run is kept beside it); ``force`` re-runs every
+    period so."""
     update, close = reporter(len(specs), progress=progress)
     done: dict[tuple[str, str], Outcome] = {}
     in_batch = {(s.city, str(s.period)) for s in specs}
     pending = list(specs)
-    running: dict[Future, RunSpec] = {}
 
     def finish(o: Outcome) -> None:
         done[(o.spec.city, str(o.spec.period))] = o
         update(o)
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        while pending or running:
-            for s in list(pending):
-                waiting = [d for d in dependencies(s) if (s.city, str(d)) in in_batch and (s.city, str(d)) not in done]
-                if waiting:
-                    continue
+    with current(jobs) if executor is None else nullcontext(executor) as ex:
+        while pending:  # in waves: every run whose dependencies in the batch are done
+            wave = [s for s in pending if all((s.city, str(d)) not in in_batch or (s.city, str(d)) in done for d in dependencies(s))]
+            if not wave:
+                raise EvalkitError("the runs' dependencies form a cycle: " + ", ".join(s.label for s in pending))
+            futures = {}
+            for s in wave:
                 pending.remove(s)
                 outcome = blocked(s, done) or plan(s, outputs, force, skip_unchanged)
                 if isinstance(outcome, Outcome):
                     finish(outcome)
                 else:
-                    running[pool.submit(_run_one, s, outputs, outcome, timeout, scorecards)] = s
-            if not running:
-                continue
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for f in finished:
-                running.pop(f)
-                finish(f.result())
+                    futures[ex.submit(_run_one, s, outputs, outcome, timeout, scorecards)] = s
+            for f in ex.as_completed(futures):
+                outcome, exc = result(f)
+                if exc is not None:  # the task itself was lost (a killed worker, an unpicklable result)
+                    outcome = Outcome(futures[f], False, 0.0, "", _message(futures[f], exc), "failed")
+                finish(outcome)
     close()
     order = {s.label: i for i, s in enumerate(specs)}
     return sorted(done.values(), key=lambda o: order[o.spec.label])
+
+
+def _audit_one(run_dir: Path, timeout: int):
+    from .audit import AuditReport, audit
+
+    try:
+        return audit(run_dir, timeout=timeout)
+    except Exception as exc:  # an unreadable archive is that audit's failure
+        return AuditReport(identical=False, problems=[f"{run_dir}: {_message_text(exc)}"])
+
+
+def _message_text(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, EvalkitError) else f"{type(exc).__name__}: {exc}"
+
+
+def audit_all(run_dirs: list[Path], *, timeout: int = 600, jobs: int | None = None, executor: Executor | None = None) -> dict[Path, object]:
+    """Audit every archived run through ``executor`` (default: the current one, else local processes);
+    each run's :class:`~evalkit.audit.AuditReport`, a failure of any kind being that run's problem."""
+    from .audit import AuditReport
+
+    reports: dict[Path, object] = {}
+    with current(jobs) if executor is None else nullcontext(executor) as ex:
+        futures = {ex.submit(_audit_one, Path(d), timeout): Path(d) for d in run_dirs}
+        for f in ex.as_completed(futures):
+            report, exc = result(f)
+            reports[futures[f]] = report if exc is None else AuditReport(identical=False, problems=[f"{futures[f]}: {_message_text(exc)}"])
+    return {Path(d): reports[Path(d)] for d in run_dirs}

@@ -23,6 +23,7 @@ from .params import all_params, load_params
 from .audit import audit
 from .batch import run_all
 from . import diff as run_diff, ledger
+from .executor import ENGINES, start
 from .runner import run
 from .templates import write_templates
 
@@ -82,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--scorecards", action="store_true", help="also render one scorecard (HTML and PDF) per entity")
     r.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     r.add_argument("--params", type=Path, help="params folder (default params/)")
+    r.add_argument("--cluster", choices=list(ENGINES), default="local",
+                   help="where runs and scorecards execute: local processes (default) or a Dask LocalCluster of --jobs workers")
+    r.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on an existing Dask cluster (see the README)")
     a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
     a.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
     a.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
@@ -222,8 +226,13 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.timeout <= 0:
-        raise ParameterError(f"--timeout {args.timeout}: expected a positive number of seconds (超时秒数应为正数)")
+    if args.jobs is not None and args.jobs < 1:
+        raise ParameterError(f"--jobs {args.jobs}: expected a number of processes, 1 or more")
+    with start(args.cluster, jobs=args.jobs, scheduler=args.scheduler):
+        return _run_on(args)
+
+
+def _run_on(args: argparse.Namespace) -> int:
     if args.all:
         specs = all_params(args.only_city, args.params)
         if not specs:

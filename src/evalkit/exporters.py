@@ -10,10 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import re
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,13 +19,11 @@ from nbconvert.exporters import Exporter, HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Unicode
 
-from .errors import EvalkitError
+from .printing import CHROMIUM_FLAGS, chromium, html_to_pdf  # noqa: F401 (re-exported: the runner and tests use them from here)
 
 TEMPLATES = Path(__file__).parent / "nbconvert"
 REMOVE_TAG = "remove_cell"
 """Cells with this tag (the one that records results) are left out of the report."""
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
 
 
 def font_face(text: str) -> str:
@@ -38,10 +33,13 @@ def font_face(text: str) -> str:
 
     from .plots import CJK_FONT
 
-    font = TTFont(str(CJK_FONT), recalcTimestamp=False)  # the source font's time, not the clock: equal reports, equal bytes
+    font = TTFont(str(CJK_FONT), lazy=True, recalcBBoxes=False, recalcTimestamp=False)  # same page, same bytes
     options = subset.Options()
     options.flavor = "woff"
-    options.layout_features = ["*"]
+    options.drop_tables += ["GSUB", "GPOS", "BASE"]  # horizontal Chinese needs no layout features; keeping them doubles the time
+    options.layout_features = []
+    options.hinting = False  # screens and PDFs of CJK text render the outlines unhinted
+    options.desubroutinize = True
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(set(text))) + "0123456789.,:;%()—–-")
     subsetter.subset(font)
@@ -73,25 +71,6 @@ class ReportHTMLExporter(HTMLExporter):
         output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)
         output = output.replace("</head>", f"<style type=\"text/css\">{font_face(visible)}</style>\n</head>", 1)
         return output, resources
-
-
-def chromium() -> str:
-    """The system Chromium (``EVALKIT_CHROMIUM`` overrides); an error says how to install it."""
-    for candidate in (os.environ.get("EVALKIT_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    raise EvalkitError("printing the report to PDF needs Chromium: install the Debian package `chromium` "
-                       "(`make test` does), or set EVALKIT_CHROMIUM to a Chrome or Chromium binary")
-
-
-def html_to_pdf(html_path: Path, pdf_path: Path, timeout: int = 180) -> None:
-    """Print an HTML file to an A4 PDF with headless Chromium."""
-    with tempfile.TemporaryDirectory(prefix="evalkit-chromium-") as profile:
-        done = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                               f"--print-to-pdf={pdf_path}", Path(html_path).resolve().as_uri()],
-                              capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
-        raise EvalkitError(f"Chromium could not print {html_path} to PDF: {done.stderr.strip()[-500:]}")
 
 
 class ReportPDFExporter(Exporter):

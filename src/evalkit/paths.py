@@ -5,7 +5,8 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "data"
+DATA = Path(os.environ.get("EVALKIT_DATA") or ROOT / "data")
+"""Frameworks and period inputs; ``EVALKIT_DATA`` points elsewhere (a generated city, a shared folder)."""
 PARAMS = ROOT / "params"
 OUTPUTS = ROOT / "outputs"
 INPUTS_VARIABLE = "EVALKIT_INPUTS"

@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pandas as pd
 
-from . import archive, paths
-from .errors import RunError
-from .execute import execute, failure
+from . import archive, scorecards
+from .errors import EvalkitError, RunError
+from .executor import current, result
 from .exporters import ReportHTMLExporter, html_to_pdf
-from .framework import Framework
+from .framework import Framework, load_framework
 from .params import RunSpec
+from .printing import PAGE_TIMEOUT
 from .scores import write_scores
+
 
 def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, manifest: dict[str, Any],
             folder: Path) -> dict[str, str]:
@@ -35,34 +35,46 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
     return {name: archive.sha256(folder / name) for name in ("scores.xlsx", "report.html", "report.pdf")}
 
 
-SCORECARD_NOTEBOOK = paths.ROOT / "notebooks" / "40_entity_scorecard.ipynb"
+SCORECARD_NOTEBOOK = scorecards.NOTEBOOK
 
 
 def scorecard(spec: RunSpec, entity: str, folder: Path, timeout: int) -> dict[str, str]:
-    """Execute the scorecard notebook for one entity and export it to HTML and PDF."""
-    stem = folder / entity
-    try:
-        execute(SCORECARD_NOTEBOOK, stem.with_suffix(".ipynb"), {**spec.parameters, "entity": entity}, timeout=timeout, cwd=folder)
-    except Exception as exc:
-        raise RunError(failure(spec, exc, None).replace(spec.notebook.name, f"the scorecard of {entity}")) from None
-    nb = nbformat.read(str(stem.with_suffix(".ipynb")), as_version=4)
-    nb.metadata.setdefault("evalkit", {})["title"] = f"{entity} 考评成绩单({spec.period.label})"
-    page, _ = ReportHTMLExporter().from_notebook_node(nb)
-    stem.with_suffix(".html").write_text(page, encoding="utf-8")
-    html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"))
-    return {f"scorecards/{entity}{ext}": archive.sha256(stem.with_suffix(ext)) for ext in (".html", ".pdf")}
+    """One entity's scorecard, HTML and PDF, in ``folder``; their SHA-256."""
+    return scorecards.render(spec, [entity], folder, timeout=min(timeout, PAGE_TIMEOUT))
+
+
+def batches(items: list[str], workers: int, *, smallest: int = 8, largest: int = 200) -> list[list[str]]:
+    """``items`` cut into about four batches per worker, each of ``smallest`` to ``largest`` items.
+
+    >>> [len(b) for b in batches([str(i) for i in range(37)], 2)]
+    [8, 8, 8, 8, 5]
+    """
+    size = min(max(smallest, -(-len(items) // (4 * max(workers, 1)))), largest)
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def render_scorecards(spec: RunSpec, entities: list[str], staging: Path, *, timeout: int = 600,
                       jobs: int | None = None, progress: bool = True) -> dict[str, str]:
-    """One scorecard per entity in ``staging/scorecards/``, in parallel, with a progress bar; their SHA-256."""
+    """One scorecard per entity in ``staging/scorecards/`` and an index page, in batches of entities
+    through the current executor (local processes or Dask), with a progress bar; their SHA-256."""
     from tqdm import tqdm
 
     folder = staging / "scorecards"
     folder.mkdir()
     hashes: dict[str, str] = {}
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = [pool.submit(scorecard, spec, e, folder, timeout) for e in entities]
-        for f in tqdm(as_completed(futures), total=len(futures), desc=f"{spec.label} scorecards", unit="entity", disable=not progress):
-            hashes |= f.result()
+    with current(jobs) as ex:
+        workers = getattr(ex, "jobs", None) or getattr(ex, "workers", 1)
+        futures = {ex.submit(scorecards.render, spec, b, folder, min(timeout, PAGE_TIMEOUT)): b for b in batches(list(entities), workers)}
+        bar = tqdm(total=len(entities), desc=f"{spec.label} scorecards", unit="entity", disable=not progress)
+        for f in ex.as_completed(futures):
+            done, exc = result(f)
+            if exc is not None:
+                raise exc if isinstance(exc, EvalkitError) else RunError(
+                    f"{spec.label}: the scorecards of {futures[f][0]}… failed with {type(exc).__name__}: {exc}")
+            hashes |= done
+            bar.update(len(futures[f]))
+        bar.close()
+    index = folder / "index.html"
+    index.write_text(scorecards.index_page(spec, pd.read_csv(staging / "results.csv"), load_framework(spec.city)), encoding="utf-8")
+    hashes["scorecards/index.html"] = archive.sha256(index)
     return dict(sorted(hashes.items()))

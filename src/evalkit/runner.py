@@ -103,6 +103,8 @@ def changes(spec: RunSpec, outputs: Path | None = None) -> list[str] | None:
     if archive.sha256(spec.notebook) != before["source_notebook"]["sha256"]:
         lines.append(f"notebook {spec.notebook.name} changed")
     lines += provenance.compare(before["software"], provenance.environment())
+    if archive.folder_files(folder) != before["files"]:
+        lines.append("the archived files differ from their manifest")
     return lines
 
 

@@ -1,0 +1,142 @@
+"""Runs and scorecards at county scale, against their floors, in one run.
+
+Prints: the floor of a period run (kernel start and imports by papermill on a 3-cell notebook,
+nbconvert HTML, one Chromium start and print); one Baotou half-year ``evalkit run`` and its ratio
+to the floor; the generated 2,800-county period's ``score_period`` against a bare
+``groupby().mean()``; scorecards per second (HTML and PDF) with the local engine and with Dask
+on 1 and on 2 workers; the peak memory of a worker.
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_batch.py [--cards N]``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from common import best_of
+
+CARD_COUNTIES = 273  # with Baotou's 27 departments: a 300-entity period for the scorecards
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def floor(tmp: Path) -> dict[str, float]:
+    from evalkit.execute import execute
+    from evalkit.exporters import ReportHTMLExporter
+    from evalkit.printing import Printer
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                                         nbformat.v4.new_code_cell("import evalkit, pandas, matplotlib.pyplot"),
+                                         nbformat.v4.new_markdown_cell("# 示例")],
+                               metadata={"kernelspec": {"name": "evalkit", "language": "python", "display_name": "Python (evalkit)"},
+                                         "language_info": {"name": "python"}})
+    nbformat.write(nb, str(tmp / "floor.ipynb"))
+    out = {"kernel + papermill (3 cells)": _timed(lambda: execute(tmp / "floor.ipynb", tmp / "floor.out.ipynb", {"x": 2}, timeout=120, cwd=tmp))}
+    executed = nbformat.read(str(tmp / "floor.out.ipynb"), as_version=4)
+    out["nbconvert HTML"] = _timed(lambda: (tmp / "floor.html").write_text(ReportHTMLExporter().from_notebook_node(executed)[0], encoding="utf-8"))
+
+    def one_print():
+        with Printer() as p:
+            p.pdf(tmp / "floor.html", tmp / "floor.pdf")
+    out["Chromium start + one print"] = _timed(one_print)
+    return out
+
+
+def period_run(tmp: Path) -> float:
+    from evalkit.params import load_params
+    from evalkit.runner import run
+
+    return _timed(lambda: run(load_params("baotou", "2022H1"), outputs=tmp / "outputs"))
+
+
+def scoring(root: Path) -> tuple[float, float, int]:
+    import evalkit
+
+    fw = evalkit.load_framework("synthetic")
+    inputs = evalkit.read_period(fw, "2022H1")
+    base = best_of(lambda: inputs.monitoring.groupby(["entity", "indicator"])["score"].mean(), 5)
+    full = best_of(lambda: evalkit.score_period(fw, inputs), 5)
+    return full, base, len(fw.entities)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cards(root: Path, engine: str, workers: int, n: int) -> tuple[float, float]:
+    """Scorecards per second over ``n`` entities and the largest worker's peak resident memory (MB)."""
+    import pandas as pd
+
+    from evalkit import archive
+    from evalkit.assessment import assess
+    from evalkit.executor import start
+    from evalkit.params import load_params
+    from evalkit.publish import render_scorecards
+
+    spec = load_params("cards", "2022H1", root / "params")
+    totals = assess("cards", "2022H1").result.totals
+    with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp:
+        staging = Path(tmp)
+        (staging / "results.csv").write_bytes(archive.results_csv(totals))
+        with start(engine, jobs=workers) as ex:
+            if engine == "dask":
+                ex.client.run(lambda: __import__("evalkit.scorecards"))  # workers up and imported, as a long-lived cluster is
+            seconds = _timed(lambda: render_scorecards(spec, list(totals["entity"][:n]), staging, jobs=workers, progress=False))
+            if engine == "dask":
+                peak = max(ex.client.run(_peak_mb).values())
+            else:
+                peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return n / seconds, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=60, help="scorecards per measurement (default 60)")
+    args = parser.parse_args()
+    from evalkit import paths, synthetic
+
+    with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp:
+        tmp = Path(tmp)
+        t0 = time.perf_counter()
+        synthetic.write_city(tmp / "national", "baotou", counties=2800)
+        made = time.perf_counter() - t0
+        synthetic.write_city(tmp / "cards", "baotou", counties=CARD_COUNTIES, city="cards")
+        os.environ["EVALKIT_DATA"] = str(tmp / "national" / "data")
+        paths.DATA = tmp / "national" / "data"
+        parts = floor(tmp)
+        total_floor = sum(parts.values())
+        print("Floor of a period run")
+        for name, s in parts.items():
+            print(f"  {name:<30} {s:6.2f} s")
+        print(f"  {'floor':<30} {total_floor:6.2f} s")
+        os.environ.pop("EVALKIT_DATA")
+        paths.DATA = paths.ROOT / "data"
+        one = period_run(tmp)
+        print(f"\nBaotou 2022H1 evalkit run (notebook, both editions, workbook, manifest): {one:6.2f} s = {one / total_floor:.1f}x the floor (target within 2x)")
+        os.environ["EVALKIT_DATA"] = str(tmp / "national" / "data")
+        paths.DATA = tmp / "national" / "data"
+        full, base, n = scoring(tmp)
+        print(f"\nGenerated national period (示例数据, {n:,} entities, written in {made:.1f} s)")
+        print(f"  groupby().mean() floor {base:7.3f} s; score_period {full:7.3f} s = {full / base:.1f}x (target within 2.5x)")
+        os.environ["EVALKIT_DATA"] = str(tmp / "cards" / "data")
+        paths.DATA = tmp / "cards" / "data"
+        print(f"\nScorecards, HTML and PDF, {args.cards} of a 300-entity period")
+        rates = {}
+        for engine, workers in (("local", 2), ("dask", 1), ("dask", 2)):
+            rate, peak = cards(tmp / "cards", engine, workers, args.cards)
+            rates[(engine, workers)] = rate
+            print(f"  {engine:<5} {workers} worker(s): {rate:5.2f} scorecards/s, peak memory per worker {peak:6.0f} MB")
+        print(f"  Dask 2 workers / 1 worker: {rates[('dask', 2)] / rates[('dask', 1)]:.2f}x (target 1.7x); target 3 scorecards/s")
+
+
+if __name__ == "__main__":
+    main()

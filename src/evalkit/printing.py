@@ -1,0 +1,122 @@
+"""Printing HTML to A4 PDF with one long-lived headless Chromium per process (Playwright driving the system browser).
+
+Starting Chromium costs about a second; a run prints its two report editions and a scorecard batch
+prints hundreds of pages, so each process (each worker thread) keeps one browser and opens a fresh
+page per file. Pages are loaded with JavaScript off (the reports hold no script) and each print is
+bounded in time: a page that does not load in time is a clear :class:`~evalkit.errors.EvalkitError`,
+and the browser is restarted for the next file.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import threading
+from pathlib import Path
+
+from .errors import EvalkitError
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
+"""The same browser settings for a one-off ``chromium`` command (screenshots)."""
+PAGE_TIMEOUT = 60
+"""Seconds one page may take to load and print."""
+
+
+def chromium() -> str:
+    """The system Chromium (``EVALKIT_CHROMIUM`` overrides); an error says how to install it."""
+    for candidate in (os.environ.get("EVALKIT_CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    raise EvalkitError("printing the report to PDF needs Chromium: install the Debian package `chromium` "
+                       "(`make system-deps` does), or set EVALKIT_CHROMIUM to a Chrome or Chromium binary")
+
+
+class Printer:
+    """One headless Chromium; :meth:`pdf` prints a file on A4 (the page's CSS ``@page`` size wins)."""
+
+    def __init__(self, timeout: float = PAGE_TIMEOUT):
+        self.timeout = timeout
+        self._playwright = None
+        self._browser = None
+
+    def __enter__(self) -> Printer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self):
+        if self._browser is None:
+            from playwright.sync_api import Error, sync_playwright
+
+            self._playwright = sync_playwright().start()
+            try:
+                self._browser = self._playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS,
+                                                                 timeout=self.timeout * 1000)
+            except Error as exc:
+                self.close()
+                raise EvalkitError(f"Chromium ({chromium()}) could not start for printing PDFs: {exc.message.splitlines()[0]}") from None
+        return self._browser
+
+    def pdf(self, html_path: Path, pdf_path: Path) -> None:
+        """Print ``html_path`` to ``pdf_path`` (written whole or not at all) within the time limit."""
+        from playwright.sync_api import Error
+
+        html_path, pdf_path = Path(html_path), Path(pdf_path)
+        partial = pdf_path.with_name(f".{pdf_path.name}.partial")
+        context = self._start().new_context(java_script_enabled=False)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(self.timeout * 1000)
+            page.goto(html_path.resolve().as_uri(), wait_until="load")
+            page.pdf(path=str(partial), format="A4", prefer_css_page_size=True, print_background=False)
+            context.close()
+        except Error as exc:
+            partial.unlink(missing_ok=True)
+            self.close()  # a browser that failed once is not trusted with the next file
+            reason = exc.message.splitlines()[0] if exc.message else type(exc).__name__
+            raise EvalkitError(f"Chromium could not print {html_path.name} to PDF within {self.timeout:g} s: {reason}") from None
+        if not partial.is_file() or partial.stat().st_size == 0:
+            partial.unlink(missing_ok=True)
+            raise EvalkitError(f"Chromium printed an empty PDF for {html_path.name}")
+        partial.replace(pdf_path)
+
+    def close(self) -> None:
+        for thing, how in ((self._browser, "close"), (self._playwright, "stop")):
+            if thing is not None:
+                try:
+                    getattr(thing, how)()
+                except Exception:  # the browser may already be gone; closing must not mask the real error
+                    pass
+        self._browser = self._playwright = None
+
+
+_local = threading.local()
+
+
+def _forget_in_child() -> None:
+    """A forked process (a local pool's worker) starts its own browser: the parent's connection is not its own."""
+    global _local
+    _local = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
+def shared() -> Printer:
+    """This thread's long-lived printer, started on first use and closed when the process exits."""
+    printer = getattr(_local, "printer", None)
+    if printer is None:
+        printer = _local.printer = Printer()
+        atexit.register(printer.close)
+    return printer
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float | None = None) -> None:
+    """Print an HTML file to an A4 PDF with this thread's long-lived Chromium, each page within ``timeout`` s."""
+    printer = shared()
+    if timeout is not None:
+        printer.timeout = timeout
+    printer.pdf(html_path, pdf_path)

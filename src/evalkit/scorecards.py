@@ -1,0 +1,142 @@
+"""Scorecards at county scale: many entities per process, one scoring, one browser.
+
+The scorecard notebook (``notebooks/40_entity_scorecard.ipynb``) stays the one place that says
+what a scorecard shows. A batch runs its cells in this process on an in-process IPython shell,
+once per entity, with the period assessed once and the rank-interval analysis done once (both
+memoised for the batch), collects each entity's outputs into its own executed notebook, exports
+that with the report's HTML exporter and prints it with the process's long-lived Chromium.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import json
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, ExitStack
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+
+from . import archive, paths
+from .errors import RunError
+from .exporters import ReportHTMLExporter
+from .framework import Framework
+from .params import RunSpec
+from .printing import html_to_pdf
+
+NOTEBOOK = paths.ROOT / "notebooks" / "40_entity_scorecard.ipynb"
+MEMOISED = (("evalkit.assessment", "assess"), ("evalkit.scorecard", "uncertainty"))
+"""Functions a scorecard calls with the same arguments for every entity of a batch."""
+
+
+def _key(value: Any) -> Any:
+    """A hashable stand-in: JSON for plain data, the object's identity otherwise (the memoised
+    assessment is the same object for every entity of the batch)."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str) if not hasattr(value, "__dict__") else id(value)
+    except TypeError:
+        return id(value)
+
+
+def _memoise(fn: Callable[..., Any]) -> Callable[..., Any]:
+    cache: dict[Any, Any] = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (tuple(_key(a) for a in args), tuple(sorted((k, _key(v)) for k, v in kwargs.items())))
+        if key not in cache:
+            cache[key] = fn(*args, **kwargs)
+        return cache[key]
+    return wrapper
+
+
+@contextmanager
+def _memoised() -> Iterator[None]:
+    import importlib
+
+    with ExitStack() as stack:
+        for module_name, name in MEMOISED:
+            module = importlib.import_module(module_name)
+            if hasattr(module, name):
+                original = getattr(module, name)
+                setattr(module, name, _memoise(original))
+                stack.callback(setattr, module, name, original)
+        yield
+
+
+def _execute(shell, nb: nbformat.NotebookNode, parameters: dict[str, Any], label: str) -> nbformat.NotebookNode:
+    """Run ``nb``'s code cells in ``shell`` after its parameters cell, with ``parameters`` injected as
+    papermill would; a copy of ``nb`` with each cell's outputs."""
+    from IPython.utils.capture import capture_output
+
+    out = nbformat.from_dict(json.loads(json.dumps(nb)))
+    shell.user_ns.update(parameters)
+    for cell in out.cells:
+        if cell.cell_type != "code":
+            continue
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.outputs = []
+            continue
+        with capture_output(display=True) as captured:
+            done = shell.run_cell(cell.source, store_history=False, silent=False)
+        if not done.success:
+            exc = done.error_in_exec or done.error_before_exec
+            raise RunError(f"{label}: a cell of {NOTEBOOK.name} failed with {type(exc).__name__}: {exc}")
+        outputs = []
+        if captured.stdout:
+            outputs.append(nbformat.v4.new_output("stream", name="stdout", text=captured.stdout))
+        for rich in captured.outputs:
+            outputs.append(nbformat.v4.new_output("display_data", data=rich.data, metadata=rich.metadata or {}))
+        cell.outputs = outputs
+    return out
+
+
+def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
+    """Each entity's scorecard as ``folder/<entity>.html`` and ``.pdf`` (and its executed ``.ipynb``), from one scoring in this process;
+    their SHA-256 keyed ``scorecards/<file>``."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    source = nbformat.read(str(NOTEBOOK), as_version=4)
+    shell = InteractiveShell.instance()
+    exporter = ReportHTMLExporter()
+    hashes: dict[str, str] = {}
+    with _memoised():
+        for entity in entities:
+            label = f"{spec.label} scorecard of {entity}"
+            nb = _execute(shell, source, {**spec.parameters, "entity": entity}, label)
+            nb.metadata.setdefault("evalkit", {})["title"] = f"{entity} 考评成绩单({spec.period.label})"
+            page, _ = exporter.from_notebook_node(nb)
+            stem = folder / entity
+            nbformat.write(nb, str(stem.with_suffix(".ipynb")))  # as a kernel would have left it, with the recorded row
+            stem.with_suffix(".html").write_text(page, encoding="utf-8")
+            html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"), timeout=timeout)
+            for ext in (".html", ".pdf"):
+                hashes[f"scorecards/{entity}{ext}"] = archive.sha256(stem.with_suffix(ext))
+    return hashes
+
+
+def index_page(spec: RunSpec, results: pd.DataFrame, framework: Framework) -> str:
+    """``scorecards/index.html``: every entity by group and rank, linking its scorecard's HTML and PDF."""
+    from .ranking import display_round
+
+    rows = []
+    for group, label in framework.groups.items():
+        mine = results[results["group"] == group].sort_values(["rank", "entity"])
+        for r in mine.itertuples(index=False):
+            name = html.escape(r.entity)
+            link = urllib.parse.quote(r.entity)
+            rows.append(f"<tr><td>{html.escape(label)}</td><td>{r.rank}</td><td>{name}</td>"
+                        f"<td class=\"n\">{display_round(r.half_year):.2f}</td>"
+                        f"<td><a href=\"{link}.html\">网页版</a>　<a href=\"{link}.pdf\">PDF 版</a></td></tr>")
+    title = html.escape(f"{framework.name}数字政府建设考评成绩单（{spec.period.label}）")
+    return (f"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\n"
+            "<style>body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",sans-serif;margin:2em auto;max-width:60em;padding:0 1em}"
+            "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ccc;padding:.3em .6em;text-align:left}"
+            "td.n{text-align:right}</style></head>\n<body>\n"
+            f"<h1>{title}</h1>\n<p>共 {len(results)} 个考评对象，按组别和排名排列。</p>\n"
+            "<table><thead><tr><th>组别</th><th>排名</th><th>考评对象</th><th>半年考评分值</th><th>成绩单</th></tr></thead>\n<tbody>\n"
+            + "\n".join(rows) + "\n</tbody></table>\n</body>\n</html>\n")

@@ -1,0 +1,38 @@
+"""PDF printing with one long-lived Chromium: many pages per browser, bounded time, a clear error."""
+from __future__ import annotations
+
+import socket
+import subprocess
+
+import pytest
+
+from evalkit.errors import EvalkitError
+from evalkit.printing import Printer
+
+pytestmark = pytest.mark.slow
+
+
+def test_one_browser_prints_many_pages(tmp_path):
+    with Printer() as printer:
+        for k in range(3):
+            (tmp_path / f"{k}.html").write_text(f"<html lang='zh-CN'><body><h1>第{k}页</h1><script>while(true){{}}</script></body></html>", encoding="utf-8")
+            printer.pdf(tmp_path / f"{k}.html", tmp_path / f"{k}.pdf")
+            text = subprocess.run(["pdftotext", str(tmp_path / f"{k}.pdf"), "-"], capture_output=True, text=True).stdout
+            assert f"第{k}页" in text  # the script never ran: JavaScript is off
+        assert printer._browser is not None
+
+
+def test_a_page_that_never_loads_is_a_clear_error_in_bounded_time(tmp_path):
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        page = tmp_path / "hangs.html"
+        page.write_text(f"<html><body><img src='http://127.0.0.1:{port}/never.png'></body></html>", encoding="utf-8")
+        with Printer(timeout=3) as printer:
+            with pytest.raises(EvalkitError, match=r"Chromium could not print hangs.html to PDF within 3 s"):
+                printer.pdf(page, tmp_path / "hangs.pdf")
+            assert not (tmp_path / "hangs.pdf").exists() and not list(tmp_path.glob(".*partial"))
+            (tmp_path / "ok.html").write_text("<html><body>好</body></html>", encoding="utf-8")
+            printer.pdf(tmp_path / "ok.html", tmp_path / "ok.pdf")  # the browser was restarted for the next file
+    assert (tmp_path / "ok.pdf").stat().st_size > 0

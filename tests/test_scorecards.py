@@ -1,0 +1,52 @@
+"""Scorecards at county scale: a generated 300-entity period, one HTML and one PDF per entity with its numbers."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pandas as pd
+import pytest
+
+from evalkit import archive, paths, synthetic
+from evalkit.assessment import assess
+from evalkit.params import load_params
+from evalkit.publish import batches, render_scorecards
+from evalkit.ranking import display_round
+
+
+def test_batches_cover_every_item_once():
+    items = [f"e{i}" for i in range(301)]
+    for workers in (1, 2, 8):
+        parts = batches(items, workers)
+        assert [x for p in parts for x in p] == items and all(1 <= len(p) <= 200 for p in parts)
+
+
+@pytest.fixture(scope="module")
+def county_city(tmp_path_factory):
+    root = synthetic.write_city(tmp_path_factory.mktemp("synthetic"), "baotou", counties=273)  # + Baotou's 27 departments = 300
+    return root
+
+
+@pytest.mark.slow
+def test_300_entity_scorecards_hold_their_numbers(county_city, tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALKIT_DATA", str(county_city / "data"))
+    monkeypatch.setattr(paths, "DATA", county_city / "data")
+    spec = load_params(synthetic.CITY, "2022H1", county_city / "params")
+    totals = assess(synthetic.CITY, "2022H1").result.totals
+    assert len(totals) == 300
+    (tmp_path / "results.csv").write_bytes(archive.results_csv(totals))
+    hashes = render_scorecards(spec, list(totals["entity"]), tmp_path, jobs=2, progress=False)
+    folder = tmp_path / "scorecards"
+    assert len(hashes) == 601 and sorted(p.name for p in folder.iterdir() if p.suffix == ".html") == sorted(
+        [f"{e}.html" for e in totals["entity"]] + ["index.html"])
+    assert len(list(folder.glob("*.pdf"))) == 300
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr><td>") == 300 and "示例县0001" in index
+    for row in totals.itertuples(index=False):
+        total = f"{display_round(row.half_year):.2f}"
+        page = (folder / f"{row.entity}.html").read_text(encoding="utf-8")
+        assert f"{row.entity}" in page and "示例数据" in page
+        assert re.search(rf"半年考评分值 <strong>{re.escape(total)}</strong>.*?第 <strong>{row.rank}</strong> 名", page), row.entity
+        text = subprocess.run(["pdftotext", "-layout", str(folder / f"{row.entity}.pdf"), "-"], capture_output=True, text=True).stdout
+        assert total in text and row.entity in text
+        assert hashes[f"scorecards/{row.entity}.pdf"] == archive.sha256(folder / f"{row.entity}.pdf")
