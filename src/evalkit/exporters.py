@@ -67,7 +67,7 @@ class ReportHTMLExporter(HTMLExporter):
         resources = resources or {}
         title = nb.metadata.get("evalkit", {}).get("title")
         if title:
-            resources.setdefault("metadata", {})["name"] = title
+            resources.setdefault("metadata", {})["name"] = html.escape(title)
         output, resources = super().from_notebook_node(nb, resources, **kw)
         visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)[^>]*>.*?</\1>", " ", output)))
         output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)

@@ -8,6 +8,7 @@ from . import display as tables
 from . import plots
 from .archive import record as record_table
 from .assessment import AnnualAssessment, Assessment
+from .escape import md, styled
 from .rectification import period_tables
 from .scoring import AGGREGATIONS
 from .sensitivity import robustness_sentences, uncertainty
@@ -18,7 +19,7 @@ def show_table(df: pd.DataFrame) -> None:
     if df.empty:
         display(Markdown("(无)"))
         return
-    display(df.style.hide(axis="index").format(precision=2, na_rep="—"))
+    display(styled(df))
 
 
 def show_figure(fig) -> None:
@@ -38,7 +39,7 @@ def is_synthetic(a: Assessment | AnnualAssessment) -> bool:
 
 
 def title(a: Assessment | AnnualAssessment) -> None:
-    display(Markdown(f"# {_title(a)}"))
+    display(Markdown(f"# {md(_title(a))}"))
     if is_synthetic(a):
         display(Markdown("> **示例数据**:本报告使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
 
@@ -94,7 +95,7 @@ def rankings(a: Assessment) -> None:
     for group, label in fw.groups.items():
         table = tables.ranking_table(fw, a.result, group, before)
         if len(table):
-            display(Markdown(f"## {label}排名" + (f"(排名变化对比{a.previous.period.label})" if before else "")))
+            display(Markdown(f"## {md(label)}排名" + (f"(排名变化对比{a.previous.period.label})" if before else "")))
             show_table(table.drop(columns="组别"))
             show_figure(plots.ranking_bars(fw, a.result.totals, group, title=f"{label}半年考评分值"))
 
@@ -107,7 +108,7 @@ def robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int
         f"按复合指标编制的通行做法,对权重和计算方式的不确定性做了 {draws} 次蒙特卡洛模拟(随机种子 {seed}):"
         f"每次将各考评方式的权重在 ±{band:.0%} 范围内随机调整后重新归一,并随机采用两种日常监测计算方式之一"
         "(各方面得分相加,或各方面得分率平均)。下表给出每个考评对象排名的中位数、5%-95% 区间和保持前三名的概率。", "",
-        *[f"- {sentence}" for sentence in robustness_sentences(a.framework, table).values()]])))
+        *[f"- {md(sentence)}" for sentence in robustness_sentences(a.framework, table).values()]])))
     for group, label in a.framework.groups.items():
         part = table[table["group"] == group].sort_values("rank")
         if len(part):
@@ -153,7 +154,7 @@ def annual_rankings(a: AnnualAssessment) -> None:
     for group, label in a.framework.groups.items():
         table = tables.annual_table(a.framework, a.totals, group)
         if len(table):
-            display(Markdown(f"## {label}年度排名"))
+            display(Markdown(f"## {md(label)}年度排名"))
             show_table(table)
             show_figure(plots.ranking_bars(a.framework, a.totals, group, value="annual", title=f"{label}年度考评分值"))
     display(Markdown("## 上半年与下半年对比"))

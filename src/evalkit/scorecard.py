@@ -8,6 +8,7 @@ from . import plots
 from .archive import record as record_table
 from .assessment import Assessment
 from .display import rank_change
+from .escape import md
 from .explore import largest_losses
 from .milestones import LAG_COLUMNS
 from .ranking import display_round
@@ -19,7 +20,7 @@ def header(a: Assessment, entity: str) -> None:
     fw, t = a.framework, a.result.totals.set_index("entity").loc[entity]
     group = fw.groups[t["group"]]
     size = int((a.result.totals["group"] == t["group"]).sum())
-    display(Markdown(f"# {fw.name}数字政府建设考评成绩单:{entity}({a.period.label})"))
+    display(Markdown(f"# {md(fw.name)}数字政府建设考评成绩单:{md(entity)}({a.period.label})"))
     if is_synthetic(a):
         display(Markdown("> **示例数据**:本成绩单使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
     lines = [f"- 半年考评分值 **{display_round(t['half_year']).item():.2f}**,{group}第 **{t['rank']}** 名(共 {size} 个)。"]
