@@ -27,6 +27,10 @@ from .errors import EvalkitError
 TEMPLATES = Path(__file__).parent / "nbconvert"
 REMOVE_TAG = "remove_cell"
 """Cells with this tag (the one that records results) are left out of the report."""
+EDITIONS = {"public": "internal", "internal": "public"}
+"""Each edition leaves out the cells tagged with the other's name: the public 通报 drops ``internal`` cells
+(method details, robustness, corrections, 推定事项, options, re-run instructions), the internal 报告 drops
+``public`` ones (the public title block); untagged cells are in both."""
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
 
@@ -56,12 +60,16 @@ class ReportHTMLExporter(HTMLExporter):
     """The report as one self-contained HTML file."""
 
     export_from_notebook = "evalkit report (HTML)"
+    edition = Unicode("internal", help="public (通报) or internal (报告)").tag(config=True)
 
     def __init__(self, **kwargs: Any):
         traits = {"template_name": "evalkit_report", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
                   "exclude_input_prompt": True, "exclude_output_prompt": True, "embed_images": True}
         super().__init__(**{**traits, **kwargs})
-        self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True), enabled=True)
+        if self.edition not in EDITIONS:
+            raise EvalkitError(f"edition={self.edition!r}: expected one of {', '.join(EDITIONS)}")
+        self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG, EDITIONS[self.edition]}, enabled=True),
+                                   enabled=True)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = resources or {}

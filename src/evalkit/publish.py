@@ -1,4 +1,5 @@
-"""The published files of a run: ``scores.xlsx``, ``report.html``, ``report.pdf`` and the scorecards."""
+"""The published files of a run: ``scores.xlsx``, the public bulletin (通报) ``report.html``/``report.pdf``,
+the internal report (报告) ``report-internal.html``/``report-internal.pdf`` and the scorecards."""
 from __future__ import annotations
 
 import os
@@ -17,9 +18,13 @@ from .framework import Framework
 from .params import RunSpec
 from .scores import write_scores
 
+EDITION_FILES = {"public": "report", "internal": "report-internal"}
+"""The file stem of each edition in a run's folder."""
+
+
 def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, manifest: dict[str, Any],
             folder: Path) -> dict[str, str]:
-    """Write ``scores.xlsx``, ``report.html`` and ``report.pdf`` from the executed notebook; their SHA-256."""
+    """Write ``scores.xlsx`` and both editions (HTML and PDF) from the one executed notebook; their SHA-256."""
     options = archive.recorded(nb, "options")
     notes = pd.concat([options, pd.DataFrame({"项目": ["结果哈希 (results.csv SHA-256)", "运行编号", "evalkit 版本", "参数文件"],
                                               "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
@@ -27,10 +32,13 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
     aspects = None if spec.period.is_annual else archive.recorded(nb, "aspects")
     write_scores(folder / "scores.xlsx", fw, results, aspects, notes)
     nb.metadata.setdefault("evalkit", {})["title"] = dict(zip(options["项目"], options["内容"]))["标题"]
-    page, _ = ReportHTMLExporter().from_notebook_node(nb)
-    (folder / "report.html").write_text(page, encoding="utf-8")
-    html_to_pdf(folder / "report.html", folder / "report.pdf")
-    return {name: archive.sha256(folder / name) for name in ("scores.xlsx", "report.html", "report.pdf")}
+    written = ["scores.xlsx"]
+    for edition, stem in EDITION_FILES.items():
+        page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(nb)
+        (folder / f"{stem}.html").write_text(page, encoding="utf-8")
+        html_to_pdf(folder / f"{stem}.html", folder / f"{stem}.pdf")
+        written += [f"{stem}.html", f"{stem}.pdf"]
+    return {name: archive.sha256(folder / name) for name in written}
 
 
 SCORECARD_NOTEBOOK = paths.ROOT / "notebooks" / "40_entity_scorecard.ipynb"
