@@ -30,9 +30,20 @@ def md(text: Any) -> str:
     return html.escape(_MARKDOWN_SPECIALS.sub(r"\\\1", one_line), quote=True)
 
 
+NAME_COLUMNS = ("考评对象", "牵头考核单位", "指标", "方面", "来源", "部分")
+"""Columns of names and text: left-aligned (numbers stay right-aligned); names of entities and units never wrap."""
+
+
 def styled(df: pd.DataFrame, **fmt: Any) -> Styler:
     """A table for the report: no index, cells and column headers HTML-escaped, numbers to 2 decimals,
-    "—" for missing values (``fmt`` overrides ``Styler.format``'s options)."""
-    return (df.style.hide(axis="index")
-            .format(**({"precision": 2, "na_rep": "—"} | fmt), escape="html")
-            .format_index(escape="html", axis=1))
+    "—" for missing values (``fmt`` overrides ``Styler.format``'s options), name columns left-aligned."""
+    s = (df.style.hide(axis="index")
+         .format(**({"precision": 2, "na_rep": "—"} | fmt), escape="html")
+         .format_index(escape="html", axis=1))
+    names = [c for c in df.columns if c in NAME_COLUMNS]
+    if names:
+        s = s.set_properties(subset=names, **{"text-align": "left"})
+    units = [c for c in names if c in ("考评对象", "牵头考核单位")]
+    if units:
+        s = s.set_properties(subset=units, **{"white-space": "nowrap"})
+    return s
