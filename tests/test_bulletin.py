@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
@@ -68,6 +68,7 @@ def test_aspect_rates_and_lost_points_by_hand(small):
     assert rates.loc["一、甲", "部门得分率"] == 100.0 and rates.loc["一、甲", "区县得分率"] < 100.0
 
 
+@settings(deadline=None)
 @given(st.floats(min_value=0, max_value=100, allow_nan=False))
 def test_grade_is_that_of_the_printed_value(value):
     printed = float(display_round(value))
@@ -79,6 +80,24 @@ def test_grade_is_that_of_the_printed_value(value):
 def test_bands_are_framework_data(baotou, small):
     assert grades.bands(baotou) == BANDS  # Baotou's method gives none: its bands are marked derived
     assert grades.bands(small).derived  # no framework.yaml: the default bands, derived
+
+
+@pytest.mark.parametrize("city,year", [("baotou", 2022), ("baotou", 2023), ("jinan", 2021), ("ulanhot", 2022),
+                                       ("xining", 2024), ("yuncheng", 2022)])
+def test_tail_rule_on_every_shipped_year(city, year):
+    """What is printed adds up: each printed annual total is within 0.01 of the mean of the printed halves,
+    and exactly those that differ carry the 尾差 note (the mark and the listed values)."""
+    a = evalkit.assessment.assess_annual(city, year)
+    t = a.totals
+    printed, halves = display_round(t["annual"]), display_round((display_round(t["h1"]) + display_round(t["h2"])) / 2)
+    assert ((printed - halves).abs() <= 0.01 + 1e-9).all()
+    noted = bulletin.tail_differences(t)
+    assert set(noted["entity"]) == set(t.loc[(printed - halves).abs() > 1e-9, "entity"])
+    for group in a.framework.groups:
+        table = bulletin.annual_results_table(a, group)
+        starred = {e[:-1] for e in table["考评对象"] if e.endswith("*")}
+        assert starred == set(noted["entity"]) & set(t.loc[t["group"] == group, "entity"])
+        assert (table["年度考评分值"] == display_round(t[t["group"] == group].sort_values("rank", kind="stable")["annual"]).to_numpy()).all()
 
 
 class _Visible(HTMLParser):

@@ -6,7 +6,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from . import grades as grading
-from .assessment import Assessment
+from .assessment import AnnualAssessment, Assessment
 from .display import in_group_order, rank_change
 from .escape import md, styled
 from .ranking import display_round
@@ -60,17 +60,27 @@ def results_table(a: Assessment, group: str) -> pd.DataFrame:
     return out
 
 
-def overview_facts(a: Assessment) -> pd.DataFrame:
-    """Per group: how many, mean, highest and lowest printed total, the grade counts, the leaders, the last
-    placed, the most improved since the previous half-year and the change of the group's mean."""
-    fw, b = a.framework, grading.bands(a.framework)
+def _totals(a: Assessment | AnnualAssessment) -> tuple[pd.DataFrame, str, pd.Series | None]:
+    """The totals table, its total column and the previous period's totals by entity (or None)."""
+    if isinstance(a, AnnualAssessment):
+        before = a.previous.totals.set_index("entity")["annual"] if a.previous else None
+        return a.totals, "annual", before
     before = a.previous.result.totals.set_index("entity")["half_year"] if a.previous else None
+    return a.result.totals, "half_year", before
+
+
+def overview_facts(a: Assessment | AnnualAssessment) -> pd.DataFrame:
+    """Per group: how many, mean, highest and lowest printed total, the grade counts, the leaders, the last
+    placed, the most improved since the previous period and the change of the group's mean (all on the
+    printed totals)."""
+    fw, b = a.framework, grading.bands(a.framework)
+    totals, value, before = _totals(a)
     rows = []
     for group, label in fw.groups.items():
-        t = a.result.totals[a.result.totals["group"] == group]
+        t = totals[totals["group"] == group]
         if t.empty:
             continue
-        shown = _shown(t["half_year"])
+        shown = _shown(t[value])
         row = {"group": group, "label": label, "n": len(t), "mean": float(display_round(shown.mean())),
                "max": float(shown.max()), "min": float(shown.min()),
                "grades": grading.grade(shown, b).value_counts().reindex(list(b.names), fill_value=0).to_dict(),
@@ -88,6 +98,42 @@ def overview_facts(a: Assessment) -> pd.DataFrame:
                 row["mean_change"] = round(row["mean"] - float(display_round(prev.dropna().mean())), 2)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def annual_results_table(a: AnnualAssessment, group: str) -> pd.DataFrame:
+    """One group's annual results: entity, annual total, rank (并列), grade, the printed half-years and,
+    with the year before, the score and rank change against it; a ``*`` marks a 尾差 (:func:`tail_differences`)."""
+    b = grading.bands(a.framework)
+    t = a.totals[a.totals["group"] == group].sort_values("rank", kind="stable")
+    tied = t.duplicated("rank", keep=False)
+    total = _shown(t["annual"])
+    marked = set(tail_differences(a.totals)["entity"])
+    out = pd.DataFrame({"考评对象": [e + ("*" if e in marked else "") for e in t["entity"]], "年度考评分值": total.to_numpy(),
+                        "排名": t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "（并列）").to_numpy(),
+                        "等次": grading.grade(total, b).to_numpy(),
+                        "上半年": _shown(t["h1"]).to_numpy(), "下半年": _shown(t["h2"]).to_numpy()})
+    if a.previous is not None:
+        before = a.previous.totals.set_index("entity")
+        prev = t["entity"].map(_shown(before["annual"]))
+        out["分值较上年变化"] = [f"{n - p:+.2f}" if pd.notna(p) else "—" for n, p in zip(total, prev)]
+        out["排名较上年变化"] = [rank_change(before["rank"].get(e), r) for e, r in zip(t["entity"], t["rank"])]
+    return out
+
+
+def tail_differences(totals: pd.DataFrame) -> pd.DataFrame:
+    """The 尾差 rule: the annual total is computed at full precision, (H1 + H2) / 2, and printed to 2 decimals;
+    where the mean of the two printed half-year totals, printed to 2 decimals, differs from it (by 0.01
+    at most), the entity is listed with both values and marked ``*`` in the table.
+
+    >>> t = pd.DataFrame({"entity": ["甲", "乙"], "h1": [84.252, 90.0], "h2": [88.356, 80.0]})
+    >>> tail_differences(t.assign(annual=(t["h1"] + t["h2"]) / 2)).to_dict("records")
+    [{'entity': '甲', 'printed': 86.3, 'from_halves': 86.31}]
+    """
+    printed = _shown(totals["annual"])
+    from_halves = display_round((_shown(totals["h1"]) + _shown(totals["h2"])) / 2)
+    differ = (printed - from_halves).abs() > 1e-9
+    return pd.DataFrame({"entity": totals["entity"][differ], "printed": printed[differ],
+                         "from_halves": from_halves[differ]}).reset_index(drop=True)
 
 
 def overview_text(a: Assessment) -> list[str]:
@@ -141,7 +187,7 @@ def overdue_by_unit(a: Assessment) -> pd.DataFrame:
     return counts.sort_values("合计", ascending=False, kind="stable").reset_index().rename(columns={"lead_unit": "牵头考核单位"})
 
 
-def title(a: Assessment, edition: str = "通报") -> None:
+def title(a: Assessment | AnnualAssessment, edition: str = "通报") -> None:
     """The title block: issuing body, title, the 示例数据 mark when the inputs are synthetic."""
     from .report import is_synthetic
 
@@ -152,22 +198,29 @@ def title(a: Assessment, edition: str = "通报") -> None:
         display(Markdown(f"> **示例数据**：本{edition}使用合成的示例数据，不是真实考评结果。"))
 
 
-def overview(a: Assessment) -> None:
+def overview(a: Assessment | AnnualAssessment) -> None:
     display(Markdown("\n\n".join(["## 一、总体情况", *overview_text(a)])))
 
 
-def results(a: Assessment) -> None:
+def results(a: Assessment | AnnualAssessment) -> None:
     """二、考评结果: one table per group."""
     b = grading.bands(a.framework)
     notes = ["## 二、考评结果", "", f"等次按考评分值（保留两位小数）划分：{b.sentence()}。分值相同者排名并列。"]
-    if a.previous is not None:
+    annual = isinstance(a, AnnualAssessment)
+    if annual:
+        notes.append("年度考评分值为上半年与下半年考评分值的平均值。" + (f"变化对比{a.previous.period.label}。" if a.previous else ""))
+    elif a.previous is not None:
         notes.append(f"环比对比{a.previous.period.label}" + (f"，同比对比{a.year_before.period.label}" if a.year_before else "") + "。")
     display(Markdown("\n".join(notes)))
     for k, (group, label) in enumerate(a.framework.groups.items()):
-        table = results_table(a, group)
+        table = annual_results_table(a, group) if annual else results_table(a, group)
         if len(table):
             display(Markdown(f"### （{NUMERALS[k]}）{md(label)}"))
             display(styled(table).set_table_attributes('class="ranking"'))
+    tail = tail_differences(a.totals) if annual else pd.DataFrame()
+    if len(tail):
+        display(Markdown("注：带*的考评对象，年度考评分值按两个半年考评分值的全精度平均计算后保留两位小数，与两个半年公布值的平均"
+                         "相差0.01分（尾差）：" + "；".join(f"{md(e)}公布{p:.2f}分，按公布值平均为{h:.2f}分" for e, p, h in tail.itertuples(index=False)) + "。"))
 
 
 def aspects(a: Assessment) -> None:
@@ -192,7 +245,7 @@ def problems(a: Assessment) -> None:
     display(styled(late) if len(late) else Markdown("无。"))
 
 
-def requirements(a: Assessment) -> None:
+def requirements(a: Assessment | AnnualAssessment) -> None:
     """五、下一步工作要求: the framework's ``requirements:`` text, or a default."""
     import yaml
     from pathlib import Path
@@ -200,16 +253,18 @@ def requirements(a: Assessment) -> None:
     spec = next((yaml.safe_load(Path(p).read_text(encoding="utf-8")) for p in a.framework.sources
                  if Path(p).suffix in (".yaml", ".yml") and Path(p).is_file()), None) or {}
     items = spec.get("requirements") or DEFAULT_REQUIREMENTS
-    display(Markdown("\n".join(["## 五、下一步工作要求", "", *[f"{k}. {md(t)}" for k, t in enumerate(items, 1)]])))
+    number = "三" if isinstance(a, AnnualAssessment) else "五"  # the annual bulletin has no aspects or problems sections
+    display(Markdown("\n".join([f"## {number}、下一步工作要求", "", *[f"{k}. {md(t)}" for k, t in enumerate(items, 1)]])))
 
 
-def annex(a: Assessment) -> None:
+def annex(a: Assessment | AnnualAssessment) -> None:
     """附件: the method in plain Chinese and the 尾差 note."""
-    names, r = a.framework.method_names, a.result
+    names, r = a.framework.method_names, (a.h1 if isinstance(a, AnnualAssessment) else a).result
     display(Markdown("\n".join([
         "## 附件：考评方法", "",
         f"- 半年考评分值 = {' + '.join(f'{names[k]}×{w:.0%}' for k, w in r.weights.items() if w > 0)}。",
         f"- {names['monitoring']}按指标体系逐项评分；同一指标有多个牵头考核单位的，取各单位评分的平均值；"
         "经数字政府建设工作专班核实的得分替代原评分。",
+        *(["- 年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2，按全精度计算后保留两位小数。"] if isinstance(a, AnnualAssessment) else []),
         "- 排名按保留两位小数后的考评分值在组内排列，分值相同者排名并列。",
         "- 尾差说明：各项分值按四舍五入保留两位小数显示，由显示值重新计算的合计、平均值与公布值可能相差0.01分，以公布值为准。"])))
