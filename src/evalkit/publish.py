@@ -2,6 +2,7 @@
 the internal report (报告) ``report-internal.html``/``report-internal.pdf`` and the scorecards."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -30,7 +31,8 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
                                               "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
                                                      manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
     aspects = None if spec.period.is_annual else archive.recorded(nb, "aspects")
-    write_scores(folder / "scores.xlsx", fw, results, aspects, notes)
+    write_scores(folder / "scores.xlsx", fw, results, aspects, notes,
+                 created=dt.datetime.fromisoformat(manifest["run"]["started"]))
     nb.metadata.setdefault("evalkit", {})["title"] = dict(zip(options["项目"], options["内容"]))["标题"]
     written = ["scores.xlsx"]
     for edition, stem in EDITION_FILES.items():
