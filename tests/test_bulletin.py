@@ -165,3 +165,15 @@ def test_total_rank_and_grade_on_screen(demo_archive, width):
     assert len(found["rights"]) == 4 * 37
     assert max(found["rights"]) <= found["width"]
     assert all(w <= found["width"] for w in found["images"])
+
+
+def test_grade_probabilities(pair, small):
+    """Full marks stay 优秀 whatever the weights; with the other methods at 50 the total moves with the
+    monitoring weight around 80, so both 良好 and 合格 occur; without variation the published grade is certain."""
+    sure = grades.grade_probabilities(small, pair.result, draws=200)
+    assert (sure["优秀"] == 1).all()
+    p = grades.grade_probabilities(small, pair.previous.result, draws=400)
+    assert p[list(BANDS.names)].sum(axis=1).round(9).eq(1).all()
+    assert (p["良好"] > 0).all() and (p["合格"] > 0).all() and (p["grade"] == "良好").all()
+    fixed = grades.grade_probabilities(small, pair.previous.result, draws=50, band=0.0)
+    assert [fixed.loc[k, g] for k, g in zip(fixed.index, fixed["grade"])] == [1.0] * len(fixed)

@@ -65,3 +65,19 @@ def grade(values: pd.Series | np.ndarray | float, b: Bands) -> pd.Series:
     for name, low in reversed(list(zip(b.names, b.minimums))):
         out[shown >= low - 1e-9] = name
     return pd.Series(out, index=values.index if isinstance(values, pd.Series) else None)
+
+
+def grade_probabilities(framework: Framework, result, *, draws: int = 1000, band: float = 0.2, seed: int = 0) -> pd.DataFrame:
+    """Each entity's probability of each grade under the Monte-Carlo analysis of the ranks (the same draws
+    as :func:`evalkit.sensitivity.uncertainty`): entity, group, published grade, one column per grade."""
+    from .sensitivity import simulated_totals
+
+    b = bands(framework)
+    totals = simulated_totals(result, draws=draws, band=band, seed=seed)
+    drawn = np.vectorize(lambda v: b.names.index(v))(np.asarray(grade(pd.Series(totals.ravel()), b)).reshape(totals.shape))
+    t = result.totals
+    out = pd.DataFrame({"entity": t["entity"].to_numpy(), "group": t["group"].to_numpy(),
+                        "grade": grade(t["half_year"].astype("float64"), b).to_numpy()})
+    for k, name in enumerate(b.names):
+        out[name] = (drawn == k).mean(axis=0)
+    return out

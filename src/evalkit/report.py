@@ -118,6 +118,23 @@ def robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int
                                  "保持前三概率": [f"{p:.0%}" for p in part["p_top3"]]}))
 
 
+def grade_robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int = 0) -> None:
+    """等次稳健性: the bands (推定 when derived) and each entity's probability of each grade in the same
+    Monte-Carlo draws as the rank intervals."""
+    from .grades import bands, grade_probabilities
+
+    b = bands(a.framework)
+    p = grade_probabilities(a.framework, a.result, draws=draws, band=band, seed=seed)
+    display(Markdown("\n".join([
+        "## 等次稳健性", "",
+        f"等次划分：{b.sentence()}" + ("；城市方案未规定等次，此划分为推定值，待城市确认。" if b.derived else "。"),
+        f"下表给出在排名稳健性相同的 {draws} 次模拟中，每个考评对象获得各等次的概率。"])))
+    in_order = tables.in_group_order(a.framework, a.result.totals)["entity"]
+    p = p.set_index("entity").loc[in_order].reset_index()
+    show_table(pd.DataFrame({"考评对象": p["entity"], "组别": p["group"].map(a.framework.groups), "公布等次": p["grade"],
+                             **{name: [f"{v:.0%}" for v in p[name]] for name in b.names}}))
+
+
 def distributions(a: Assessment) -> None:
     display(Markdown("## 分值分布与各考评方式得分"))
     show_figure(plots.totals_distribution(a.framework, a.result.totals, title="半年考评分值分布"))
