@@ -92,8 +92,41 @@ def chromium() -> str:
                        "(`make test` does), or set EVALKIT_CHROMIUM to a Chrome or Chromium binary")
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path, timeout: int = 180) -> None:
-    """Print an HTML file to an A4 PDF with headless Chromium."""
+def running_header(title: str, synthetic: bool) -> dict[str, str]:
+    """Chromium's print templates for a report: the title (and 示例数据 when synthetic) at the head of every
+    page, 第 X 页 共 Y 页 at its foot; pass to :func:`html_to_pdf` as ``header_footer``."""
+    style = "font-family:'Noto Sans CJK SC','Noto Serif CJK SC',sans-serif;font-size:8px;width:100%;text-align:center;color:#555"
+    mark = "　<b style=\"color:#c55a11\">示例数据</b>" if synthetic else ""
+    return {"header": f'<div style="{style}">{html.escape(title)}{mark}</div>',
+            "footer": f'<div style="{style}">第 <span class="pageNumber"></span> 页 共 <span class="totalPages"></span> 页</div>'}
+
+
+def _print_with_templates(html_path: Path, pdf_path: Path, timeout: int, header_footer: dict[str, str]) -> None:
+    """Print through the DevTools protocol (Playwright's ``page.pdf``), which takes header and footer templates."""
+    from playwright.sync_api import Error, sync_playwright
+
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"], timeout=timeout * 1000)
+            try:
+                page = browser.new_page()
+                page.set_default_timeout(timeout * 1000)
+                page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+                page.pdf(path=str(pdf_path), format="A4", print_background=True, display_header_footer=True,
+                         header_template=header_footer["header"], footer_template=header_footer["footer"],
+                         margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+            finally:
+                browser.close()
+    except Error as exc:
+        raise EvalkitError(f"Chromium could not print {html_path} to PDF within {timeout} s: {str(exc).splitlines()[0]}") from None
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, timeout: int = 180, header_footer: dict[str, str] | None = None) -> None:
+    """Print an HTML file to an A4 PDF with headless Chromium; ``header_footer`` (:func:`running_header`)
+    adds a running header and page numbers to every page."""
+    if header_footer is not None:
+        _print_with_templates(html_path, pdf_path, timeout, header_footer)
+        return
     with tempfile.TemporaryDirectory(prefix="evalkit-chromium-") as profile:
         done = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
                                f"--print-to-pdf={pdf_path}", Path(html_path).resolve().as_uri()],

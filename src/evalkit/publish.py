@@ -14,7 +14,7 @@ import pandas as pd
 from . import archive, paths
 from .errors import RunError
 from .execute import execute, failure
-from .exporters import ReportHTMLExporter, html_to_pdf
+from .exporters import ReportHTMLExporter, html_to_pdf, running_header
 from .framework import Framework
 from .params import RunSpec
 from .scores import write_scores
@@ -35,10 +35,13 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
                  created=dt.datetime.fromisoformat(manifest["run"]["started"]))
     nb.metadata.setdefault("evalkit", {})["title"] = dict(zip(options["项目"], options["内容"]))["标题"]
     written = ["scores.xlsx"]
+    info = dict(zip(options["项目"], options["内容"]))
     for edition, stem in EDITION_FILES.items():
         page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(nb)
         (folder / f"{stem}.html").write_text(page, encoding="utf-8")
-        html_to_pdf(folder / f"{stem}.html", folder / f"{stem}.pdf")
+        name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
+        html_to_pdf(folder / f"{stem}.html", folder / f"{stem}.pdf",
+                    header_footer=running_header(name, str(info.get("示例数据", "")).startswith("是")))
         written += [f"{stem}.html", f"{stem}.pdf"]
     return {name: archive.sha256(folder / name) for name in written}
 

@@ -41,7 +41,7 @@ def is_synthetic(a: Assessment | AnnualAssessment) -> bool:
 def title(a: Assessment | AnnualAssessment) -> None:
     display(Markdown(f"# {md(_title(a))}"))
     if is_synthetic(a):
-        display(Markdown("> **示例数据**:本报告使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
+        display(Markdown("> **示例数据**：本报告使用的是合成的示例数据，不是真实考评结果。"))
 
 
 def method(a: Assessment) -> None:

@@ -22,7 +22,7 @@ def header(a: Assessment, entity: str) -> None:
     size = int((a.result.totals["group"] == t["group"]).sum())
     display(Markdown(f"# {md(fw.name)}数字政府建设考评成绩单:{md(entity)}({a.period.label})"))
     if is_synthetic(a):
-        display(Markdown("> **示例数据**:本成绩单使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
+        display(Markdown("> **示例数据**：本成绩单使用的是合成的示例数据，不是真实考评结果。"))
     lines = [f"- 半年考评分值 **{display_round(t['half_year']).item():.2f}**,{group}第 **{t['rank']}** 名(共 {size} 个)。"]
     if a.previous is not None:
         before = a.previous.result.totals.set_index("entity")["rank"].get(entity)
