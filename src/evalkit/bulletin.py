@@ -33,6 +33,12 @@ def shorten(text: str, width: int = 24) -> str:
     return text if len(text) <= width else text[:width].rstrip("，。；、,. ") + "…"
 
 
+def indicator_names(framework, ids) -> list[str]:
+    """Indicators cited by number and shortened name, e.g. ``80 推进政务服务事项全程网办…``."""
+    text = framework.indicators.set_index("id")["text"]
+    return [f"{i} {shorten(text.get(i, ''), 16)}" for i in ids]
+
+
 def _shown(values: pd.Series) -> pd.Series:
     return display_round(values.astype("float64"))
 

@@ -151,14 +151,20 @@ def aspects(a: Assessment) -> None:
 
 def corrections(a: Assessment) -> None:
     display(Markdown(f"## 数字政府专班核实情况({len(a.result.corrections)} 项)"))
-    show_table(tables.corrections_table(a.result))
+    from .bulletin import indicator_names
+
+    table = tables.corrections_table(a.result)
+    show_table(table.assign(指标=indicator_names(a.framework, table["指标"])))
 
 
 def milestones(a: Assessment) -> None:
     display(Markdown(f"## 进度滞后及未填报完成情况的指标({len(a.result.milestones)} 项)"))
     show_table(tables.milestone_summary(a.result))
-    display(Markdown("### 明细(按牵头考核单位)"))
-    show_table(tables.milestone_table(a.result))
+    display(Markdown("### 明细（按牵头考核单位）"))
+    from .bulletin import indicator_names
+
+    table = tables.milestone_table(a.result)
+    show_table(table.assign(指标=indicator_names(a.framework, table["指标"])))
 
 
 def warnings(a: Assessment) -> None:
