@@ -217,7 +217,7 @@ def results(a: Assessment | AnnualAssessment) -> None:
         notes.append("年度考评分值为上半年与下半年考评分值的平均值。" + (f"变化对比{a.previous.period.label}。" if a.previous else ""))
     elif a.previous is not None:
         notes.append(f"环比对比{a.previous.period.label}" + (f"，同比对比{a.year_before.period.label}" if a.year_before else "") + "。")
-    display(Markdown("\n".join(notes)))
+    display(Markdown(notes[0] + "\n\n" + "".join(notes[2:])))
     for k, (group, label) in enumerate(a.framework.groups.items()):
         table = annual_results_table(a, group) if annual else results_table(a, group)
         if len(table):

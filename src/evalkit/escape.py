@@ -31,7 +31,7 @@ def md(text: Any) -> str:
 
 
 NAME_COLUMNS = ("考评对象", "牵头考核单位", "指标", "方面", "来源", "部分")
-"""Columns of names and text: left-aligned (numbers stay right-aligned); names of entities and units never wrap."""
+"""Columns of names and text: left-aligned (numbers stay right-aligned); entity names never wrap."""
 
 
 def styled(df: pd.DataFrame, **fmt: Any) -> Styler:
@@ -43,7 +43,7 @@ def styled(df: pd.DataFrame, **fmt: Any) -> Styler:
     names = [c for c in df.columns if c in NAME_COLUMNS]
     if names:
         s = s.set_properties(subset=names, **{"text-align": "left"})
-    units = [c for c in names if c in ("考评对象", "牵头考核单位")]
+    units = [c for c in names if c == "考评对象"]
     if units:
         s = s.set_properties(subset=units, **{"white-space": "nowrap"})
     return s
