@@ -177,3 +177,26 @@ def test_grade_probabilities(pair, small):
     assert (p["良好"] > 0).all() and (p["合格"] > 0).all() and (p["grade"] == "良好").all()
     fixed = grades.grade_probabilities(small, pair.previous.result, draws=50, band=0.0)
     assert [fixed.loc[k, g] for k, g in zip(fixed.index, fixed["grade"])] == [1.0] * len(fixed)
+
+
+HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|附件)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["report.pdf", "report-internal.pdf"])
+def test_pdf_pages_have_numbers_and_the_mark_and_no_orphaned_heading(demo_archive, name):
+    import subprocess
+
+    pdf = demo_archive / "baotou" / "2022H1" / name
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 2
+    for k, page in enumerate(pages, start=1):
+        lines = [line for line in page.splitlines() if line.strip()]
+        assert re.sub(r"\s", "", lines[-1]) == f"第{k}页共{len(pages)}页", lines[-1]
+        assert "示例数据" in lines[0]
+        body = lines[1:-1]
+        assert not HEADING.match(body[-1]), f"page {k} ends with the heading {body[-1].strip()!r}"
+    if name == "report.pdf":
+        joined = "".join(pages)
+        assert not re.search(r"[\u4e00-\u9fff][(),:;]|[(),:;][\u4e00-\u9fff]", joined)
