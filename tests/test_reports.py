@@ -93,7 +93,7 @@ def test_html_fetches_nothing_and_embeds_images_and_font(h2, name):
             value = attrs.get(key) or ""
             assert not re.match(r"(https?:)?//", value), (tag, value)
     images = [a for t, a in page.tags if t == "img"]
-    assert (len(images) >= 6 or name == "report.html") and all(a["src"].startswith("data:image/png;base64,") for a in images)
+    assert (len(images) >= 6 or name == "report.html") and all(a["src"].startswith("data:image/svg+xml;base64,") for a in images)
     assert all(a.get("alt") and a["alt"] != "No description has been provided for this image" for a in images)
     assert '<html lang="zh-CN">' in (h2 / name).read_text(encoding="utf-8")
     assert "@font-face { font-family: \"EvalkitCJK\"; src: url(data:font/woff;base64," in (h2 / name).read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from . import display as tables
 from . import plots
@@ -23,9 +23,14 @@ def show_table(df: pd.DataFrame) -> None:
 
 
 def show_figure(fig) -> None:
-    """Show a plot as an embedded PNG, its title as the alternative text."""
+    """Show a plot as an embedded SVG image (vector in HTML and PDF, deterministic bytes), its title as the
+    alternative text."""
+    import base64
+    import html
+
     alt = fig.axes[0].get_title() if fig.axes else ""
-    display(Image(data=plots.png(fig), format="png", alt=alt))
+    data = base64.b64encode(plots.svg(fig).encode("utf-8")).decode("ascii")
+    display(HTML(f'<img class="chart" src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}">'))
 
 
 def _title(a: Assessment | AnnualAssessment) -> str:
