@@ -134,9 +134,13 @@ def test_every_city_runs_and_audits(tmp_path):
     assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
     for o in outcomes:
         folder = Path(o.where)
-        assert {"report.html", "report.pdf", "scores.xlsx", "results.csv", "manifest.json"} <= {p.name for p in folder.iterdir()}
-        html = (folder / "report.html").read_text(encoding="utf-8")
-        assert "待城市确认的推定事项" in html and "示例数据" in html
+        assert {"report.html", "report.pdf", "report-internal.html", "report-internal.pdf", "scores.xlsx", "results.csv",
+                "manifest.json"} <= {p.name for p in folder.iterdir()}
+        internal = (folder / "report-internal.html").read_text(encoding="utf-8")
+        assert "待城市确认的推定事项" in internal and "示例数据" in internal
+        if not o.spec.period.is_annual:  # the public bulletin keeps the 推定事项 for the internal report
+            public = (folder / "report.html").read_text(encoding="utf-8")
+            assert "推定事项" not in public and "一、总体情况" in public and "示例数据" in public
     for city in PLANS:
         half = next(o for o in outcomes if o.spec.city == city and o.spec.period.half == 2)
         report = audit(Path(half.where))

@@ -67,8 +67,8 @@ def parse(path: Path) -> Tables:
 
 
 def test_html_has_the_tables_and_no_code(h2):
-    page = parse(h2 / "report.html")
-    text = (h2 / "report.html").read_text(encoding="utf-8")
+    page = parse(h2 / "report-internal.html")
+    text = (h2 / "report-internal.html").read_text(encoding="utf-8")
     assert "包头市数字政府建设考评结果(2022年下半年)" in text and "示例数据" in text
     rankings = [t for t in page.tables if t and t[0][:2] == ["考评对象", "日常监测"]]
     assert [len(t) - 1 for t in rankings] == [10, 27]  # districts, departments
@@ -85,17 +85,18 @@ def test_html_has_the_tables_and_no_code(h2):
     assert "report.record" not in text and "evalkit results" not in text and "In&nbsp;[" not in text
 
 
-def test_html_fetches_nothing_and_embeds_images_and_font(h2):
-    page = parse(h2 / "report.html")
+@pytest.mark.parametrize("name", ["report.html", "report-internal.html"])
+def test_html_fetches_nothing_and_embeds_images_and_font(h2, name):
+    page = parse(h2 / name)
     for tag, attrs in page.tags:
         for key in ("src", "href"):
             value = attrs.get(key) or ""
             assert not re.match(r"(https?:)?//", value), (tag, value)
     images = [a for t, a in page.tags if t == "img"]
-    assert len(images) >= 6 and all(a["src"].startswith("data:image/png;base64,") for a in images)
+    assert (len(images) >= 6 or name == "report.html") and all(a["src"].startswith("data:image/svg+xml;base64,") for a in images)
     assert all(a.get("alt") and a["alt"] != "No description has been provided for this image" for a in images)
-    assert '<html lang="zh-CN">' in (h2 / "report.html").read_text(encoding="utf-8")
-    assert "@font-face { font-family: \"EvalkitCJK\"; src: url(data:font/woff;base64," in (h2 / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in (h2 / name).read_text(encoding="utf-8")
+    assert "@font-face { font-family: \"EvalkitCJK\"; src: url(data:font/woff;base64," in (h2 / name).read_text(encoding="utf-8")
 
 
 def browser(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -131,44 +132,64 @@ def test_pdf_is_a4_with_the_district_names_as_text(h2):
     assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 3
     assert "(A4)" in info
     text = subprocess.run(["pdftotext", str(h2 / "report.pdf"), "-"], capture_output=True, text=True).stdout
-    assert "包头市数字政府建设考评结果(2022年下半年)" in text
+    assert "包头市数字政府建设考评结果通报" in text and "（2022年下半年）" in text
     for name in DISTRICTS:
         assert name in text, name
 
 
 def test_scores_workbook_equals_results_to_the_cent(h2):
+    """Score sheets hold the printed value (at most 2 decimals, equal to the bulletin's), in rank order with
+    group, 并列 and grade; 明细 keeps full precision; every sheet prints on A4 with 示例数据 in its header."""
     results = pd.read_csv(h2 / "results.csv")
     wb = openpyxl.load_workbook(h2 / "scores.xlsx")
-    assert wb.sheetnames == ["旗县区", "市直部门", "各方面得分", "说明"]
+    assert wb.sheetnames == ["旗县区", "市直部门", "各方面得分", "明细", "说明"]
+    printed = {}
+    for table in parse(h2 / "report.html").tables:
+        if table and table[0][:4] == ["考评对象", "考评分值", "排名", "等次"]:
+            printed |= {row[0]: (float(row[1]), row[3]) for row in table[1:]}
+    assert len(printed) == 37
     for sheet, group in (("旗县区", "district"), ("市直部门", "department")):
         ws = wb[sheet]
         header = [c.value for c in ws[1]]
-        assert header == ["考评对象", "日常监测", "实地调研", "民意调查", "第三方评估", "半年考评分值", "排名"]
+        assert header == ["考评对象", "组别", "日常监测", "实地调研", "民意调查", "第三方评估", "半年考评分值", "排名", "并列", "等次"]
         want = results[results["group"] == group].set_index("entity")
         rows = list(ws.iter_rows(min_row=2))
         assert len(rows) == len(want)
+        assert [r[7].value for r in rows] == sorted(r[7].value for r in rows)  # rank order
         for row in rows:
             entity = row[0].value
-            for cell, col in zip(row[1:6], ["monitoring", "field", "survey", "third_party", "half_year"]):
+            for cell, col in zip(row[2:7], ["monitoring", "field", "survey", "third_party", "half_year"]):
                 assert isinstance(cell.value, (int, float)) and cell.number_format == "0.00"
-                assert round(cell.value, 2) == round(want.loc[entity, col], 2)
-                assert cell.value == pytest.approx(want.loc[entity, col], abs=1e-12)  # full precision kept
-            assert row[6].value == want.loc[entity, "rank"] and isinstance(row[6].value, int)
+                assert cell.value == round(cell.value, 2) == evalkit.ranking.display_round(want.loc[entity, col]).item()
+            assert (row[6].value, row[9].value) == printed[entity]
+            assert row[7].value == want.loc[entity, "rank"] and isinstance(row[7].value, int)
+            assert (row[8].value == "并列") == ((want["rank"] == want.loc[entity, "rank"]).sum() > 1)
+    detail = pd.DataFrame(list(wb["明细"].iter_rows(min_row=2, values_only=True)), columns=[c.value for c in wb["明细"][1]])
+    assert detail.set_index("考评对象")["半年考评分值"].to_dict() == pytest.approx(results.set_index("entity")["half_year"].to_dict(), abs=1e-12)
+    for ws in wb.worksheets:
+        assert "示例数据" in ws.oddHeader.center.text and ws.print_title_rows == "$1:$1"
+        assert ws.page_setup.fitToWidth == 1 and ws["A1"].font.name == "Noto Sans CJK SC"
+    assert "不适用" in {c.value for col in wb["各方面得分"].iter_cols(min_row=2) for c in col}
     notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
     import json
     manifest = json.loads((h2 / "manifest.json").read_text(encoding="utf-8"))
     assert notes["结果哈希 (results.csv SHA-256)"] == manifest["results"]["sha256"]
+    assert wb.properties.created.isoformat() == manifest["run"]["started"][:19]
     assert notes["考评期间"] == "2022年下半年(2022H2)" and notes["示例数据"].startswith("是")
-    assert set(manifest["outputs"]) == {"scores.xlsx", "report.html", "report.pdf"}
+    assert set(manifest["outputs"]) == {"scores.xlsx", "report.html", "report.pdf", "report-internal.html", "report-internal.pdf"}
 
 
 def test_annual_report(year):
-    page = parse(year / "report.html")
+    page = parse(year / "report-internal.html")
     tables = [t for t in page.tables if t and t[0][:4] == ["考评对象", "上半年", "下半年", "年度考评分值"]]
     assert [len(t) - 1 for t in tables] == [10, 27]
-    assert "上半年与下半年对比" in (year / "report.html").read_text(encoding="utf-8")
+    assert "上半年与下半年对比" in (year / "report-internal.html").read_text(encoding="utf-8")
+    public = parse(year / "report.html")
+    tables = [t for t in public.tables if t and t[0][:6] == ["考评对象", "年度考评分值", "排名", "等次", "上半年", "下半年"]]
+    assert [len(t) - 1 for t in tables] == [10, 27]
+    assert "上半年与下半年对比" not in (year / "report.html").read_text(encoding="utf-8")
     wb = openpyxl.load_workbook(year / "scores.xlsx")
-    assert [c.value for c in wb["旗县区"][1]] == ["考评对象", "上半年", "下半年", "年度考评分值", "排名"]
+    assert [c.value for c in wb["旗县区"][1]] == ["考评对象", "组别", "上半年", "下半年", "年度考评分值", "排名", "并列", "等次"]
 
 
 def test_formula_like_names_stay_text(tmp_path, baotou):

@@ -10,6 +10,7 @@ from IPython.display import Markdown, display
 from .applicability import applicability_table
 from .assessment import Assessment
 from .coherence import aspect_alpha, deciding_parts
+from .escape import md, styled
 from .contributions import attribution, part_names, rounded_to_sum
 from .ranking import display_round
 from .sobol import factor_names, rank_sobol
@@ -20,7 +21,7 @@ def _table(df: pd.DataFrame, **fmt) -> None:
         display(Markdown("（无）"))
         return
     text = [c for c in df.columns if df[c].dtype == object]
-    display(df.style.hide(axis="index").format(**({"precision": 2, "na_rep": "—"} | fmt)).set_properties(subset=text, **{"text-align": "left"}))
+    display(styled(df, **fmt).set_properties(subset=text, **{"text-align": "left"}))
 
 
 def show_applicability(a: Assessment) -> None:
@@ -32,7 +33,7 @@ def show_applicability(a: Assessment) -> None:
              f"下表列出每项指标考评哪些考评对象及其理由（共 {len(t)} 项指标、{len(fw.entities)} 个考评对象、"
              f"{int(t['考评对象数'].sum())} 个“指标 × 考评对象”组合）。适用范围是对指标条文的解读，"
              "已制成考评对象适用范围表（`evalkit applicability`）送各牵头考核单位确认；确认后的表格取代下列解读。"]
-    lines += [f"- {n}" for n in fw.notes]
+    lines += [f"- {md(n)}" for n in fw.notes]
     display(Markdown("\n".join(lines)))
     if len(reviewed):
         display(Markdown(f"**经复核的适用范围（{len(reviewed)} 项）**"))
@@ -41,7 +42,7 @@ def show_applicability(a: Assessment) -> None:
     _table(t[["指标", "牵头考核单位", "适用范围", "考评对象数", "理由"]])
     display(Markdown("**指标 × 考评对象（✓ 为考评）**"))
     matrix = t[["指标", *fw.entities["entity"]]].replace({"适用": "✓"})
-    display(matrix.style.hide(axis="index"))
+    display(styled(matrix))
 
 
 def show_coherence(a: Assessment) -> None:
@@ -57,7 +58,7 @@ def show_coherence(a: Assessment) -> None:
         if not (r.totals["group"] == group).any():
             continue
         d = deciding_parts(fw, r, group)
-        display(Markdown(f"**{label}**"))
+        display(Markdown(f"**{md(label)}**"))
         _table(pd.DataFrame({"部分": d["name"], "平均贡献（分）": d["mean"], "标准差（分）": d["std"],
                              "方差占比": [f"{v:.1%}" if v == v else "—" for v in d["variance_share"]]}))
         al = aspect_alpha(fw, r, group)

@@ -24,6 +24,10 @@ from .printing import CHROMIUM_FLAGS, chromium, html_to_pdf  # noqa: F401 (re-ex
 TEMPLATES = Path(__file__).parent / "nbconvert"
 REMOVE_TAG = "remove_cell"
 """Cells with this tag (the one that records results) are left out of the report."""
+EDITIONS = {"public": "internal", "internal": "public"}
+"""Each edition leaves out the cells tagged with the other's name: the public 通报 drops ``internal`` cells
+(method details, robustness, corrections, 推定事项, options, re-run instructions), the internal 报告 drops
+``public`` ones (the public title block); untagged cells are in both."""
 
 
 def font_face(text: str) -> str:
@@ -54,23 +58,36 @@ class ReportHTMLExporter(HTMLExporter):
     """The report as one self-contained HTML file."""
 
     export_from_notebook = "evalkit report (HTML)"
+    edition = Unicode("internal", help="public (通报) or internal (报告)").tag(config=True)
 
     def __init__(self, **kwargs: Any):
         traits = {"template_name": "evalkit_report", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
                   "exclude_input_prompt": True, "exclude_output_prompt": True, "embed_images": True}
         super().__init__(**{**traits, **kwargs})
-        self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True), enabled=True)
+        if self.edition not in EDITIONS:
+            raise EvalkitError(f"edition={self.edition!r}: expected one of {', '.join(EDITIONS)}")
+        self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG, EDITIONS[self.edition]}, enabled=True),
+                                   enabled=True)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = resources or {}
         title = nb.metadata.get("evalkit", {}).get("title")
         if title:
-            resources.setdefault("metadata", {})["name"] = title
+            resources.setdefault("metadata", {})["name"] = html.escape(title)
         output, resources = super().from_notebook_node(nb, resources, **kw)
         visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)[^>]*>.*?</\1>", " ", output)))
         output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)
         output = output.replace("</head>", f"<style type=\"text/css\">{font_face(visible)}</style>\n</head>", 1)
         return output, resources
+
+
+def running_header(title: str, synthetic: bool) -> dict[str, str]:
+    """Chromium's print templates for a report: the title (and 示例数据 when synthetic) at the head of every
+    page, 第 X 页 共 Y 页 at its foot; pass to :func:`html_to_pdf` as ``header_footer``."""
+    style = "font-family:'Noto Sans CJK SC','Noto Serif CJK SC',sans-serif;font-size:8px;width:100%;text-align:center;color:#555"
+    mark = "　<b style=\"color:#c55a11\">示例数据</b>" if synthetic else ""
+    return {"header": f'<div style="{style}">{html.escape(title)}{mark}</div>',
+            "footer": f'<div style="{style}">第 <span class="pageNumber"></span> 页 共 <span class="totalPages"></span> 页</div>'}
 
 
 class ReportPDFExporter(Exporter):

@@ -30,7 +30,17 @@ def _font_path() -> Path:
 
 
 CJK_FONT = _font_path()
-METHOD_COLOURS = ["#1f4e79", "#2e75b6", "#9dc3e6", "#c55a11", "#70ad47"]
+METHOD_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00"]
+"""Okabe-Ito: distinguishable with any common colour-vision deficiency (no red-green pair)."""
+
+
+def _axis_note(low: float) -> str:
+    """The axis label's note when it does not start at 0.
+
+    >>> _axis_note(0), _axis_note(72.5)
+    ('', '（横轴自72.5起，未从0开始）')
+    """
+    return f"（横轴自{low:g}起，未从0开始）" if low > 0 else ""
 
 
 @cache
@@ -80,12 +90,12 @@ def ranking_bars(framework: Framework, totals: pd.DataFrame, group: str, value: 
     t = totals[totals["group"] == group].sort_values([value, "entity"], ascending=[True, False])
     fig, ax = _figure(8, 0.8 + 0.32 * len(t))
     shown = display_round(t[value])
-    ax.barh(t["entity"], shown, color="#2e75b6")
-    low = max(0.0, float(shown.min()) - 10)
-    ax.set_xlim(low, 100)
+    ax.barh(t["entity"], shown, color="#0072B2")
+    low = max(0.0, float(np.floor(shown.min() / 5) * 5) - 5)
+    ax.set_xlim(low, 100 + (100 - low) * 0.08)  # room for the label of a 100
     for y, v in enumerate(shown):
         ax.text(v + 0.2, y, f"{v:.2f}", va="center", fontsize=8)
-    ax.set_xlabel("分值")
+    ax.set_xlabel("分值" + _axis_note(low))
     ax.set_title(title or f"{framework.groups[group]}排名")
     return fig
 
@@ -97,14 +107,14 @@ def aspect_heatmap(framework: Framework, result: PeriodResult) -> Figure:
     table = table.reindex(in_group_order(framework, result.totals)["entity"])
     fig, ax = _figure(9, 1.5 + 0.3 * len(table))
     masked = np.ma.masked_invalid(table.to_numpy(dtype=float))
-    cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#eeeeee")
+    cmap = matplotlib.colormaps["cividis"].with_extremes(bad="#eeeeee")  # colour-blind safe, dark to light
     image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0.6, vmax=1.0)
     names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
     ax.set_xticks(range(len(table.columns)), [f"{k}、{names[k]}" for k in table.columns], rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(table)), table.index, fontsize=8)
     for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
         if not np.isnan(v):
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6.5)
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6.5, color="white" if v < 0.8 else "black")
     fig.colorbar(image, ax=ax, label="得分率", shrink=0.6)
     ax.set_title("各方面得分率")
     return fig
@@ -121,8 +131,8 @@ def methods_side_by_side(framework: Framework, result: PeriodResult, group: str)
     ax.set_yticks(y, t["entity"], fontsize=8)
     ax.grid(axis="x", color="#dddddd")
     ax.set_xlabel("分值")
-    ax.legend(loc="lower left", fontsize=8, ncols=len(framework.methods))
-    ax.set_title(f"{framework.groups[group]}:各考评方式得分")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=len(framework.methods))
+    ax.set_title(f"{framework.groups[group]}：各考评方式得分")
     return fig
 
 
@@ -134,14 +144,15 @@ def h1_vs_h2(framework: Framework, annual: pd.DataFrame) -> Figure:
     for (g, label), colour in zip(framework.groups.items(), METHOD_COLOURS):
         part = annual[annual["group"] == g]
         ax.scatter(part["h1"], part["h2"], s=26, color=colour, label=label, zorder=3)
-        for _, r in part.iterrows():
-            ax.annotate(r["entity"], (r["h1"], r["h2"]), fontsize=6.5, xytext=(3, 2), textcoords="offset points")
+        notable = (part["h2"] - part["h1"]).abs().sort_values(ascending=False).index[:3]  # label only the largest changes
+        for _, r in part.loc[notable].iterrows():
+            ax.annotate(r["entity"], (r["h1"], r["h2"]), fontsize=7, xytext=(3, 2), textcoords="offset points")
     ax.set_xlim(low, 100)
     ax.set_ylim(low, 100)
-    ax.set_xlabel("上半年考评分值")
+    ax.set_xlabel("上半年考评分值" + _axis_note(low).replace("横轴", "两轴"))
     ax.set_ylabel("下半年考评分值")
-    ax.legend(fontsize=8)
-    ax.set_title("上半年与下半年对比(对角线以上为提升)")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=len(framework.groups))
+    ax.set_title("上半年与下半年对比（对角线以上为提升，标出变化最大的对象）")
     return fig
 
 
@@ -174,14 +185,15 @@ def aspect_profile(framework: Framework, result: PeriodResult, entity: str) -> F
     names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
     fig, ax = _figure(8, 0.9 + 0.45 * len(ids))
     y = np.arange(len(ids))
-    ax.barh(y + 0.18, [mine[k] * 100 for k in ids], height=0.36, color="#2e75b6", label=entity)
+    ax.barh(y + 0.18, [mine[k] * 100 for k in ids], height=0.36, color="#0072B2", label=entity)
     ax.barh(y - 0.18, [median[k] * 100 for k in ids], height=0.36, color="#bfbfbf", label=f"{framework.groups[group]}中位数")
     ax.set_yticks(y, [f"{k}、{names[k]}" for k in ids], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(max(0, min(mine.min(), median[ids].min()) * 100 - 10), 100)
-    ax.set_xlabel("得分率(%)")
-    ax.legend(fontsize=8, loc="lower left")
-    ax.set_title(f"{entity}:各方面得分率与组内中位数")
+    low = max(0, float(np.floor(min(mine.min(), median[ids].min()) * 10)) * 10 - 10)
+    ax.set_xlim(low, 100)
+    ax.set_xlabel("得分率（%）" + _axis_note(low))
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=2)
+    ax.set_title(f"{entity}：各方面得分率与组内中位数")
     return fig
 
 

@@ -60,8 +60,9 @@ class Printer:
                 raise EvalkitError(f"Chromium ({chromium()}) could not start for printing PDFs: {exc.message.splitlines()[0]}") from None
         return self._browser
 
-    def pdf(self, html_path: Path, pdf_path: Path) -> None:
-        """Print ``html_path`` to ``pdf_path`` (written whole or not at all) within the time limit."""
+    def pdf(self, html_path: Path, pdf_path: Path, header_footer: dict[str, str] | None = None) -> None:
+        """Print ``html_path`` to ``pdf_path`` (written whole or not at all) within the time limit; ``header_footer``
+        (:func:`evalkit.exporters.running_header`) prints a running header and page numbers on every page."""
         from playwright.sync_api import Error
 
         html_path, pdf_path = Path(html_path), Path(pdf_path)
@@ -71,7 +72,12 @@ class Printer:
             page = context.new_page()
             page.set_default_timeout(self.timeout * 1000)
             page.goto(html_path.resolve().as_uri(), wait_until="load")
-            page.pdf(path=str(partial), format="A4", prefer_css_page_size=True, print_background=False)
+            if header_footer:
+                page.pdf(path=str(partial), format="A4", print_background=True, display_header_footer=True,
+                         header_template=header_footer["header"], footer_template=header_footer["footer"],
+                         margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+            else:
+                page.pdf(path=str(partial), format="A4", prefer_css_page_size=True, print_background=False)
             context.close()
         except Error as exc:
             partial.unlink(missing_ok=True)
@@ -114,9 +120,10 @@ def shared() -> Printer:
     return printer
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float | None = None) -> None:
-    """Print an HTML file to an A4 PDF with this thread's long-lived Chromium, each page within ``timeout`` s."""
+def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float | None = None, header_footer: dict[str, str] | None = None) -> None:
+    """Print an HTML file to an A4 PDF with this thread's long-lived Chromium, each page within ``timeout`` s;
+    ``header_footer`` as for :meth:`Printer.pdf`."""
     printer = shared()
     if timeout is not None:
         printer.timeout = timeout
-    printer.pdf(html_path, pdf_path)
+    printer.pdf(html_path, pdf_path, header_footer)

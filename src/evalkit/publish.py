@@ -1,4 +1,5 @@
-"""The published files of a run: ``scores.xlsx``, ``report.html``, ``report.pdf`` and the scorecards."""
+"""The published files of a run: ``scores.xlsx``, the public bulletin (通报) ``report.html``/``report.pdf``,
+the internal report (报告) ``report-internal.html``/``report-internal.pdf`` and the scorecards."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,28 +12,38 @@ import pandas as pd
 from . import archive, scorecards
 from .errors import EvalkitError, RunError
 from .executor import current, result
-from .exporters import ReportHTMLExporter, html_to_pdf
+from .exporters import ReportHTMLExporter, html_to_pdf, running_header
 from .framework import Framework, load_framework
 from .params import RunSpec
 from .printing import PAGE_TIMEOUT
 from .scores import write_scores
 
+EDITION_FILES = {"public": "report", "internal": "report-internal"}
+"""The file stem of each edition in a run's folder."""
+
 
 def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, manifest: dict[str, Any],
             folder: Path) -> dict[str, str]:
-    """Write ``scores.xlsx``, ``report.html`` and ``report.pdf`` from the executed notebook; their SHA-256."""
+    """Write ``scores.xlsx`` and both editions (HTML and PDF) from the one executed notebook; their SHA-256."""
     options = archive.recorded(nb, "options")
     notes = pd.concat([options, pd.DataFrame({"项目": ["结果哈希 (results.csv SHA-256)", "运行编号", "evalkit 版本", "参数文件"],
                                               "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
                                                      manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
     aspects = None if spec.period.is_annual else archive.recorded(nb, "aspects")
-    write_scores(folder / "scores.xlsx", fw, results, aspects, notes)
+    write_scores(folder / "scores.xlsx", fw, results, aspects, notes,
+                 created=dt.datetime.fromisoformat(manifest["run"]["started"]))
     archive.reproducible_xlsx(folder / "scores.xlsx", dt.datetime.fromisoformat(manifest["run"]["started"]))
     nb.metadata.setdefault("evalkit", {})["title"] = dict(zip(options["项目"], options["内容"]))["标题"]
-    page, _ = ReportHTMLExporter().from_notebook_node(nb)
-    (folder / "report.html").write_text(page, encoding="utf-8")
-    html_to_pdf(folder / "report.html", folder / "report.pdf")
-    return {name: archive.sha256(folder / name) for name in ("scores.xlsx", "report.html", "report.pdf")}
+    written = ["scores.xlsx"]
+    info = dict(zip(options["项目"], options["内容"]))
+    for edition, stem in EDITION_FILES.items():
+        page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(nb)
+        (folder / f"{stem}.html").write_text(page, encoding="utf-8")
+        name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
+        html_to_pdf(folder / f"{stem}.html", folder / f"{stem}.pdf",
+                    header_footer=running_header(name, str(info.get("示例数据", "")).startswith("是")))
+        written += [f"{stem}.html", f"{stem}.pdf"]
+    return {name: archive.sha256(folder / name) for name in written}
 
 
 SCORECARD_NOTEBOOK = scorecards.NOTEBOOK

@@ -4,12 +4,13 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from . import display as tables
 from . import plots
 from .archive import record as record_table
 from .assessment import AnnualAssessment, Assessment
+from .escape import md, styled
 from .rectification import period_tables
 from .scoring import AGGREGATIONS
 from .sensitivity import robustness_sentences, uncertainty
@@ -20,14 +21,18 @@ def show_table(df: pd.DataFrame) -> None:
     if df.empty:
         display(Markdown("(无)"))
         return
-    uid = hashlib.sha256(df.to_csv().encode()).hexdigest()[:8]  # from the content, not random: equal runs, equal reports
-    display(df.style.set_uuid(uid).hide(axis="index").format(precision=2, na_rep="—"))
+    display(styled(df))
 
 
 def show_figure(fig) -> None:
-    """Show a plot as an embedded PNG, its title as the alternative text."""
+    """Show a plot as an embedded SVG image (vector in HTML and PDF, deterministic bytes), its title as the
+    alternative text."""
+    import base64
+    import html
+
     alt = fig.axes[0].get_title() if fig.axes else ""
-    display(Image(data=plots.png(fig), format="png", alt=alt))
+    data = base64.b64encode(plots.svg(fig).encode("utf-8")).decode("ascii")
+    display(HTML(f'<img class="chart" src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}">'))
 
 
 def _title(a: Assessment | AnnualAssessment) -> str:
@@ -41,9 +46,9 @@ def is_synthetic(a: Assessment | AnnualAssessment) -> bool:
 
 
 def title(a: Assessment | AnnualAssessment) -> None:
-    display(Markdown(f"# {_title(a)}"))
+    display(Markdown(f"# {md(_title(a))}"))
     if is_synthetic(a):
-        display(Markdown("> **示例数据**:本报告使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
+        display(Markdown("> **示例数据**：本报告使用的是合成的示例数据，不是真实考评结果。"))
 
 
 def method(a: Assessment) -> None:
@@ -97,7 +102,7 @@ def rankings(a: Assessment) -> None:
     for group, label in fw.groups.items():
         table = tables.ranking_table(fw, a.result, group, before)
         if len(table):
-            display(Markdown(f"## {label}排名" + (f"(排名变化对比{a.previous.period.label})" if before else "")))
+            display(Markdown(f"## {md(label)}排名" + (f"(排名变化对比{a.previous.period.label})" if before else "")))
             show_table(table.drop(columns="组别"))
             show_figure(plots.ranking_bars(fw, a.result.totals, group, title=f"{label}半年考评分值"))
 
@@ -110,7 +115,7 @@ def robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int
         f"按复合指标编制的通行做法,对权重和计算方式的不确定性做了 {draws} 次蒙特卡洛模拟(随机种子 {seed}):"
         f"每次将各考评方式的权重在 ±{band:.0%} 范围内随机调整后重新归一,并随机采用两种日常监测计算方式之一"
         "(各方面得分相加,或各方面得分率平均)。下表给出每个考评对象排名的中位数、5%-95% 区间和保持前三名的概率。", "",
-        *[f"- {sentence}" for sentence in robustness_sentences(a.framework, table).values()]])))
+        *[f"- {md(sentence)}" for sentence in robustness_sentences(a.framework, table).values()]])))
     for group, label in a.framework.groups.items():
         part = table[table["group"] == group].sort_values("rank")
         if len(part):
@@ -118,6 +123,23 @@ def robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int
             show_table(pd.DataFrame({"考评对象": part["entity"], "公布排名": part["rank"], "排名中位数": part["median_rank"],
                                  "5%-95% 区间": [f"{lo}-{hi}" for lo, hi in zip(part["rank_p05"], part["rank_p95"])],
                                  "保持前三概率": [f"{p:.0%}" for p in part["p_top3"]]}))
+
+
+def grade_robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int = 0) -> None:
+    """等次稳健性: the bands (推定 when derived) and each entity's probability of each grade in the same
+    Monte-Carlo draws as the rank intervals."""
+    from .grades import bands, grade_probabilities
+
+    b = bands(a.framework)
+    p = grade_probabilities(a.framework, a.result, draws=draws, band=band, seed=seed)
+    display(Markdown("\n".join([
+        "## 等次稳健性", "",
+        f"等次划分：{b.sentence()}" + ("；城市方案未规定等次，此划分为推定值，待城市确认。" if b.derived else "。"),
+        f"下表给出在排名稳健性相同的 {draws} 次模拟中，每个考评对象获得各等次的概率。"])))
+    in_order = tables.in_group_order(a.framework, a.result.totals)["entity"]
+    p = p.set_index("entity").loc[in_order].reset_index()
+    show_table(pd.DataFrame({"考评对象": p["entity"], "组别": p["group"].map(a.framework.groups), "公布等次": p["grade"],
+                             **{name: [f"{v:.0%}" for v in p[name]] for name in b.names}}))
 
 
 def distributions(a: Assessment) -> None:
@@ -136,14 +158,20 @@ def aspects(a: Assessment) -> None:
 
 def corrections(a: Assessment) -> None:
     display(Markdown(f"## 数字政府专班核实情况({len(a.result.corrections)} 项)"))
-    show_table(tables.corrections_table(a.result))
+    from .bulletin import indicator_names
+
+    table = tables.corrections_table(a.result)
+    show_table(table.assign(指标=indicator_names(a.framework, table["指标"])))
 
 
 def milestones(a: Assessment) -> None:
     display(Markdown(f"## 进度滞后及未填报完成情况的指标({len(a.result.milestones)} 项)"))
     show_table(tables.milestone_summary(a.result))
-    display(Markdown("### 明细(按牵头考核单位)"))
-    show_table(tables.milestone_table(a.result))
+    display(Markdown("### 明细（按牵头考核单位）"))
+    from .bulletin import indicator_names
+
+    table = tables.milestone_table(a.result)
+    show_table(table.assign(指标=indicator_names(a.framework, table["指标"])))
 
 
 def warnings(a: Assessment) -> None:
@@ -156,7 +184,7 @@ def annual_rankings(a: AnnualAssessment) -> None:
     for group, label in a.framework.groups.items():
         table = tables.annual_table(a.framework, a.totals, group)
         if len(table):
-            display(Markdown(f"## {label}年度排名"))
+            display(Markdown(f"## {md(label)}年度排名"))
             show_table(table)
             show_figure(plots.ranking_bars(a.framework, a.totals, group, value="annual", title=f"{label}年度考评分值"))
     display(Markdown("## 上半年与下半年对比"))

@@ -8,6 +8,8 @@ from . import plots
 from .archive import record as record_table
 from .assessment import Assessment
 from .display import rank_change
+from .escape import md
+from .grades import bands, grade
 from .explore import largest_losses
 from .milestones import LAG_COLUMNS
 from .ranking import display_round
@@ -19,14 +21,16 @@ def header(a: Assessment, entity: str) -> None:
     fw, t = a.framework, a.result.totals.set_index("entity").loc[entity]
     group = fw.groups[t["group"]]
     size = int((a.result.totals["group"] == t["group"]).sum())
-    display(Markdown(f"# {fw.name}数字政府建设考评成绩单:{entity}({a.period.label})"))
+    display(Markdown(f"# {md(fw.name)}数字政府建设考评成绩单：{md(entity)}（{a.period.label}）"))
     if is_synthetic(a):
-        display(Markdown("> **示例数据**:本成绩单使用的是合成的示例数据(synthetic data),不是真实考评结果。"))
-    lines = [f"- 半年考评分值 **{display_round(t['half_year']).item():.2f}**,{group}第 **{t['rank']}** 名(共 {size} 个)。"]
+        display(Markdown("> **示例数据**：本成绩单使用的是合成的示例数据，不是真实考评结果。"))
+    total = display_round(t["half_year"]).item()
+    level = grade(pd.Series([total]), bands(fw))[0]
+    lines = [f"- 半年考评分值 **{total:.2f}**，等次 **{level}**，{md(group)}第 **{t['rank']}** 名（共 {size} 个）。"]
     if a.previous is not None:
         before = a.previous.result.totals.set_index("entity")["rank"].get(entity)
-        lines.append(f"- 与{a.previous.period.label}相比:{rank_change(before, t['rank'])}(上期第 {before} 名)。")
-    lines.append("- 各考评方式:" + "、".join(f"{fw.method_names[k]} {display_round(t[k]).item():.2f}" for k, w in a.result.weights.items() if w > 0))
+        lines.append(f"- 与{a.previous.period.label}相比：{rank_change(before, t['rank'])}（上期第 {before} 名）。")
+    lines.append("- 各考评方式：" + "、".join(f"{fw.method_names[k]} {display_round(t[k]).item():.2f}" for k, w in a.result.weights.items() if w > 0))
     display(Markdown("\n".join(lines)))
 
 
@@ -43,8 +47,10 @@ def losses(a: Assessment, entity: str) -> None:
 def overdue(a: Assessment, entity: str) -> None:
     m = a.result.milestones
     mine = m[m["entity"] == entity][LAG_COLUMNS]
-    display(Markdown(f"## 进度滞后的指标({len(mine)} 项)"))
-    show_table(pd.DataFrame({"牵头考核单位": mine["lead_unit"], "指标": mine["indicator"], "完成时限": mine["deadline"],
+    display(Markdown(f"## 进度滞后的指标（{len(mine)} 项）"))
+    from .bulletin import indicator_names
+
+    show_table(pd.DataFrame({"牵头考核单位": mine["lead_unit"], "指标": indicator_names(a.framework, mine["indicator"]), "完成时限": mine["deadline"],
                          "应达到": mine["required"], "填报情况": mine["status"].replace("", "—"), "问题": mine["problem"]}))
 
 

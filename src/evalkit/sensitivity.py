@@ -56,14 +56,12 @@ def draw_ranks(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def uncertainty(framework: Framework, result: PeriodResult, *, draws: int = 1000, band: float = 0.2,
-                aggregations: Sequence[str] = tuple(AGGREGATIONS), seed: int = 0) -> pd.DataFrame:
-    """Monte-Carlo uncertainty analysis of the ranks (seeded, so repeatable).
+def simulated_totals(result: PeriodResult, *, draws: int = 1000, band: float = 0.2,
+                     aggregations: Sequence[str] = tuple(AGGREGATIONS), seed: int = 0) -> np.ndarray:
+    """The totals of :func:`uncertainty`'s draws (draws x entities, in ``result.totals``' order).
 
     Each draw multiplies every method weight in use by a factor uniform in [1 - band, 1 + band],
-    renormalises them to sum 1, and picks one of ``aggregations`` with equal chance. Returns per
-    entity its published ``rank``, ``median_rank``, the 5-95 % interval ``rank_p05``-``rank_p95``
-    and ``p_top3``, the probability of staying in the top 3 of its group.
+    renormalises them to sum 1, and picks one of ``aggregations`` with equal chance.
     """
     if not 0 <= band < 1:
         raise ValueError(f"band={band}: expected a number in [0, 1)")
@@ -82,6 +80,17 @@ def uncertainty(framework: Framework, result: PeriodResult, *, draws: int = 1000
             scores[:, keys.index("monitoring")] = readings[agg].to_numpy()
         rows = which == j
         totals[rows] = w[rows] @ scores.T
+    return totals
+
+
+def uncertainty(framework: Framework, result: PeriodResult, *, draws: int = 1000, band: float = 0.2,
+                aggregations: Sequence[str] = tuple(AGGREGATIONS), seed: int = 0) -> pd.DataFrame:
+    """Monte-Carlo uncertainty analysis of the ranks (seeded, so repeatable): the draws of
+    :func:`simulated_totals`. Returns per entity its published ``rank``, ``median_rank``, the 5-95 %
+    interval ``rank_p05``-``rank_p95`` and ``p_top3``, the probability of staying in the top 3 of its group.
+    """
+    t = result.totals
+    totals = simulated_totals(result, draws=draws, band=band, aggregations=aggregations, seed=seed)
     ranks = draw_ranks(totals, t["group"].to_numpy())
     q = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
     return pd.DataFrame({"entity": t["entity"].to_numpy(), "group": t["group"].to_numpy(), "rank": t["rank"].to_numpy(),

@@ -1,0 +1,51 @@
+"""Text from inputs (entity and lead-unit names, remarks, statuses, problem messages) made inert before
+it reaches the published HTML: table cells are HTML-escaped by pandas' Styler, names inside Markdown
+text are HTML-escaped and their Markdown specials backslash-escaped, so that nothing a lead unit types
+becomes a tag, a link, an image or a table cell border."""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]{}()#+\-.!|~:])")
+"""Backslash-escaped in Markdown text (``:`` so that no address becomes a link); ``<``, ``>`` and ``&`` are
+HTML-escaped instead."""
+
+
+def md(text: Any) -> str:
+    r"""``text`` as literal characters inside Markdown: HTML-escaped, Markdown specials escaped, one line.
+
+    >>> print(md('<b>甲</b>'))
+    &lt;b&gt;甲&lt;/b&gt;
+    >>> print(md('[x](javascript:alert(1))'))
+    \[x\]\(javascript\:alert\(1\)\)
+    >>> print(md('a|b\nc'))
+    a\|b c
+    """
+    one_line = " ".join(str(text).splitlines())
+    return html.escape(_MARKDOWN_SPECIALS.sub(r"\\\1", one_line), quote=True)
+
+
+NAME_COLUMNS = ("考评对象", "牵头考核单位", "指标", "方面", "来源", "部分")
+"""Columns of names and text: left-aligned (numbers stay right-aligned); entity names never wrap."""
+
+
+def styled(df: pd.DataFrame, **fmt: Any) -> Styler:
+    """A table for the report: no index, cells and column headers HTML-escaped, numbers to 2 decimals,
+    "—" for missing values (``fmt`` overrides ``Styler.format``'s options), name columns left-aligned."""
+    uid = hashlib.sha256(df.to_csv().encode()).hexdigest()[:8]  # from the content, not random: equal runs, equal reports
+    s = (df.style.set_uuid(uid).hide(axis="index")
+         .format(**({"precision": 2, "na_rep": "—"} | fmt), escape="html")
+         .format_index(escape="html", axis=1))
+    names = [c for c in df.columns if c in NAME_COLUMNS]
+    if names:
+        s = s.set_properties(subset=names, **{"text-align": "left"})
+    units = [c for c in names if c == "考评对象"]
+    if units:
+        s = s.set_properties(subset=units, **{"white-space": "nowrap"})
+    return s
