@@ -249,6 +249,32 @@ def problems(a: Assessment) -> None:
     display(Markdown(f"（二）进度滞后的指标。按方案确定的完成时限，本期共有{int(late['合计'].sum()) if len(late) else 0}项"
                      "“指标×考评对象”进度滞后或未填报完成情况，按牵头考核单位统计如下。"))
     display(styled(late) if len(late) else Markdown("无。"))
+    if a.previous is not None:
+        rectified(a)
+
+
+def closure_table(a: Assessment) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The previous period's problem list judged now (:func:`evalkit.rectification.closures`), and its closure
+    rate per lead unit for people: 牵头考核单位, 问题数, 已整改, 未整改, 整改率."""
+    from .rectification import closure_rates, closures, problem_list
+
+    before = a.previous
+    judged = closures(a.framework, problem_list(a.framework, before.inputs, before.result), before.period, a.inputs, a.result)
+    rates = closure_rates(judged, "lead_unit").sort_values(["rate", "items"], ascending=[True, False], kind="stable")
+    return judged, pd.DataFrame({"牵头考核单位": rates["lead_unit"], "问题数": rates["items"], "已整改": rates["closed"],
+                                 "未整改": rates["open"], "整改率": [f"{r:.0%}" for r in rates["rate"]]})
+
+
+def rectified(a: Assessment) -> None:
+    """（三）上期问题整改情况: how many of the previous period's items were closed, per lead unit."""
+    judged, table = closure_table(a)
+    if judged.empty:
+        display(Markdown(f"（三）上期问题整改情况。{a.previous.period.label}问题清单无待整改事项。"))
+        return
+    done = int(judged["closed"].sum())
+    display(Markdown(f"（三）上期问题整改情况。{a.previous.period.label}问题清单共{len(judged)}项，本期已整改{done}项，"
+                     f"整改率{done / len(judged):.0%}；未整改的{len(judged) - done}项转入本期问题清单，继续整改。按牵头考核单位统计如下。"))
+    display(styled(table))
 
 
 def requirements(a: Assessment | AnnualAssessment) -> None:

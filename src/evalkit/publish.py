@@ -37,13 +37,40 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
     written = ["scores.xlsx"]
     info = dict(zip(options["项目"], options["内容"]))
     for edition, stem in EDITION_FILES.items():
-        page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(nb)
+        page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(with_run_notes(nb, manifest))
         (folder / f"{stem}.html").write_text(page, encoding="utf-8")
         name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
         html_to_pdf(folder / f"{stem}.html", folder / f"{stem}.pdf",
                     header_footer=running_header(name, str(info.get("示例数据", "")).startswith("是")))
         written += [f"{stem}.html", f"{stem}.pdf"]
     return {name: archive.sha256(folder / name) for name in written}
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbformat.NotebookNode:
+    """A copy of the executed notebook with what only the run knows, taken from its manifest (so an audit's
+    re-publication gives the same pages): the date of the run under the title, and in the internal edition
+    (cells tagged ``internal``) where the run is archived, how to audit it, and any uncommitted code it ran."""
+    import copy
+
+    out = copy.deepcopy(nb)
+    started = dt.datetime.fromisoformat(manifest["run"]["started"]).astimezone(BEIJING)
+    after_title = 1 + max((i for i, c in enumerate(out.cells) if c.cell_type == "code" and c.source.startswith("bulletin.title(")), default=0)
+    out.cells.insert(after_title, nbformat.v4.new_markdown_cell(f"{started.year}年{started.month}月{started.day}日", id="run-date"))
+    folder = f"outputs/{manifest['city']}/{manifest['period']}"
+    kept = manifest["run"].get("kept_as")
+    lines = ["## 运行记录", "", f"- 运行编号 {manifest['run']['id']}，开始于{started:%Y年%m月%d日 %H:%M}（北京时间）。",
+             f"- 存档目录 `{folder}`" + (f"；被之后的运行替换时，本次运行保存为 `outputs/{manifest['city']}/{kept}`" if kept else "") + "。",
+             f"- 复核：`evalkit audit {folder}`（替换后为该保存目录），重新计算并逐字节比对结果、通报和成绩表。"]
+    git = manifest.get("git") or {}
+    if git.get("dirty"):
+        changed = "、".join(f"`{f}`" for f in git.get("changed", [])[:10]) or "若干文件"
+        lines.append(f"- **注意：本次运行使用了未提交的代码**（{changed}），结果不能由版本库中已提交的代码复现。")
+    last = max((i for i, c in enumerate(out.cells) if "internal" in c.metadata.get("tags", [])), default=len(out.cells) - 1)
+    out.cells.insert(last + 1, nbformat.v4.new_markdown_cell("\n".join(lines), id="run-record", metadata={"tags": ["internal"]}))
+    return out
 
 
 SCORECARD_NOTEBOOK = scorecards.NOTEBOOK

@@ -196,10 +196,9 @@ def notes(a: Assessment | AnnualAssessment) -> None:
     city = a.framework.city
     display(Markdown("\n".join([
         "## 说明", "",
-        "- 本结果由 evalkit 计算,所用权重和计算方式见上文“考评方法”。",
-        f"- 作为正式运行存档时(`evalkit run {city} {a.period}`),参数取自 `params/{city}/{a.period}.yaml`,运行记录(参数、输入文件哈希、软件版本)"
-        "保存在运行目录的 `manifest.json`,完整结果(全精度)见 `results.csv` 与 `scores.xlsx`;"
-        f"复核存档:`evalkit audit outputs/{city}/{a.period}`,结果一致时输出 identical。",
+        "- 本结果由 evalkit 计算，所用权重和计算方式见上文“考评方法”。",
+        f"- 作为正式运行存档时（`evalkit run {city} {a.period}`），参数取自 `params/{city}/{a.period}.yaml`，运行记录（参数、输入文件哈希、"
+        "软件版本）保存在运行目录的 `manifest.json`，完整结果（全精度）见 `results.csv` 与 `scores.xlsx`；存档目录和复核方法见下文“运行记录”。",
     ])))
 
 
