@@ -100,3 +100,12 @@ def test_explore_trend_view_reads_the_store(demo_archive, baotou, monkeypatch):
     results = {p: pd.read_csv(demo_archive / "baotou" / p / "results.csv").set_index("entity").loc["昆都仑区"] for p in ("2022H1", "2022H2")}
     assert table["半年考评分值"].tolist() == [round(r["half_year"], 2) for r in results.values()]
     assert table["考评期"].tolist() == ["2022年上半年", "2022年下半年"] and shown[1].format == "png"
+
+
+def test_scorecard_shows_the_periods_it_compares_with(tmp_path):
+    from evalkit import scorecards
+    from evalkit.params import load_params
+
+    scorecards.render(load_params("baotou", "2023H2"), ["昆都仑区"], tmp_path, timeout=120)
+    page = (tmp_path / "昆都仑区.html").read_text(encoding="utf-8")
+    assert "历次变化" in page and all(label in page for label in ("2022年下半年", "2023年上半年", "2023年下半年"))

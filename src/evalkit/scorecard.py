@@ -59,8 +59,8 @@ def interval(a: Assessment, entity: str, *, draws: int = 1000, band: float = 0.2
     row = uncertainty(a.framework, a.result, draws=draws, band=band, seed=seed).set_index("entity").loc[entity]
     display(Markdown("\n".join([
         "## 排名稳健性",
-        f"权重在 ±{band:.0%} 内变化并采用两种日常监测计算方式的 {draws} 次模拟中,排名中位数为第 {row['median_rank']} 名,"
-        f"5%-95% 区间为第 {row['rank_p05']}-{row['rank_p95']} 名,保持前三名的概率为 {row['p_top3']:.0%}。"])))
+        f"权重在 ±{band:.0%} 内变化并采用两种日常监测计算方式的 {draws} 次模拟中，排名中位数为第 {row['median_rank']} 名，"
+        f"5%～95% 区间为第 {row['rank_p05']}～{row['rank_p95']} 名，保持前三名的概率为 {row['p_top3']:.0%}。"])))
 
 
 def change(a: Assessment, entity: str) -> None:
@@ -78,6 +78,23 @@ def change(a: Assessment, entity: str) -> None:
     parts = rounded_to_sum(row[list(labels)].astype(float), total)
     display(Markdown(f"## 分值变化的来源\n\n与{a.previous.period.label}相比，总分变化 {total:+.2f} 分，来自："))
     show_table(pd.DataFrame({"来源": [labels[p] for p in parts.index], "贡献（分）": [f"{v:+.2f}" for v in parts]}).loc[parts.to_numpy() != 0])
+
+
+def trend(a: Assessment, entity: str) -> None:
+    """历次变化: the entity's total and rank in the periods the run compares with (the same half a year before,
+    the previous half) and now, as a table and a small line."""
+    from .periods import Period
+
+    runs = sorted([x for x in (a.year_before, a.previous) if x is not None] + [a], key=lambda x: x.period)
+    rows = [(x.period, x.result.totals.set_index("entity").loc[entity]) for x in runs if entity in set(x.result.totals["entity"])]
+    if len(rows) < 2:
+        return
+    labels = {str(p): Period.parse(p).label for p, _ in rows}
+    display(Markdown("## 历次变化"))
+    show_table(pd.DataFrame({"考评期": [labels[str(p)] for p, _ in rows], "半年考评分值": [display_round(r["half_year"]).item() for _, r in rows],
+                             "组内排名": [int(r["rank"]) for _, r in rows]}))
+    line = pd.DataFrame({"entity": entity, "period": [str(p) for p, _ in rows], "total": [r["half_year"] for _, r in rows]})
+    show_figure(plots.trend(line, labels, f"{entity}历次半年考评分值"))
 
 
 def record(a: Assessment, entity: str) -> None:
