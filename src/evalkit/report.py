@@ -1,8 +1,6 @@
 """The sections a period's or a year's notebook shows, in Chinese; each function displays one section."""
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
@@ -190,6 +188,31 @@ def annual_rankings(a: AnnualAssessment) -> None:
     display(Markdown("## 上半年与下半年对比"))
     show_figure(plots.h1_vs_h2(a.framework, a.totals))
     show_figure(plots.totals_distribution(a.framework, a.totals, value="annual", title="年度考评分值分布"))
+
+
+QUALITY_HEADERS = {"lead_unit": "牵头考核单位", "assigned": "应评", "given": "已评", "completeness": "完整率", "status_given": "填报完成情况",
+                   "verified": "专班核实", "changed": "被更正", "changed_share": "更正比例", "mean_change": "平均更正幅度",
+                   "full_marks_share": "满分比例", "all_full_indicators": "全部满分的指标", "jumps": "较上期跳变"}
+
+
+def quality(a: Assessment) -> None:
+    """报送质量: each lead unit's submission (:func:`evalkit.quality.submission_quality`) and what to spot-check next."""
+    from .bulletin import indicator_names
+    from .quality import spot_checks, submission_quality
+
+    before = a.previous.inputs if a.previous else None
+    q = submission_quality(a.framework, a.inputs, before)
+    shares = ["completeness", "status_given", "changed_share", "mean_change", "full_marks_share"]
+    table = q.assign(**{c: [f"{v:.0%}" for v in q[c]] for c in shares}).rename(columns=QUALITY_HEADERS)
+    display(Markdown("## 报送质量（按牵头考核单位）\n\n完整率为已评项数占应评项数的比例；更正比例为被数字政府专班核实更正的评分占已评项数的比例，"
+                     "平均更正幅度为更正差值占分值的比例；全部满分的指标指该单位对至少 3 个考评对象均给满分的指标；"
+                     "较上期跳变指得分变化超过分值一半的评分" + ("。" if before is not None else "（本期无上期数据）。")))
+    show_table(table)
+    checks = spot_checks(a.framework, a.inputs, before)
+    display(Markdown(f"### 下期建议抽查（{len(checks)} 项）"))
+    show_table(pd.DataFrame({"牵头考核单位": checks["lead_unit"],
+                             "指标": ["—" if pd.isna(i) else indicator_names(a.framework, [int(i)])[0] for i in checks["indicator"]],
+                             "考评对象": checks["entity"].replace("", "—"), "原因": checks["reason"]}))
 
 
 def notes(a: Assessment | AnnualAssessment) -> None:
