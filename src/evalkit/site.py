@@ -79,6 +79,16 @@ _TREND = jinja2.Environment(autoescape=True).from_string("""
 """)
 
 
+def _order(period: str) -> tuple[int, int]:
+    """Sort key: 2022H1, 2022H2, then 2022 (the year after its halves).
+
+    >>> sorted(["2022", "2023H1", "2022H2", "2022H1"], key=_order)
+    ['2022H1', '2022H2', '2022', '2023H1']
+    """
+    p = Period.parse(period)
+    return p.year, p.half or 3
+
+
 def _page(title: str, body: str, *, up: str | None = None, synthetic: bool = False) -> str:
     text = title + body + "返回首页示例数据：本站所列结果使用合成的示例数据，不是真实考评结果。"
     return _PAGE.render(title=title, body=body, up=up, synthetic=synthetic, font=font_face(text))
@@ -97,6 +107,7 @@ def build_site(outputs: Path | None = None, dest: Path | None = None) -> Path:
     cities = []
     for city, part in runs.groupby("city", sort=True):
         fw = load_framework(city)
+        part = part.iloc[sorted(range(len(part)), key=lambda i: _order(part["period"].iloc[i]))]  # halves, then their year
         periods = [{"id": p, "label": Period.parse(p).label} for p in part["period"]]
         for r in part.itertuples():
             target = staging / city / r.period
