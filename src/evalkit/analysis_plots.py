@@ -5,23 +5,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .plots import use_cjk_font
+from .plots import figure
 from .ranking import display_round
-
-
-def _figure(width: float, height: float) -> tuple[Figure, object]:
-    use_cjk_font()
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    ax = fig.subplots()
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig, ax
 
 
 def what_if_bars(changed: pd.DataFrame, entity: str, title: str) -> Figure:
     """One group's totals under the chosen weights (bars, the chosen entity highlighted) and as published
     (dots); ``changed`` is a group's rows of :func:`evalkit.sensitivity.what_if`."""
     t = changed.sort_values(["new_total", "entity"], ascending=[True, False])
-    fig, ax = _figure(7.5, 0.9 + 0.3 * len(t))
+    fig, ax = figure(7.5, 0.9 + 0.3 * len(t), dpi=100)
     new = display_round(t["new_total"])
     colors = np.where(t["entity"] == entity, "#c55a11", "#2e75b6")
     ax.barh(t["entity"], new, color=colors, label="调整权重后")
@@ -37,7 +29,7 @@ def what_if_bars(changed: pd.DataFrame, entity: str, title: str) -> Figure:
 
 def attribution_bars(parts: pd.Series, labels: dict[str, str], title: str) -> Figure:
     """The change of one entity's total split into its parts: a bar per part (up green, down red)."""
-    fig, ax = _figure(7.5, 0.9 + 0.3 * len(parts))
+    fig, ax = figure(7.5, 0.9 + 0.3 * len(parts), dpi=100)
     y = [labels[p] for p in parts.index][::-1]
     v = parts.to_numpy()[::-1]
     ax.barh(y, v, color=np.where(v >= 0, "#548235", "#c00000"))

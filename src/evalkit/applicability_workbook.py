@@ -9,8 +9,6 @@ the rest protected, a hidden ``_evalkit`` sheet recording city and kind.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +21,7 @@ from .applicability import applicability_table
 from .errors import InputError, OutputExistsError, Problem
 from .framework import Framework
 from .sheets import META_SHEET, read_table
-from .templates import HEADER_FILL, INPUT_FILL
+from .templates import HEADER_FILL, INPUT_FILL, save_atomic
 
 KIND = "考评对象适用范围"
 SHEET = "适用范围"
@@ -81,15 +79,7 @@ def write_applicability_workbook(framework: Framework, path: str | Path) -> Path
     meta.protection.sheet = True
     wb.properties.title = f"{framework.title} {KIND}"
     wb.properties.creator = "evalkit"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_atomic(wb, path)
     return path
 
 

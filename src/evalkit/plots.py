@@ -54,10 +54,10 @@ def use_cjk_font() -> str:
     return name
 
 
-def _figure(width: float, height: float) -> tuple[Figure, Axes]:
-    """A figure outside pyplot (no global state, never shown by itself)."""
+def figure(width: float, height: float, dpi: int = 110) -> tuple[Figure, Axes]:
+    """A figure outside pyplot (no global state, never shown by itself), with the CJK font."""
     use_cjk_font()
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
@@ -73,7 +73,7 @@ def png(fig: Figure) -> bytes:
 def totals_distribution(framework: Framework, totals: pd.DataFrame, value: str = "half_year", title: str = "考评分值分布") -> Figure:
     """Each group's totals as a box with every entity as a point."""
     groups = [g for g in framework.groups if (totals["group"] == g).any()]
-    fig, ax = _figure(8, 1.2 + 1.1 * len(groups))
+    fig, ax = figure(8, 1.2 + 1.1 * len(groups))
     data = [totals.loc[totals["group"] == g, value].to_numpy() for g in groups]
     ax.boxplot(data, orientation="horizontal", widths=0.5, showfliers=False, medianprops={"color": "#c55a11"})
     rng = np.random.default_rng(0)
@@ -88,7 +88,7 @@ def totals_distribution(framework: Framework, totals: pd.DataFrame, value: str =
 def ranking_bars(framework: Framework, totals: pd.DataFrame, group: str, value: str = "half_year", title: str = "") -> Figure:
     """One group's totals as horizontal bars, first place on top, values to 2 decimals."""
     t = totals[totals["group"] == group].sort_values([value, "entity"], ascending=[True, False])
-    fig, ax = _figure(8, 0.8 + 0.32 * len(t))
+    fig, ax = figure(8, 0.8 + 0.32 * len(t))
     shown = display_round(t[value])
     ax.barh(t["entity"], shown, color="#0072B2")
     low = max(0.0, float(np.floor(shown.min() / 5) * 5) - 5)
@@ -105,7 +105,7 @@ def aspect_heatmap(framework: Framework, result: PeriodResult) -> Figure:
     a = result.aspects.assign(share=lambda d: d["score"] / d["aspect_points"])
     table = a.pivot(index="entity", columns="aspect", values="share").reindex(columns=list(framework.aspects["id"]))
     table = table.reindex(in_group_order(framework, result.totals)["entity"])
-    fig, ax = _figure(9, 1.5 + 0.3 * len(table))
+    fig, ax = figure(9, 1.5 + 0.3 * len(table))
     masked = np.ma.masked_invalid(table.to_numpy(dtype=float))
     cmap = matplotlib.colormaps["cividis"].with_extremes(bad="#eeeeee")  # colour-blind safe, dark to light
     image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0.6, vmax=1.0)
@@ -123,7 +123,7 @@ def aspect_heatmap(framework: Framework, result: PeriodResult) -> Figure:
 def methods_side_by_side(framework: Framework, result: PeriodResult, group: str) -> Figure:
     """One group's entities with their score in each method side by side (a dot per method)."""
     t = result.totals[result.totals["group"] == group].sort_values("rank", ascending=False)
-    fig, ax = _figure(8, 1.0 + 0.32 * len(t))
+    fig, ax = figure(8, 1.0 + 0.32 * len(t))
     y = np.arange(len(t))
     for k, (m, colour) in enumerate(zip(framework.methods, METHOD_COLOURS)):
         if result.weights.get(m.key, 0) > 0 or m.key == "monitoring":
@@ -138,7 +138,7 @@ def methods_side_by_side(framework: Framework, result: PeriodResult, group: str)
 
 def h1_vs_h2(framework: Framework, annual: pd.DataFrame) -> Figure:
     """Each entity's H2 total against its H1 total; above the diagonal improved."""
-    fig, ax = _figure(7, 6)
+    fig, ax = figure(7, 6)
     low = float(min(annual["h1"].min(), annual["h2"].min())) - 2
     ax.plot([low, 100], [low, 100], color="#999999", linestyle="--", linewidth=1)
     for (g, label), colour in zip(framework.groups.items(), METHOD_COLOURS):
@@ -159,7 +159,7 @@ def h1_vs_h2(framework: Framework, annual: pd.DataFrame) -> Figure:
 def rank_intervals(framework: Framework, table: pd.DataFrame, group: str) -> Figure:
     """One group's rank intervals from the uncertainty analysis: 5-95 % bar, median dot, published rank cross."""
     t = table[table["group"] == group].sort_values("rank", ascending=False)
-    fig, ax = _figure(8, 0.9 + 0.3 * len(t))
+    fig, ax = figure(8, 0.9 + 0.3 * len(t))
     y = np.arange(len(t))
     ax.hlines(y, t["rank_p05"] - 0.15, t["rank_p95"] + 0.15, color="#9dc3e6", linewidth=6, label="5%-95% 排名区间")
     ax.scatter(t["median_rank"], y, color="#1f4e79", s=20, zorder=3, label="排名中位数")
@@ -183,7 +183,7 @@ def aspect_profile(framework: Framework, result: PeriodResult, entity: str) -> F
     mine = a[a["entity"] == entity].set_index("aspect")["share"]
     ids = [k for k in framework.aspects["id"] if k in mine.index]
     names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
-    fig, ax = _figure(8, 0.9 + 0.45 * len(ids))
+    fig, ax = figure(8, 0.9 + 0.45 * len(ids))
     y = np.arange(len(ids))
     ax.barh(y + 0.18, [mine[k] * 100 for k in ids], height=0.36, color="#0072B2", label=entity)
     ax.barh(y - 0.18, [median[k] * 100 for k in ids], height=0.36, color="#bfbfbf", label=f"{framework.groups[group]}中位数")
@@ -208,7 +208,7 @@ def trend(totals: pd.DataFrame, labels: dict[str, str], title: str) -> Figure:
     periods = list(dict.fromkeys(totals.sort_values("period")["period"]))
     wide = totals.pivot_table(index="entity", columns="period", values="total", aggfunc="first").reindex(columns=periods)
     wide = wide.sort_values(periods[-1], ascending=False)
-    fig, ax = _figure(8.6, 0.32 * len(wide) + 2.6)
+    fig, ax = figure(8.6, 0.32 * len(wide) + 2.6)
     x = np.arange(len(periods))
     for i, (entity, row) in enumerate(wide.iterrows()):
         ax.plot(x, row.to_numpy(), color=TREND_COLOURS[i % len(TREND_COLOURS)], linestyle=TREND_STYLES[(i // len(TREND_COLOURS)) % len(TREND_STYLES)], marker="o", markersize=3, linewidth=1.4)

@@ -173,7 +173,7 @@ def write_workbooks(framework: Framework, items: pd.DataFrame, period: Period | 
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from .errors import OutputExistsError
-    from .templates import Column, input_workbook
+    from .templates import Column, input_workbook, save_atomic
 
     period = Period.parse(period) if isinstance(period, str) else period
     out = Path(out_dir)
@@ -197,6 +197,5 @@ def write_workbooks(framework: Framework, items: pd.DataFrame, period: Period | 
                 "“失分”指该单位评分低于分值的一定比例；“进度滞后”“未填报完成情况”指未达到完成时限要求的进度。",
                 "请逐项填写整改措施、责任人和计划完成时间，并在“整改进展”列从下拉列表选择：" + "、".join(PROGRESS) + "。",
                 f"请在整改时限（{part['deadline'].iloc[0]}）前完成整改；下一考评期将核对各项问题是否已整改。"]
-        wb = input_workbook(framework, period, "整改清单", unit, columns, part, what=what, sheet="整改清单", synthetic=synthetic)
-        wb.save(path)
+        save_atomic(input_workbook(framework, period, "整改清单", unit, columns, part, what=what, sheet="整改清单", synthetic=synthetic), path)
     return list(plan)

@@ -76,16 +76,21 @@ def write_templates(framework: Framework, period: str | Period, out_dir: str | P
         raise OutputExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); templates never overwrite a file, which may hold returned scores: choose another output folder")
     for path, (kind, unit, columns, rows) in plan.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        wb = _workbook(framework, period, kind, unit, columns, rows, synthetic)
-        fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-        os.close(fd)
-        try:
-            wb.save(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        save_atomic(_workbook(framework, period, kind, unit, columns, rows, synthetic), path)
     return list(plan)
+
+
+def save_atomic(wb: Workbook, path: Path) -> None:
+    """Save ``wb`` as ``path`` whole or not at all: into a temporary file beside it, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[str, str | None, list[Column], pd.DataFrame]]:
