@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help setup lock system-deps demo lab test bench clean
+.PHONY: test-scale help setup lock system-deps demo lab test bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ lab: setup ## Open the notebooks in JupyterLab (as root too, e.g. in a container
 
 test: setup system-deps ## Run the test suite
 	$(BIN)/python -m pytest
+
+test-scale: setup system-deps ## The county-scale tests (300 generated scorecards), too long for make test
+	$(BIN)/python -m pytest -m scale
 
 bench: setup ## Run the scale benchmarks
 	$(BIN)/python benchmarks/bench_scoring.py

@@ -27,7 +27,7 @@ def county_city(tmp_path_factory):
     return root
 
 
-@pytest.mark.slow
+@pytest.mark.scale
 def test_300_entity_scorecards_hold_their_numbers(county_city, tmp_path, monkeypatch):
     monkeypatch.setenv("EVALKIT_DATA", str(county_city / "data"))
     monkeypatch.setattr(paths, "DATA", county_city / "data")
