@@ -49,6 +49,20 @@ def recorded(notebook: str | Path | nbformat.NotebookNode, name: str = "results"
     raise ValueError(f"the notebook recorded no {name!r} table (no evalkit.archive.record output)")
 
 
+def option(options: pd.DataFrame, key: str) -> str:
+    """One value of a run's recorded ``options`` table (项目 / 内容), "" when absent."""
+    return str(dict(zip(options["项目"], options["内容"])).get(key, "")) if len(options) else ""
+
+
+def synthetic(options: pd.DataFrame) -> bool:
+    """Whether a run's recorded ``options`` say its inputs are example data (示例数据).
+
+    >>> synthetic(pd.DataFrame({"项目": ["示例数据"], "内容": ["是（合成数据）"]})), synthetic(pd.DataFrame(columns=["项目", "内容"]))
+    (True, False)
+    """
+    return option(options, "示例数据").startswith("是")
+
+
 def results_csv(table: pd.DataFrame) -> bytes:
     """The canonical CSV of a results table: fixed column order, shortest exact floats, LF, UTF-8."""
     buf = io.StringIO()

@@ -323,7 +323,7 @@ def _history(args: argparse.Namespace) -> int:
 def _rectification(args: argparse.Namespace) -> int:
     import nbformat
 
-    from .archive import load_manifest, recorded
+    from .archive import load_manifest, recorded, synthetic
     from .rectification import write_workbooks
 
     manifest = load_manifest(args.run_dir)
@@ -334,10 +334,10 @@ def _rectification(args: argparse.Namespace) -> int:
         items = recorded(nb, "problems")
     except ValueError:
         raise EvalkitError(f"{args.run_dir}: the run recorded no problem list (问题清单); run the period again with this version") from None
-    synthetic = dict(recorded(nb, "options").itertuples(index=False, name=None)).get("示例数据", "").startswith("是")
+    example = synthetic(recorded(nb, "options"))
     out = args.out or paths.OUTPUTS / "rectification" / manifest["city"] / manifest["period"]
     files = write_workbooks(load_framework(manifest["city"]), items.fillna({"carried": "", "required": "", "status": ""}),
-                            manifest["period"], out, synthetic=synthetic)
+                            manifest["period"], out, synthetic=example)
     print(f"{len(files)} 份整改清单 workbooks in {out}")
     return 0
 

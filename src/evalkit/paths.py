@@ -21,8 +21,9 @@ def inputs_root() -> Path:
 
 
 def city_dir(city: str) -> Path:
-    """``data/<city>``."""
-    return inputs_root() / "data" / city
+    """``data/<city>``: under ``EVALKIT_INPUTS`` when set (an audit's archived copies), else under :data:`DATA`."""
+    inputs = os.environ.get(INPUTS_VARIABLE)
+    return (Path(inputs) / "data" if inputs else DATA) / city
 
 
 def period_dir(city: str, period: str) -> Path:

@@ -33,15 +33,14 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
     write_scores(folder / "scores.xlsx", fw, results, aspects, notes,
                  created=dt.datetime.fromisoformat(manifest["run"]["started"]))
     archive.reproducible_xlsx(folder / "scores.xlsx", dt.datetime.fromisoformat(manifest["run"]["started"]))
-    nb.metadata.setdefault("evalkit", {})["title"] = dict(zip(options["项目"], options["内容"]))["标题"]
+    nb.metadata.setdefault("evalkit", {})["title"] = archive.option(options, "标题")
     written = ["scores.xlsx"]
-    info = dict(zip(options["项目"], options["内容"]))
     for edition, stem in EDITION_FILES.items():
         page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(with_run_notes(nb, manifest))
         (folder / f"{stem}.html").write_text(page, encoding="utf-8")
         name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
         html_to_pdf(folder / f"{stem}.html", folder / f"{stem}.pdf",
-                    header_footer=running_header(name, str(info.get("示例数据", "")).startswith("是")))
+                    header_footer=running_header(name, archive.synthetic(options)))
         written += [f"{stem}.html", f"{stem}.pdf"]
     return {name: archive.sha256(folder / name) for name in written}
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
+
 Rule = Literal["points", "score100", "actual"]
 """How a value column is checked (:mod:`evalkit.inputs`):
 
@@ -65,6 +67,15 @@ class Kind:
     @property
     def columns(self) -> tuple[Column, ...]:
         return self.keys + ((self.value,) if self.value else ()) + self.optional
+
+    def headers(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df``'s declared columns (English fields) under their headers, in the declared order.
+
+        >>> KINDS["targets"].headers(pd.DataFrame({"entity": ["甲"], "indicator": [13], "actual": [92.7]})).columns.tolist()
+        ['考评对象', '指标', '实际值']
+        """
+        cols = [c for c in self.columns if c.field in df]
+        return df[[c.field for c in cols]].rename(columns={c.field: c.header for c in cols})
 
     def matches(self, filename: str) -> bool:
         """Whether a top-level file of a period folder holds this kind (name and format)."""

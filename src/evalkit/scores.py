@@ -12,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import grades as grading
+from .archive import synthetic
 from .framework import Framework
 from .ranking import display_round
 
@@ -61,8 +62,7 @@ def write_scores(path: Path, framework: Framework, results: pd.DataFrame, aspect
     wb = Workbook()
     wb.remove(wb.active)
     annual = "annual" in results
-    info = dict(zip(notes["项目"], notes["内容"])) if len(notes) else {}
-    banner = "示例数据（合成数据，不是真实考评结果）" if str(info.get("示例数据", "")).startswith("是") else ""
+    banner = "示例数据（合成数据，不是真实考评结果）" if synthetic(notes) else ""
     bands = grading.bands(framework)
     names = {"monitoring": framework.method_names.get("monitoring", "日常监测"), **framework.method_names,
              "half_year": "半年考评分值", "h1": "上半年", "h2": "下半年", "annual": "年度考评分值", "rank": "排名"}

@@ -27,7 +27,7 @@ import nbformat
 import pandas as pd
 
 from . import paths
-from .archive import recorded
+from .archive import recorded, synthetic
 from .periods import Period
 
 DATABASE = "history.duckdb"
@@ -54,13 +54,13 @@ def _tables(folder: Path) -> dict[str, pd.DataFrame]:
     run_id = m["run"]["id"]
     results = pd.read_csv(folder / m["results"]["file"])
     nb = nbformat.read(str(folder / m["notebook"]), as_version=4)
-    options = dict(recorded(nb, "options").itertuples(index=False, name=None))
+    options = recorded(nb, "options")
     total = "annual" if period.is_annual else "half_year"
     methods = ["h1", "h2"] if period.is_annual else [c for c in results.columns if c not in ("entity", "group", "half_year", "rank")]
     out = {
         "runs": pd.DataFrame([{"run_id": run_id, "city": m["city"], "period": str(period), "annual": period.is_annual,
                                "folder": folder.as_posix(), "started": pd.Timestamp(m["run"]["started"]).tz_convert(None),
-                               "current": folder.name == str(period), "synthetic": str(options.get("示例数据", "")).startswith("是")}]),
+                               "current": folder.name == str(period), "synthetic": synthetic(options)}]),
         "totals": pd.DataFrame({"run_id": run_id, "city": m["city"], "period": str(period), "entity": results["entity"],
                                 "grp": results["group"], "total": results[total], "rank": results["rank"].astype("int64")}),
         "method_scores": results.melt(id_vars="entity", value_vars=methods, var_name="method", value_name="score").assign(run_id=run_id),

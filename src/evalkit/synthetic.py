@@ -21,8 +21,8 @@ from . import paths
 from .demo import demo_values
 from .errors import OutputExistsError
 from .framework import load_framework
-from .inputs import KINDS
 from .periods import Period
+from .schema import ENTITY, KINDS
 from .sheets import META_SHEET
 
 CITY = "synthetic"
@@ -63,18 +63,14 @@ def write_period(fw, period: str | Period, folder: Path) -> list[Path]:
     values = demo_values(fw, period)
     (folder / "monitoring").mkdir(parents=True)
     files = []
-    mon = values["monitoring"].rename(columns={"lead_unit": "牵头考核单位", "entity": "考评对象", "indicator": "指标",
-                                               "score": "得分", "status": "完成情况"})
-    for unit, rows in mon.groupby("牵头考核单位", sort=True):
+    for unit, rows in values["monitoring"].groupby("lead_unit", sort=True):
         files.append(folder / "monitoring" / f"{unit}.csv")
-        rows.to_csv(files[-1], index=False, lineterminator="\n")
-    ver = values["verification"].rename(columns={"lead_unit": "牵头考核单位", "entity": "考评对象", "indicator": "指标", "verified": "核实得分"})
+        KINDS["monitoring"].headers(rows).to_csv(files[-1], index=False, lineterminator="\n")
     files.append(folder / "verification.csv")
-    ver[["牵头考核单位", "考评对象", "指标", "核实得分"]].to_csv(files[-1], index=False, lineterminator="\n")
+    KINDS["verification"].headers(values["verification"]).to_csv(files[-1], index=False, lineterminator="\n")
     if len(values["targets"]):
         files.append(folder / "targets.csv")
-        values["targets"].rename(columns={"entity": "考评对象", "indicator": "指标", "actual": "实际值"}).to_csv(
-            files[-1], index=False, lineterminator="\n")
+        KINDS["targets"].headers(values["targets"]).to_csv(files[-1], index=False, lineterminator="\n")
     files.append(folder / "methods.xlsx")
     _methods_workbook(values["methods"], fw, Period.parse(period), files[-1])
     return files
@@ -84,10 +80,10 @@ def _methods_workbook(methods: pd.DataFrame, fw, period: Period, path: Path) -> 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("实地调研民意调查第三方评估")
     keys = [k for k in fw.method_names if k in methods]
-    ws.append(["考评对象", *(fw.method_names[k] for k in keys)])
+    ws.append([ENTITY.header, *(fw.method_names[k] for k in keys)])
     for row in methods[["entity", *keys]].itertuples(index=False):
         ws.append([row[0], *(float(v) for v in row[1:])])
     meta = wb.create_sheet(META_SHEET)
-    for k, v in {"城市": fw.name, "期间": str(period), "类型": KINDS["methods"], "示例数据": "是", "生成工具": "evalkit"}.items():
+    for k, v in {"城市": fw.name, "期间": str(period), "类型": KINDS["methods"].zh, "示例数据": "是", "生成工具": "evalkit"}.items():
         meta.append([k, v])
     wb.save(path)
