@@ -279,12 +279,7 @@ def rectified(a: Assessment) -> None:
 
 def requirements(a: Assessment | AnnualAssessment) -> None:
     """五、下一步工作要求: the framework's ``requirements:`` text, or a default."""
-    import yaml
-    from pathlib import Path
-
-    spec = next((yaml.safe_load(Path(p).read_text(encoding="utf-8")) for p in a.framework.sources
-                 if Path(p).suffix in (".yaml", ".yml") and Path(p).is_file()), None) or {}
-    items = spec.get("requirements") or DEFAULT_REQUIREMENTS
+    items = a.framework.publication.get("requirements") or DEFAULT_REQUIREMENTS
     number = "三" if isinstance(a, AnnualAssessment) else "五"  # the annual bulletin has no aspects or problems sections
     display(Markdown("\n".join([f"## {number}、下一步工作要求", "", *[f"{k}. {md(t)}" for k, t in enumerate(items, 1)]])))
 

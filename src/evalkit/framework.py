@@ -20,6 +20,8 @@ from .errors import FrameworkError, ParameterError
 from .weights import check_weights
 
 __all__ = ["SELECTORS", "Codes", "Framework", "Method", "build_framework", "load_applicability", "load_framework", "read_entities"]
+PUBLICATION_KEYS = ("grades", "grades_derived", "requirements", "rectification")
+"""Keys of a framework.yaml that shape what is published (grades, 下一步工作要求, the 整改 rule), kept as given."""
 TARGET_OPS = (">=", ">", "<=")
 """Numeric targets: at least (>=), more than (>: at least value + step, e.g. 3001 for more than 3000
 data sets), at most (<=)."""
@@ -74,6 +76,7 @@ class Framework:
     derived: tuple[str, ...] = ()  # framework-level numbers the source document does not give
     entity_sets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # named sets usable in ``applies``
     notes: tuple[str, ...] = ()  # framework-level notes on applicability (how a selector is read)
+    publication: dict[str, Any] = field(default_factory=dict, repr=False)  # PUBLICATION_KEYS as the YAML gives them
     sources: tuple[Path, ...] = ()
     _assignments: pd.DataFrame = field(default=None, repr=False, compare=False)
 
@@ -243,6 +246,7 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
         indicators=ind_df,
         entities=ent,
         names=aliases,
+        publication={k: spec[k] for k in PUBLICATION_KEYS if k in spec},
         derived=tuple(spec.get("derived") or ()),
         entity_sets=sets,
         notes=tuple(spec.get("applicability_notes") or ()),

@@ -3,11 +3,9 @@ a grade is given to the printed 2-decimal value, so that 89.995 printed as 90.00
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .framework import Framework
 from .ranking import display_round
@@ -44,8 +42,7 @@ class Bands:
 
 def bands(framework: Framework) -> Bands:
     """The framework's bands (``grades:`` in its framework.yaml), or :data:`DEFAULT_BANDS` marked derived."""
-    spec = next((yaml.safe_load(Path(p).read_text(encoding="utf-8")) for p in framework.sources
-                 if Path(p).suffix in (".yaml", ".yml") and Path(p).is_file()), None) or {}
+    spec = framework.publication
     given = spec.get("grades")
     if not given:
         return Bands(tuple(n for n, _ in DEFAULT_BANDS), tuple(m for _, m in DEFAULT_BANDS), True)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .deadlines import STATUSES
 from .framework import Framework
@@ -41,7 +40,7 @@ class Settings:
 
 def settings(framework: Framework) -> Settings:
     """The framework's ``rectification: {threshold, months}``; Settings() where it gives none."""
-    spec = yaml.safe_load(framework.sources[0].read_text(encoding="utf-8")).get("rectification") if framework.sources else None
+    spec = framework.publication.get("rectification")
     return Settings(**{**spec, "derived": bool(spec.get("derived", False))}) if spec else Settings()
 
 

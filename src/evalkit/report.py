@@ -228,7 +228,7 @@ def notes(a: Assessment | AnnualAssessment) -> None:
 def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
     """The run's options as 项目 / 内容 rows, for the notes sheet of scores.xlsx."""
     rows = {"标题": _title(a), "城市": a.framework.name, "考评期间": f"{a.period.label}({a.period})",
-            "示例数据": "是(合成数据,不是真实考评结果)" if is_synthetic(a) else "否"}
+            "示例数据": "是（合成数据，不是真实考评结果）" if is_synthetic(a) else "否"}
     if isinstance(a, Assessment):
         names, r = a.framework.method_names, a.result
         rows |= {"权重": "、".join(f"{names[k]} {w:.4g}" for k, w in r.weights.items()),
