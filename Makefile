@@ -47,8 +47,12 @@ demo: setup system-deps ## Show Baotou's framework, run every Baotou notebook (u
 lab: setup ## Open the notebooks in JupyterLab (as root too, e.g. in a container)
 	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
-test: setup system-deps ## Run the test suite
-	$(BIN)/python -m pytest
+# The tests are spread over one process per core (pytest-xdist), a test file per process at a time, so
+# that a file's shared runs are made once; TEST_JOBS=0 runs them in this process.
+TEST_JOBS ?= auto
+
+test: setup system-deps ## Run the test suite (one process per core; the slowest tests listed at the end)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --durations=15
 
 test-scale: setup system-deps ## The county-scale tests (300 generated scorecards), too long for make test
 	$(BIN)/python -m pytest -m scale

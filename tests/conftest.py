@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import os
 
 import pandas as pd
 import pytest
@@ -77,14 +78,26 @@ def small(small_spec) -> evalkit.Framework:
 
 @pytest.fixture(scope="session")
 def demo_archive(tmp_path_factory):
-    """Baotou's two demo half-years run into a fresh outputs folder, then 2022H1 run again with ``--force``
-    (the first run kept aside): the archive that the history store and the site are built from."""
+    """Baotou's two demo half-years and their year run into a fresh outputs folder, then 2022H1 run again
+    with ``--force`` (the first run kept aside): the archive that the reports' tests read and that the
+    history store and the site are built from. Tests read it and never change it. Built once per test
+    session, also when ``make test`` spreads the tests over processes (pytest-xdist): the first process
+    to need it builds it under the session's shared temporary folder while the others wait."""
+    import fcntl
+
     from evalkit.batch import run_all
     from evalkit.params import load_params
     from evalkit.runner import run
 
-    out = tmp_path_factory.mktemp("archive")
-    outcomes = run_all([load_params("baotou", p) for p in ("2022H1", "2022H2")], outputs=out, progress=False)
-    assert all(o.ok for o in outcomes), [o.message for o in outcomes]
-    run(load_params("baotou", "2022H1"), outputs=out, force=True)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder every worker's own temporary folder is in
+    out = shared / "demo-archive"
+    with open(shared / "demo-archive.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "demo-archive.done").exists():
+            outcomes = run_all([load_params("baotou", p) for p in ("2022H1", "2022H2", "2022")], outputs=out, progress=False)
+            assert all(o.ok for o in outcomes), [o.message for o in outcomes]
+            run(load_params("baotou", "2022H1"), outputs=out, force=True)
+            (shared / "demo-archive.done").touch()
     return out

@@ -36,3 +36,18 @@ def test_a_page_that_never_loads_is_a_clear_error_in_bounded_time(tmp_path):
             (tmp_path / "ok.html").write_text("<html><body>好</body></html>", encoding="utf-8")
             printer.pdf(tmp_path / "ok.html", tmp_path / "ok.pdf")  # the browser was restarted for the next file
     assert (tmp_path / "ok.pdf").stat().st_size > 0
+
+
+def test_a_pool_started_while_this_process_prints_does_not_hang(tmp_path):
+    """The local engine's workers print with their own browser even when the submitting process holds one
+    (a forked worker inherited the parent's browser threads mid-state and waited forever)."""
+    from evalkit import executor
+    from evalkit.printing import html_to_pdf
+
+    (tmp_path / "a.html").write_text("<html><body>甲</body></html>", encoding="utf-8")
+    html_to_pdf(tmp_path / "a.html", tmp_path / "a.pdf")  # this process now holds a running browser
+    with executor.start("local", jobs=2) as ex:
+        futures = [ex.submit(html_to_pdf, tmp_path / "a.html", tmp_path / f"{k}.pdf") for k in range(2)]
+        for f in ex.as_completed(futures):
+            f.result(timeout=120)
+    assert all((tmp_path / f"{k}.pdf").stat().st_size > 0 for k in range(2))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import sys
 
 import duckdb
@@ -36,12 +37,15 @@ def test_rebuilt_equals_incremental(demo_archive):
 def test_published_totals_equal_each_runs_results(demo_archive):
     h = evalkit.history("baotou", demo_archive)
     runs = h.sql("SELECT * FROM runs ORDER BY period, current")
-    assert runs[["period", "current"]].values.tolist() == [["2022H1", False], ["2022H1", True], ["2022H2", True]]
+    assert runs[["period", "current"]].values.tolist() == [["2022", True], ["2022H1", False], ["2022H1", True], ["2022H2", True]]
     for period in ("2022H1", "2022H2"):
         results = pd.read_csv(demo_archive / "baotou" / period / "results.csv").set_index("entity")
         got = h.totals[h.totals["period"] == period].set_index("entity")
         assert got["total"].reindex(results.index).tolist() == results["half_year"].tolist()
         assert got["rank"].reindex(results.index).tolist() == results["rank"].tolist()
+    year = pd.read_csv(demo_archive / "baotou" / "2022" / "results.csv").set_index("entity")
+    got = h.totals[h.totals["period"] == "2022"].set_index("entity")
+    assert got["total"].reindex(year.index).tolist() == year["annual"].tolist()
     replaced = h.sql("SELECT count(*) AS n FROM totals JOIN runs USING (run_id) WHERE NOT current")["n"].item()
     assert replaced == 37  # the run kept aside stays queryable
 
@@ -109,3 +113,18 @@ def test_scorecard_shows_the_periods_it_compares_with(tmp_path):
     scorecards.render(load_params("baotou", "2023H2"), ["昆都仑区"], tmp_path, timeout=120)
     page = (tmp_path / "昆都仑区.html").read_text(encoding="utf-8")
     assert "历次变化" in page and all(label in page for label in ("2022年下半年", "2023年上半年", "2023年下半年"))
+
+
+def test_a_column_empty_in_the_first_run_takes_text_from_a_later_one(monkeypatch):
+    """A table whose first run had no lead unit in any row (a column of missing values) still takes a later run's names."""
+    def tables(folder):
+        unit = None if folder.name == "first" else "市财政局"
+        return {"runs": pd.DataFrame({"run_id": [folder.name], "current": [True]}),
+                "totals": pd.DataFrame({"run_id": [folder.name], "total": [90.0]}),
+                "problems": pd.DataFrame({"run_id": [folder.name], "indicator": [1], "lead_unit": [unit]})}
+
+    monkeypatch.setattr(store, "_tables", tables)
+    con = duckdb.connect()
+    store._load(con, [Path("first")])
+    store._load(con, [Path("second")])
+    assert con.execute("SELECT run_id, lead_unit FROM problems ORDER BY run_id").fetchall() == [("first", None), ("second", "市财政局")]

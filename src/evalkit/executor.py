@@ -14,6 +14,7 @@ on the submitting machine (a shared file system): tasks carry paths, not data.
 from __future__ import annotations
 
 import contextvars
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,13 +39,16 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """A process pool on this machine (``jobs`` processes, default one per core)."""
+    """A process pool on this machine (``jobs`` processes, default one per core).
+
+    Workers are spawned, never forked: the submitting process may hold a running browser (its printer's
+    threads and pipes), and a fork copies them mid-state into the child, which then waits forever."""
 
     name = "local"
 
     def __init__(self, jobs: int | None = None):
         self.jobs = jobs or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
         return self._pool.submit(fn, *args)

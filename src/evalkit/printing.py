@@ -38,7 +38,6 @@ class Printer:
 
     def __init__(self, timeout: float = PAGE_TIMEOUT):
         self.timeout = timeout
-        self._playwright = None
         self._browser = None
 
     def __enter__(self) -> Printer:
@@ -49,15 +48,7 @@ class Printer:
 
     def _start(self):
         if self._browser is None:
-            from playwright.sync_api import Error, sync_playwright
-
-            self._playwright = sync_playwright().start()
-            try:
-                self._browser = self._playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS,
-                                                                 timeout=self.timeout * 1000)
-            except Error as exc:
-                self.close()
-                raise EvalkitError(f"Chromium ({chromium()}) could not start for printing PDFs: {exc.message.splitlines()[0]}") from None
+            self._browser = launch(self.timeout)
         return self._browser
 
     def pdf(self, html_path: Path, pdf_path: Path, header_footer: dict[str, str] | None = None) -> None:
@@ -90,16 +81,45 @@ class Printer:
         partial.replace(pdf_path)
 
     def close(self) -> None:
-        for thing, how in ((self._browser, "close"), (self._playwright, "stop")):
-            if thing is not None:
-                try:
-                    getattr(thing, how)()
-                except Exception:  # the browser may already be gone; closing must not mask the real error
-                    pass
-        self._browser = self._playwright = None
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            except Exception:  # the browser may already be gone; closing must not mask the real error
+                pass
+        self._browser = None
 
 
 _local = threading.local()
+
+
+def playwright():
+    """This thread's Playwright, started on first use and stopped when the process exits. Its sync API allows
+    one per thread, so every browser of the thread (printers, checks in tests) is launched from this one."""
+    pw = getattr(_local, "playwright", None)
+    if pw is None:
+        from playwright.sync_api import sync_playwright
+
+        pw = _local.playwright = sync_playwright().start()
+        atexit.register(_quietly, pw.stop)
+    return pw
+
+
+def _quietly(stop) -> None:
+    """Stop something at exit that may already be gone (or belong to a thread that has ended)."""
+    try:
+        stop()
+    except Exception:  # nothing left to release at exit
+        pass
+
+
+def launch(timeout: float = PAGE_TIMEOUT):
+    """A new headless system Chromium (a Playwright ``Browser``) with evalkit's settings; the caller closes it."""
+    from playwright.sync_api import Error
+
+    try:
+        return playwright().chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, timeout=timeout * 1000)
+    except Error as exc:
+        raise EvalkitError(f"Chromium ({chromium()}) could not start for printing PDFs: {exc.message.splitlines()[0]}") from None
 
 
 def _forget_in_child() -> None:

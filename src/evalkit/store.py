@@ -84,6 +84,14 @@ def _writing(outputs: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
 
 
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``run_id`` first and every column of nothing but missing values typed as text: DuckDB would
+    give such a column the type NULL, and a later run's text in it could not be inserted."""
+    empty = [c for c in df.columns if df[c].dtype == object and df[c].isna().all()]
+    df = df.astype(dict.fromkeys(empty, "string"))
+    return df[["run_id", *[c for c in df.columns if c != "run_id"]]]
+
+
 def _load(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
     frames: dict[str, list[pd.DataFrame]] = {}
     for folder in folders:
@@ -91,8 +99,7 @@ def _load(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
             frames.setdefault(name, []).append(df)
     existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()}
     for name, parts in frames.items():
-        df = pd.concat(parts, ignore_index=True)
-        df = df[["run_id", *[c for c in df.columns if c != "run_id"]]]
+        df = _typed(pd.concat(parts, ignore_index=True))
         if name in existing:
             cols = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
             con.register("incoming", df.reindex(columns=cols))
