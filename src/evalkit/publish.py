@@ -3,6 +3,7 @@ the internal report (报告) ``report-internal.html``/``report-internal.pdf`` an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,23 +94,36 @@ def batches(items: list[str], workers: int, *, smallest: int = 8, largest: int =
 def render_scorecards(spec: RunSpec, entities: list[str], staging: Path, *, timeout: int = 600,
                       jobs: int | None = None, progress: bool = True) -> dict[str, str]:
     """One scorecard per entity in ``staging/scorecards/`` and an index page, in batches of entities
-    through the current executor (local processes or Dask), with a progress bar; their SHA-256."""
+    through the current executor (local processes or Dask), with a progress bar; their SHA-256.
+
+    Two rounds of tasks: the batches' pages (HTML), then, once the folder's font holds every character
+    they show, the batches' PDFs."""
     from tqdm import tqdm
 
     folder = staging / "scorecards"
     folder.mkdir()
     hashes: dict[str, str] = {}
+    shown: set[str] = set()
     with current(jobs) as ex:
         workers = getattr(ex, "jobs", None) or getattr(ex, "workers", 1)
-        futures = {ex.submit(scorecards.render, spec, b, folder, min(timeout, PAGE_TIMEOUT)): b for b in batches(list(entities), workers)}
-        bar = tqdm(total=len(entities), desc=f"{spec.label} scorecards", unit="entity", disable=not progress)
-        for f in ex.as_completed(futures):
-            done, exc = result(f)
-            if exc is not None:
-                raise exc if isinstance(exc, EvalkitError) else RunError(
-                    f"{spec.label}: the scorecards of {futures[f][0]}… failed with {type(exc).__name__}: {exc}")
+        parts = batches(list(entities), workers)
+        bar = tqdm(total=2 * len(entities), desc=f"{spec.label} scorecards", unit="file", disable=not progress)
+
+        def gather(futures: dict[Any, list[str]]) -> Iterator[Any]:
+            for f in ex.as_completed(futures):
+                done, exc = result(f)
+                if exc is not None:
+                    raise exc if isinstance(exc, EvalkitError) else RunError(
+                        f"{spec.label}: the scorecards of {futures[f][0]}… failed with {type(exc).__name__}: {exc}")
+                bar.update(len(futures[f]))
+                yield done
+
+        for done, text in gather({ex.submit(scorecards.pages, spec, b, folder): b for b in parts}):
             hashes |= done
-            bar.update(len(futures[f]))
+            shown.update(text)
+        hashes |= scorecards.font(folder, "".join(sorted(shown)))
+        for done in gather({ex.submit(scorecards.prints, b, folder, min(timeout, PAGE_TIMEOUT)): b for b in parts}):
+            hashes |= done
         bar.close()
     index = folder / "index.html"
     index.write_text(scorecards.index_page(spec, pd.read_csv(staging / "results.csv"), load_framework(spec.city)), encoding="utf-8")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import archive, paths
 from .errors import RunError
-from .exporters import ReportHTMLExporter
+from .exporters import ReportHTMLExporter, font_subset, visible_text
 from .framework import Framework
 from .params import RunSpec
 from .printing import html_to_pdf
@@ -94,15 +94,21 @@ def _execute(shell, nb: nbformat.NotebookNode, parameters: dict[str, Any], label
     return out
 
 
-def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
-    """Each entity's scorecard as ``folder/<entity>.html`` and ``.pdf`` (and its executed ``.ipynb``), from one scoring in this process;
-    their SHA-256 keyed ``scorecards/<file>``."""
+FONT = "EvalkitCJK.woff"
+"""The CJK font every scorecard of a folder refers to: one subset holding the characters of all of them."""
+
+
+def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, str], str]:
+    """Each entity's scorecard page as ``folder/<entity>.html`` (and its executed ``.ipynb``), from one scoring in
+    this process, referring to the folder's shared font (:func:`font`); their SHA-256 keyed ``scorecards/<file>``,
+    and the characters the pages show."""
     from IPython.core.interactiveshell import InteractiveShell
 
     source = nbformat.read(str(NOTEBOOK), as_version=4)
     shell = InteractiveShell.instance()
-    exporter = ReportHTMLExporter()
+    exporter = ReportHTMLExporter(font_file=FONT)
     hashes: dict[str, str] = {}
+    shown: set[str] = set()
     with _memoised():
         for entity in entities:
             label = f"{spec.label} scorecard of {entity}"
@@ -112,10 +118,34 @@ def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60
             stem = folder / entity
             nbformat.write(nb, str(stem.with_suffix(".ipynb")))  # as a kernel would have left it, with the recorded row
             stem.with_suffix(".html").write_text(page, encoding="utf-8")
-            html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"), timeout=timeout)
-            for ext in (".html", ".pdf"):
-                hashes[f"scorecards/{entity}{ext}"] = archive.sha256(stem.with_suffix(ext))
+            shown |= set(visible_text(page))
+            hashes[f"scorecards/{entity}.html"] = archive.sha256(stem.with_suffix(".html"))
+    return hashes, "".join(sorted(shown))
+
+
+def font(folder: Path, text: str) -> dict[str, str]:
+    """``folder/EvalkitCJK.woff``: the CJK font cut down to the characters of ``text`` (all the pages' own); its SHA-256."""
+    target = folder / FONT
+    partial = target.with_name(f".{FONT}.partial")
+    partial.write_bytes(font_subset(text))
+    partial.replace(target)
+    return {f"scorecards/{FONT}": archive.sha256(target)}
+
+
+def prints(entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
+    """Each entity's page printed to ``folder/<entity>.pdf`` by this process's long-lived Chromium; their SHA-256."""
+    hashes = {}
+    for entity in entities:
+        stem = folder / entity
+        html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"), timeout=timeout)
+        hashes[f"scorecards/{entity}.pdf"] = archive.sha256(stem.with_suffix(".pdf"))
     return hashes
+
+
+def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
+    """The entities' scorecards in ``folder`` in this process: pages, their font, PDFs; the SHA-256 of each file."""
+    hashes, text = pages(spec, entities, folder)
+    return hashes | font(folder, text) | prints(entities, folder, timeout)
 
 
 def index_page(spec: RunSpec, results: pd.DataFrame, framework: Framework) -> str:
