@@ -81,13 +81,17 @@ def scorecard(spec: RunSpec, entity: str, folder: Path, timeout: int) -> dict[st
     return scorecards.render(spec, [entity], folder, timeout=min(timeout, PAGE_TIMEOUT))
 
 
-def batches(items: list[str], workers: int, *, smallest: int = 8, largest: int = 200) -> list[list[str]]:
-    """``items`` cut into about four batches per worker, each of ``smallest`` to ``largest`` items.
+def batches(items: list[str], workers: int, *, per_worker: int = 2, smallest: int = 8, largest: int = 200) -> list[list[str]]:
+    """``items`` cut into about ``per_worker`` batches per worker, each of ``smallest`` to ``largest`` items: a
+    batch assesses the period once and a worker's browser prints it whole, so batches are coarse; two per
+    worker let a fast worker take over some of a slow one's work.
 
     >>> [len(b) for b in batches([str(i) for i in range(37)], 2)]
-    [8, 8, 8, 8, 5]
+    [10, 10, 10, 7]
+    >>> [len(b) for b in batches([str(i) for i in range(2800)], 2)]
+    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]
     """
-    size = min(max(smallest, -(-len(items) // (4 * max(workers, 1)))), largest)
+    size = min(max(smallest, -(-len(items) // (per_worker * max(workers, 1)))), largest)
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
