@@ -33,12 +33,16 @@ def milestone_lags(framework: Framework, monitoring: pd.DataFrame, period: str |
     ids = framework.indicators["id"]
     pos = pd.Index(ids).get_indexer(monitoring["indicator"])
     due = need[pos]
-    given = order.get_indexer(monitoring["status"])  # -1: none given
-    lag = (due >= 0) & (given < due)
-    df = monitoring.loc[lag, ["lead_unit", "entity", "indicator", "status"]].copy()
-    df["required"] = required.to_numpy()[pos[lag]]
-    df["deadline"] = framework.indicators["deadline"].to_numpy()[pos[lag]]
-    df["problem"] = pd.Series(given[lag] < 0, index=df.index).map({True: "未填报完成情况", False: "滞后于进度要求"})
-    units = pd.Index(sorted(set(framework.names.values())))
-    order = np.lexsort((df["indicator"].to_numpy(), units.get_indexer(df["entity"]), units.get_indexer(df["lead_unit"])))
-    return df[LAG_COLUMNS].iloc[order].reset_index(drop=True)
+    rows = np.flatnonzero(due >= 0)  # only rows with something due are looked at
+    given = order.get_indexer(monitoring["status"].iloc[rows])  # -1: none given
+    behind = given < due[rows]
+    lag, given = rows[behind], given[behind]
+    units = pd.Index(sorted(set(framework.names.values())))  # by lead unit, entity (unknown names first), indicator
+    by = np.lexsort((monitoring["indicator"].to_numpy()[lag], units.get_indexer(monitoring["entity"].array.take(lag)),
+                     units.get_indexer(monitoring["lead_unit"].array.take(lag))))
+    at = lag[by]
+    problem = pd.Series(given[by] < 0).map({True: "未填报完成情况", False: "滞后于进度要求"})
+    return pd.DataFrame({"lead_unit": monitoring["lead_unit"].array.take(at), "entity": monitoring["entity"].array.take(at),
+                         "indicator": monitoring["indicator"].array.take(at),
+                         "deadline": framework.indicators["deadline"].to_numpy()[pos[at]], "required": required.to_numpy()[pos[at]],
+                         "status": monitoring["status"].array.take(at), "problem": problem.array})
