@@ -49,6 +49,7 @@ class _Assigned:
     targeted: pd.DataFrame  # entity, indicator of the target assignments, once each
     targeted_entity: np.ndarray  # their entity codes in ``Codes.units``
     units: np.ndarray  # ``Codes.units`` as plain objects, to take names from by code
+    order: np.ndarray  # positions that sort ``Codes.keys``
 
 
 _assigned: dict[int, _Assigned] = {}
@@ -61,7 +62,8 @@ def _assignments(fw: Framework) -> _Assigned:
         score = (a["input"] == "score").to_numpy()
         targeted = a.loc[~score, ["entity", "indicator"]].drop_duplicates().reset_index(drop=True)
         found = _assigned[id(fw)] = _Assigned(a.loc[score, KEY].reset_index(drop=True), targeted,
-                                              fw.codes.units.get_indexer(targeted["entity"]), fw.codes.units.to_numpy(dtype=object))
+                                              fw.codes.units.get_indexer(targeted["entity"]), fw.codes.units.to_numpy(dtype=object),
+                                              np.argsort(fw.codes.keys.to_numpy(), kind="stable"))
         weakref.finalize(fw, _assigned.pop, id(fw), None)  # forgotten with its framework, before the id can be re-used
     return found
 
@@ -113,7 +115,8 @@ def score_period(framework: Framework, inputs: PeriodInputs, *, weights: Mapping
                             ignore_index=True)
     if strict and len(missing):
         raise InputError([_missing_problem(r, framework) for r in missing.itertuples()])
-    totals["half_year"] = sum(applied[k] * totals[k].fillna(0.0) for k in keys)
+    values = {k: totals[k].to_numpy(dtype="float64") for k in keys}
+    totals["half_year"] = sum(applied[k] * np.where(np.isnan(v), 0.0, v) for k, v in values.items())
     totals["rank"] = rank_within_groups(totals, "half_year")
     warnings = list(inputs.problems) + ([] if strict else [_missing_problem(r, framework) for r in missing.itertuples()])
     return PeriodResult(
@@ -136,7 +139,7 @@ def _lead_unit_scores(fw: Framework, inputs: PeriodInputs) -> tuple[np.ndarray, 
     codes = fw.codes
     given = {}
     for df, col in ((inputs.monitoring, "score"), (inputs.verification, "verified")):
-        pos = codes.keys.get_indexer(codes.row_keys(df))
+        pos = _positions(fw, codes.row_keys(df))
         if (pos < 0).any():
             raise InputError([Problem(r.file, f"{r.lead_unit} scored {r.entity} on indicator {r.indicator}, which the framework does not assign to it", row=int(r.row))
                               for r in df[pos < 0].itertuples()])
@@ -150,6 +153,14 @@ def _lead_unit_scores(fw: Framework, inputs: PeriodInputs) -> tuple[np.ndarray, 
     checked = ~np.isnan(given["verified"])
     corrections = need[checked].assign(reported=given["score"][checked], verified=given["verified"][checked])
     return final, corrections.reset_index(drop=True), need[np.isnan(final)].reset_index(drop=True)
+
+
+def _positions(fw: Framework, keys: np.ndarray) -> np.ndarray:
+    """The position of each key in ``fw.codes.keys``, -1 where it is not there (as ``Index.get_indexer``, by binary search)."""
+    order = _assignments(fw).order
+    known = fw.codes.keys.to_numpy()[order]
+    at = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
+    return np.where(known[at] == keys, order[at], -1) if len(known) else np.full(len(keys), -1)
 
 
 def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
