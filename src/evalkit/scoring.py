@@ -167,7 +167,7 @@ def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -
     """s(e, i): the mean over lead units (METHOD.md §4 step 1), by ``np.bincount`` over integer
     (entity, indicator) ids, or the target-attainment score (§6); and each row's entity code in
     ``fw.codes.units`` and aspect code in ``fw.aspects``. Missing scores count 0 here."""
-    codes, ind = fw.codes, fw.indicators.set_index("id")
+    codes, ind = fw.codes, fw.indicators
     gid = codes.entity.astype("int64") * codes.span + codes.indicator
     size = len(codes.units) * codes.span
     total = np.bincount(gid, weights=np.nan_to_num(final), minlength=size)
@@ -177,9 +177,10 @@ def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -
     s = pd.DataFrame({"entity": pd.Series(assigned.units[nz // codes.span], dtype=object), "indicator": nz % codes.span, "score": total[nz] / count[nz]})
     if len(assigned.targeted):
         t = assigned.targeted.merge(targets[["entity", "indicator", "actual"]], on=["entity", "indicator"], how="left")
-        op = t["indicator"].map(ind["target_op"])
-        target = t["indicator"].map(ind["target"]) + t["indicator"].map(ind["target_step"]).where(op == ">", 0.0)
-        t["score"] = attainment(t["actual"], target, op.replace(">", ">="), t["indicator"].map(ind["points"])).fillna(0.0)
+        by_id = ind.set_index("id")
+        op = t["indicator"].map(by_id["target_op"])
+        target = t["indicator"].map(by_id["target"]) + t["indicator"].map(by_id["target_step"]).where(op == ">", 0.0)
+        t["score"] = attainment(t["actual"], target, op.replace(">", ">="), t["indicator"].map(by_id["points"])).fillna(0.0)
         out = pd.concat([s, t[["entity", "indicator", "score"]].astype({"score": "float64"})], ignore_index=True)
         unreported = t.loc[t["actual"].isna(), ["entity", "indicator"]]
     else:  # no indicator has a target: nothing to merge; the empty table typed as the merge and concat would type it
@@ -189,7 +190,7 @@ def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -
         retype = {c: object for c in key if s[c].dtype != key[c]}
         out = s.astype(retype) if retype else s
     pos = np.full(codes.span, -1)
-    pos[ind.index.to_numpy()] = np.arange(len(ind))
+    pos[ind["id"].to_numpy()] = np.arange(len(ind))
     pos = pos[out["indicator"].to_numpy(dtype="int64")]
     out["aspect"] = ind["aspect"].array.take(pos)
     out["points"] = ind["points"].to_numpy()[pos]
