@@ -122,6 +122,7 @@ def render_scorecards(spec: RunSpec, entities: list[str], staging: Path, *, time
                 bar.update(len(futures[f]))
                 yield done
 
+        hashes |= scorecards.style(folder)
         for done, text in gather({ex.submit(scorecards.pages, spec, b, folder): b for b in parts}):
             hashes |= done
             shown.update(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import re
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, ExitStack
@@ -96,6 +97,35 @@ def _execute(shell, nb: nbformat.NotebookNode, parameters: dict[str, Any], label
 
 FONT = "EvalkitCJK.woff"
 """The CJK font every scorecard of a folder refers to: one subset holding the characters of all of them."""
+STYLE = "scorecard.css"
+"""The style sheet every scorecard of a folder refers to: the report template's styles and the font."""
+_HEAD_STYLES = re.compile(r'(?s)(?:<style type="text/css">(.*?)</style>\s*)+(?=</head>)')
+
+
+def _head_styles(page: str) -> tuple[re.Match, str]:
+    found = _HEAD_STYLES.search(page)
+    if found is None:
+        raise RunError(f"{NOTEBOOK.name}: an exported scorecard has no styles closing its head")
+    return found, "\n".join(re.findall(r'(?s)<style type="text/css">(.*?)</style>', found.group(0)))
+
+
+def style(folder: Path) -> dict[str, str]:
+    """``folder/scorecard.css``: the styles the scorecard exporter puts in every page's head (taken from an
+    empty page: they depend on the template, not on the entity); its SHA-256."""
+    page, _ = ReportHTMLExporter(font_file=FONT).from_notebook_node(nbformat.v4.new_notebook())
+    target = folder / STYLE
+    partial = target.with_name(f".{STYLE}.partial")
+    partial.write_text(_head_styles(page)[1], encoding="utf-8")
+    partial.replace(target)
+    return {f"scorecards/{STYLE}": archive.sha256(target)}
+
+
+def _linked(page: str, css: str) -> str:
+    """``page`` with the styles closing its head replaced by a link to the folder's style sheet, which must hold them."""
+    found, mine = _head_styles(page)
+    if mine != css:
+        raise RunError(f"{NOTEBOOK.name}: a scorecard's styles differ from the folder's {STYLE}")
+    return page[:found.start()] + f'<link rel="stylesheet" href="{STYLE}"/>\n' + page[found.end():]
 
 
 def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, str], str]:
@@ -107,6 +137,7 @@ def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, s
     source = nbformat.read(str(NOTEBOOK), as_version=4)
     shell = InteractiveShell.instance()
     exporter = ReportHTMLExporter(font_file=FONT)
+    css = (folder / STYLE).read_text(encoding="utf-8")
     hashes: dict[str, str] = {}
     shown: set[str] = set()
     with _memoised():
@@ -114,7 +145,7 @@ def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, s
             label = f"{spec.label} scorecard of {entity}"
             nb = _execute(shell, source, {**spec.parameters, "entity": entity}, label)
             nb.metadata.setdefault("evalkit", {})["title"] = f"{entity} 考评成绩单({spec.period.label})"
-            page, _ = exporter.from_notebook_node(nb)
+            page = _linked(exporter.from_notebook_node(nb)[0], css)
             stem = folder / entity
             nbformat.write(nb, str(stem.with_suffix(".ipynb")))  # as a kernel would have left it, with the recorded row
             stem.with_suffix(".html").write_text(page, encoding="utf-8")
@@ -144,8 +175,9 @@ def prints(entities: list[str], folder: Path, timeout: float = 60) -> dict[str, 
 
 def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
     """The entities' scorecards in ``folder`` in this process: pages, their font, PDFs; the SHA-256 of each file."""
+    shared = style(folder)
     hashes, text = pages(spec, entities, folder)
-    return hashes | font(folder, text) | prints(entities, folder, timeout)
+    return shared | hashes | font(folder, text) | prints(entities, folder, timeout)
 
 
 def index_page(spec: RunSpec, results: pd.DataFrame, framework: Framework) -> str:
