@@ -62,6 +62,10 @@ class Printer:
             self._page = self._browser.new_context(java_script_enabled=False).new_page()
         return self._page
 
+    def start(self) -> None:
+        """Start the browser now rather than at the first print."""
+        self._start()
+
     def pdf(self, html_path: Path, pdf_path: Path, header_footer: dict[str, str] | None = None) -> None:
         """Print ``html_path`` to ``pdf_path`` (written whole or not at all) within the time limit; ``header_footer``
         (:func:`evalkit.exporters.running_header`) prints a running header and page numbers on every page."""

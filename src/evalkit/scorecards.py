@@ -128,6 +128,19 @@ def _linked(page: str, css: str) -> str:
     return page[:found.start()] + f'<link rel="stylesheet" href="{STYLE}"/>\n' + page[found.end():]
 
 
+def warm() -> None:
+    """Ready this process for scorecards: the IPython shell, the plots' CJK font and the long-lived browser
+    (a long-lived Dask worker keeps them from its first batch on; submitting ``warm`` to each worker readies them all at once)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from .plots import use_cjk_font
+    from .printing import shared
+
+    InteractiveShell.instance()
+    use_cjk_font()
+    shared().start()
+
+
 def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, str], str]:
     """Each entity's scorecard page as ``folder/<entity>.html`` (and its executed ``.ipynb``), from one scoring in
     this process, referring to the folder's shared font (:func:`font`); their SHA-256 keyed ``scorecards/<file>``,
