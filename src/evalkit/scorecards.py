@@ -1,10 +1,13 @@
-"""Scorecards at county scale: many entities per process, one scoring, one browser.
+"""Scorecards at county scale: many entities per process, one scoring, one browser, one font.
 
 The scorecard notebook (``notebooks/40_entity_scorecard.ipynb``) stays the one place that says
 what a scorecard shows. A batch runs its cells in this process on an in-process IPython shell,
 once per entity, with the period assessed once and the rank-interval analysis done once (both
-memoised for the batch), collects each entity's outputs into its own executed notebook, exports
-that with the report's HTML exporter and prints it with the process's long-lived Chromium.
+memoised for the batch), collects each entity's outputs into its own executed notebook and exports
+that with the report's HTML exporter (:func:`pages`). The pages of a folder refer to one style sheet
+(:func:`style`, written first) and to one CJK font subset holding every character they show
+(:func:`font`, written once all pages are); then each process prints its batch with its long-lived
+Chromium (:func:`prints`). :func:`render` does all of it in this process.
 """
 from __future__ import annotations
 
