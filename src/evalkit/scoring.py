@@ -48,8 +48,8 @@ class _Assigned:
     scored: pd.DataFrame  # lead_unit, entity, indicator of the score assignments, in ``Codes`` order
     targeted: pd.DataFrame  # entity, indicator of the target assignments, once each
     targeted_entity: np.ndarray  # their entity codes in ``Codes.units``
-    units: np.ndarray  # ``Codes.units`` as plain objects, to take names from by code
     order: np.ndarray  # positions that sort ``Codes.keys``
+    sorted_keys: np.ndarray  # ``Codes.keys`` in that order
 
 
 _assigned: dict[int, _Assigned] = {}
@@ -61,9 +61,9 @@ def _assignments(fw: Framework) -> _Assigned:
         a = fw.assignments()
         score = (a["input"] == "score").to_numpy()
         targeted = a.loc[~score, ["entity", "indicator"]].drop_duplicates().reset_index(drop=True)
+        order = np.argsort(fw.codes.keys.to_numpy(), kind="stable")
         found = _assigned[id(fw)] = _Assigned(a.loc[score, KEY].reset_index(drop=True), targeted,
-                                              fw.codes.units.get_indexer(targeted["entity"]), fw.codes.units.to_numpy(dtype=object),
-                                              np.argsort(fw.codes.keys.to_numpy(), kind="stable"))
+                                              fw.codes.units.get_indexer(targeted["entity"]), order, fw.codes.keys.to_numpy()[order])
         weakref.finalize(fw, _assigned.pop, id(fw), None)  # forgotten with its framework, before the id can be re-used
     return found
 
@@ -157,8 +157,7 @@ def _lead_unit_scores(fw: Framework, inputs: PeriodInputs) -> tuple[np.ndarray, 
 
 def _positions(fw: Framework, keys: np.ndarray) -> np.ndarray:
     """The position of each key in ``fw.codes.keys``, -1 where it is not there (as ``Index.get_indexer``, by binary search)."""
-    order = _assignments(fw).order
-    known = fw.codes.keys.to_numpy()[order]
+    order, known = _assignments(fw).order, _assignments(fw).sorted_keys
     at = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
     return np.where(known[at] == keys, order[at], -1) if len(known) else np.full(len(keys), -1)
 
@@ -174,7 +173,7 @@ def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -
     count = np.bincount(gid, minlength=size)
     nz = np.flatnonzero(count)
     assigned = _assignments(fw)
-    s = pd.DataFrame({"entity": pd.Series(assigned.units[nz // codes.span], dtype=object), "indicator": nz % codes.span, "score": total[nz] / count[nz]})
+    s = pd.DataFrame({"entity": codes.units[nz // codes.span], "indicator": nz % codes.span, "score": total[nz] / count[nz]})
     if len(assigned.targeted):
         t = assigned.targeted.merge(targets[["entity", "indicator", "actual"]], on=["entity", "indicator"], how="left")
         by_id = ind.set_index("id")
