@@ -1,7 +1,6 @@
 """Scoring a half-year and a year (METHOD.md §4)."""
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -12,7 +11,7 @@ import pandas as pd
 from .errors import InputError, ParameterError, Problem
 from .framework import Framework
 from .inputs import KEY, PeriodInputs
-from .milestones import milestone_lags
+from .milestones import derived, milestone_lags
 from .periods import Period
 from .ranking import rank_within_groups
 from .weights import check_weights, redistribute_weights
@@ -52,20 +51,15 @@ class _Assigned:
     sorted_keys: np.ndarray  # ``Codes.keys`` in that order
 
 
-_assigned: dict[int, _Assigned] = {}
-
-
 def _assignments(fw: Framework) -> _Assigned:
-    found = _assigned.get(id(fw))
-    if found is None:
+    def split() -> _Assigned:
         a = fw.assignments()
         score = (a["input"] == "score").to_numpy()
         targeted = a.loc[~score, ["entity", "indicator"]].drop_duplicates().reset_index(drop=True)
         order = np.argsort(fw.codes.keys.to_numpy(), kind="stable")
-        found = _assigned[id(fw)] = _Assigned(a.loc[score, KEY].reset_index(drop=True), targeted,
-                                              fw.codes.units.get_indexer(targeted["entity"]), order, fw.codes.keys.to_numpy()[order])
-        weakref.finalize(fw, _assigned.pop, id(fw), None)  # forgotten with its framework, before the id can be re-used
-    return found
+        return _Assigned(a.loc[score, KEY].reset_index(drop=True), targeted, fw.codes.units.get_indexer(targeted["entity"]),
+                         order, fw.codes.keys.to_numpy()[order])
+    return derived(fw, "assignments", split)
 
 
 def score_period(framework: Framework, inputs: PeriodInputs, *, weights: Mapping[str, float] | None = None,
