@@ -63,8 +63,10 @@ def scoring(root: Path) -> tuple[float, float, int]:
 
     fw = evalkit.load_framework("synthetic")
     inputs = evalkit.read_period(fw, "2022H1")
-    base = best_of(lambda: inputs.monitoring.groupby(["entity", "indicator"])["score"].mean(), 25)  # tens of ms each: many tries, the best
-    full = best_of(lambda: evalkit.score_period(fw, inputs), 25)
+    base = full = float("inf")
+    for _ in range(25):  # tens of ms each: many tries, taken in turns so that both see the same load; the best of each
+        base = min(base, best_of(lambda: inputs.monitoring.groupby(["entity", "indicator"])["score"].mean(), 1))
+        full = min(full, best_of(lambda: evalkit.score_period(fw, inputs), 1))
     return full, base, len(fw.entities)
 
 
