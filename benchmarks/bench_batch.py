@@ -63,8 +63,10 @@ def scoring(root: Path) -> tuple[float, float, int]:
 
     fw = evalkit.load_framework("synthetic")
     inputs = evalkit.read_period(fw, "2022H1")
-    base = best_of(lambda: inputs.monitoring.groupby(["entity", "indicator"])["score"].mean(), 5)
-    full = best_of(lambda: evalkit.score_period(fw, inputs), 5)
+    base = full = float("inf")
+    for _ in range(25):  # tens of ms each: many tries, taken in turns so that both see the same load; the best of each
+        base = min(base, best_of(lambda: inputs.monitoring.groupby(["entity", "indicator"])["score"].mean(), 1))
+        full = min(full, best_of(lambda: evalkit.score_period(fw, inputs), 1))
     return full, base, len(fw.entities)
 
 
@@ -72,8 +74,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def cards(root: Path, engine: str, workers: int, n: int) -> tuple[float, float]:
-    """Scorecards per second over ``n`` entities and the largest worker's peak resident memory (MB)."""
+    """Scorecards per second over ``n`` entities, with workers started and ready as a long-lived cluster's
+    are (imports, the shell, the font, the browser), and the largest worker's peak resident memory (MB)."""
     import pandas as pd
 
     from evalkit import archive
@@ -81,6 +88,7 @@ def cards(root: Path, engine: str, workers: int, n: int) -> tuple[float, float]:
     from evalkit.executor import start
     from evalkit.params import load_params
     from evalkit.publish import render_scorecards
+    from evalkit.scorecards import warm
 
     spec = load_params("cards", "2022H1", root / "params")
     totals = assess("cards", "2022H1").result.totals
@@ -88,19 +96,25 @@ def cards(root: Path, engine: str, workers: int, n: int) -> tuple[float, float]:
         staging = Path(tmp)
         (staging / "results.csv").write_bytes(archive.results_csv(totals))
         with start(engine, jobs=workers) as ex:
-            if engine == "dask":
-                ex.client.run(lambda: __import__("evalkit.scorecards"))  # workers up and imported, as a long-lived cluster is
+            if engine == "dask":  # in each worker's task thread, where its batches run
+                ex.client.gather([ex.client.submit(warm, workers=[w], pure=False) for w in ex.client.scheduler_info(n_workers=-1)["workers"]])
+            else:
+                for f in [ex.submit(time.sleep, 1) for _ in range(workers)]:  # every process of the pool started
+                    f.result()
+                for f in [ex.submit(warm) for _ in range(workers)]:
+                    f.result()
             seconds = _timed(lambda: render_scorecards(spec, list(totals["entity"][:n]), staging, jobs=workers, progress=False))
             if engine == "dask":
                 peak = max(ex.client.run(_peak_mb).values())
             else:
-                peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                usage = [ex.submit(resource.getrusage, resource.RUSAGE_SELF) for _ in range(2 * workers)]
+                peak = max(f.result().ru_maxrss for f in usage) / 1024
     return n / seconds, peak
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cards", type=int, default=60, help="scorecards per measurement (default 60)")
+    parser.add_argument("--cards", type=int, default=120, help="scorecards per measurement (default 120)")
     args = parser.parse_args()
     from evalkit import paths, synthetic
 
@@ -114,19 +128,20 @@ def main() -> None:
         paths.DATA = tmp / "national" / "data"
         parts = floor(tmp)
         total_floor = sum(parts.values())
-        print("Floor of a period run")
+        print(f"Floor of a period run ({_load()})")
         for name, s in parts.items():
             print(f"  {name:<30} {s:6.2f} s")
         print(f"  {'floor':<30} {total_floor:6.2f} s")
         os.environ.pop("EVALKIT_DATA")
         paths.DATA = paths.ROOT / "data"
         one = period_run(tmp)
-        print(f"\nBaotou 2022H1 evalkit run (notebook, both editions, workbook, manifest): {one:6.2f} s = {one / total_floor:.1f}x the floor (target within 2x)")
+        print(f"\nBaotou 2022H1 evalkit run (notebook, both editions, workbook, manifest): {one:6.2f} s = {one / total_floor:.1f}x the floor "
+              f"(target within 2x; {_load()})")
         os.environ["EVALKIT_DATA"] = str(tmp / "national" / "data")
         paths.DATA = tmp / "national" / "data"
         full, base, n = scoring(tmp)
         print(f"\nGenerated national period (示例数据, {n:,} entities, written in {made:.1f} s)")
-        print(f"  groupby().mean() floor {base:7.3f} s; score_period {full:7.3f} s = {full / base:.1f}x (target within 2.5x)")
+        print(f"  groupby().mean() floor {base:7.3f} s; score_period {full:7.3f} s = {full / base:.2f}x (target within 2.5x; {_load()})")
         os.environ["EVALKIT_DATA"] = str(tmp / "cards" / "data")
         paths.DATA = tmp / "cards" / "data"
         print(f"\nScorecards, HTML and PDF, {args.cards} of a 300-entity period")
@@ -134,8 +149,11 @@ def main() -> None:
         for engine, workers in (("local", 2), ("dask", 1), ("dask", 2)):
             rate, peak = cards(tmp / "cards", engine, workers, args.cards)
             rates[(engine, workers)] = rate
-            print(f"  {engine:<5} {workers} worker(s): {rate:5.2f} scorecards/s, peak memory per worker {peak:6.0f} MB")
+            print(f"  {engine:<5} {workers} worker(s): {rate:5.2f} scorecards/s, peak memory per worker {peak:6.0f} MB ({_load()})")
         print(f"  Dask 2 workers / 1 worker: {rates[('dask', 2)] / rates[('dask', 1)]:.2f}x (target 1.7x); target 3 scorecards/s")
+        print(f"\nSummary: run {one / total_floor:.1f}x floor (target 2x); score_period {full / base:.2f}x groupby (target 2.5x); "
+              f"scorecards {rates[('local', 2)]:.2f}/s local 2 workers, {rates[('dask', 2)]:.2f}/s Dask 2 workers (target 3/s); "
+              f"Dask 2/1 workers {rates[('dask', 2)] / rates[('dask', 1)]:.2f}x (target 1.7x); {_load()}")
 
 
 if __name__ == "__main__":

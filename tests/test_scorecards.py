@@ -37,7 +37,9 @@ def test_300_entity_scorecards_hold_their_numbers(county_city, tmp_path, monkeyp
     (tmp_path / "results.csv").write_bytes(archive.results_csv(totals))
     hashes = render_scorecards(spec, list(totals["entity"]), tmp_path, jobs=2, progress=False)
     folder = tmp_path / "scorecards"
-    assert len(hashes) == 601 and sorted(p.name for p in folder.iterdir() if p.suffix == ".html") == sorted(
+    shared = {"index.html", "EvalkitCJK.woff", "scorecard.css"}  # the pages' font and style sheet: one each for the folder
+    assert set(hashes) == {f"scorecards/{n}" for n in shared | {f"{e}{x}" for e in totals["entity"] for x in (".html", ".pdf")}}
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".html") == sorted(
         [f"{e}.html" for e in totals["entity"]] + ["index.html"])
     assert len(list(folder.glob("*.pdf"))) == 300
     index = (folder / "index.html").read_text(encoding="utf-8")
@@ -50,3 +52,37 @@ def test_300_entity_scorecards_hold_their_numbers(county_city, tmp_path, monkeyp
         text = subprocess.run(["pdftotext", "-layout", str(folder / f"{row.entity}.pdf"), "-"], capture_output=True, text=True).stdout
         assert total in text and row.entity in text
         assert hashes[f"scorecards/{row.entity}.pdf"] == archive.sha256(folder / f"{row.entity}.pdf")
+
+
+@pytest.mark.slow
+def test_a_folder_shares_one_style_sheet_and_one_font_holding_every_character_shown(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    from evalkit import scorecards
+    from evalkit.exporters import visible_text
+
+    entities = ["昆都仑区", "市教育局"]
+    hashes = scorecards.render(load_params("baotou", "2022H1"), entities, tmp_path, timeout=120)
+    assert set(hashes) == {f"scorecards/{n}" for n in [scorecards.FONT, scorecards.STYLE] + [f"{e}{x}" for e in entities for x in (".html", ".pdf")]}
+    glyphs = TTFont(str(tmp_path / scorecards.FONT)).getBestCmap()
+    totals = assess("baotou", "2022H1").result.totals.set_index("entity")
+    for entity in entities:
+        page = (tmp_path / f"{entity}.html").read_text(encoding="utf-8")
+        head = page.split("</head>")[0]
+        assert f'<link rel="stylesheet" href="{scorecards.STYLE}"/>' in head and "<style" not in head
+        assert not [c for c in set(visible_text(page)) if not c.isspace() and ord(c) not in glyphs]
+        total = f"{display_round(totals.loc[entity, 'half_year']):.2f}"
+        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{entity}.pdf"), "-"], capture_output=True, text=True).stdout
+        assert entity in text and total in text and "失分最多的十项" in text
+    assert "EvalkitCJK.woff" in (tmp_path / scorecards.STYLE).read_text(encoding="utf-8")
+
+
+def test_a_page_whose_styles_differ_from_the_folders_is_an_error():
+    from evalkit import scorecards
+    from evalkit.errors import RunError
+
+    page = '<html><head><title>x</title>\n<style type="text/css">a{}</style>\n<style type="text/css">b{}</style>\n</head><body>好</body></html>'
+    assert scorecards._linked(page, "a{}\nb{}") == (f'<html><head><title>x</title>\n<link rel="stylesheet" href="{scorecards.STYLE}"/>\n'
+                                                      "</head><body>好</body></html>")
+    with pytest.raises(RunError, match="differ from the folder"):
+        scorecards._linked(page, "a{}")

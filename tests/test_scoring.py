@@ -210,3 +210,23 @@ def test_milestone_lags(small):
     h2 = evalkit.milestone_lags(small, mon, "2022H2")
     assert set(h2["indicator"]) == {1, 2, 3}
     assert list(h2.columns) == ["lead_unit", "entity", "indicator", "deadline", "required", "status", "problem"]
+
+
+def test_score_keys_are_found_as_an_index_finds_them():
+    """The binary search that places each score row among the framework's assignments agrees with
+    ``Index.get_indexer``, unknown keys (-1 from ``row_keys``, or absent) included."""
+    import numpy as np
+    from hypothesis import given, settings, strategies as st
+
+    from evalkit.scoring import _positions
+
+    fw = evalkit.load_framework("baotou")
+    keys = fw.codes.keys.to_numpy()
+
+    @settings(max_examples=50, deadline=None)
+    @given(st.lists(st.one_of(st.sampled_from(list(keys)), st.integers(-1, int(keys.max()) + 5)), max_size=60))
+    def check(sample):
+        sample = np.array(sample, dtype="int64")
+        assert _positions(fw, sample).tolist() == fw.codes.keys.get_indexer(sample).tolist()
+
+    check()

@@ -19,6 +19,7 @@ from nbconvert.exporters import Exporter, HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Unicode
 
+from .errors import EvalkitError
 from .printing import CHROMIUM_FLAGS, chromium, html_to_pdf  # noqa: F401 (re-exported: the runner and tests use them from here)
 
 TEMPLATES = Path(__file__).parent / "nbconvert"
@@ -30,8 +31,9 @@ EDITIONS = {"public": "internal", "internal": "public"}
 ``public`` ones (the public title block); untagged cells are in both."""
 
 
-def font_face(text: str) -> str:
-    """A CSS ``@font-face`` rule embedding the CJK font, cut down to the characters of ``text``."""
+def font_subset(text: str) -> bytes:
+    """The CJK font as WOFF, cut down to the characters of ``text`` (and digits and ASCII punctuation);
+    the same text gives the same bytes."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -50,8 +52,18 @@ def font_face(text: str) -> str:
     buf = io.BytesIO()
     font.flavor = "woff"
     font.save(buf)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return buf.getvalue()
+
+
+def font_face(text: str) -> str:
+    """A CSS ``@font-face`` rule embedding the CJK font, cut down to the characters of ``text``."""
+    data = base64.b64encode(font_subset(text)).decode("ascii")
     return f'@font-face {{ font-family: "EvalkitCJK"; src: url(data:font/woff;base64,{data}) format("woff"); }}'
+
+
+def visible_text(page: str) -> str:
+    """The text a reader sees on an HTML page: without tags, styles and scripts, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)[^>]*>.*?</\1>", " ", page)))
 
 
 class ReportHTMLExporter(HTMLExporter):
@@ -59,6 +71,8 @@ class ReportHTMLExporter(HTMLExporter):
 
     export_from_notebook = "evalkit report (HTML)"
     edition = Unicode("internal", help="public (通报) or internal (报告)").tag(config=True)
+    font_file = Unicode("", help="a WOFF file (a URL relative to the page) holding the CJK font for a folder of pages; "
+                                 "by default a subset is embedded in the page").tag(config=True)
 
     def __init__(self, **kwargs: Any):
         traits = {"template_name": "evalkit_report", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
@@ -75,9 +89,10 @@ class ReportHTMLExporter(HTMLExporter):
         if title:
             resources.setdefault("metadata", {})["name"] = html.escape(title)
         output, resources = super().from_notebook_node(nb, resources, **kw)
-        visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)[^>]*>.*?</\1>", " ", output)))
         output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)
-        output = output.replace("</head>", f"<style type=\"text/css\">{font_face(visible)}</style>\n</head>", 1)
+        font = (f'@font-face {{ font-family: "EvalkitCJK"; src: url({html.escape(self.font_file)}) format("woff"); }}' if self.font_file
+                else font_face(visible_text(output)))
+        output = output.replace("</head>", f"<style type=\"text/css\">{font}</style>\n</head>", 1)
         return output, resources
 
 

@@ -1,6 +1,10 @@
 """Milestone lags (METHOD.md §5): indicators due by the period's end that are behind schedule."""
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -9,6 +13,20 @@ from .framework import Framework
 from .periods import Period
 
 LAG_COLUMNS = ["lead_unit", "entity", "indicator", "deadline", "required", "status", "problem"]
+_derived: dict[int, dict[str, Any]] = {}
+
+
+def derived(framework: Framework, key: str, make: Callable[[], Any]) -> Any:
+    """``make()``, worked out once per framework object and ``key`` (scoring a national period again, as
+    sensitivity analyses do, should not re-derive the framework's tables); forgotten with the framework.
+    The value is shared: read it, never change it."""
+    memo = _derived.get(id(framework))
+    if memo is None:
+        memo = _derived[id(framework)] = {}
+        weakref.finalize(framework, _derived.pop, id(framework), None)  # before the id can be re-used
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
 
 
 def required_statuses(framework: Framework, period: str | Period) -> pd.Series:
@@ -27,18 +45,23 @@ def milestone_lags(framework: Framework, monitoring: pd.DataFrame, period: str |
 
     ``monitoring`` has ``lead_unit, entity, indicator, status`` (status "" when not given).
     """
-    required = required_statuses(framework, period)
+    period = Period.parse(period)
+    required = derived(framework, f"required {period}", lambda: required_statuses(framework, period))
     order = pd.Index(STATUSES)
     need = order.get_indexer(required)  # -1: nothing due
     ids = framework.indicators["id"]
     pos = pd.Index(ids).get_indexer(monitoring["indicator"])
     due = need[pos]
-    given = order.get_indexer(monitoring["status"])  # -1: none given
-    lag = (due >= 0) & (given < due)
-    df = monitoring.loc[lag, ["lead_unit", "entity", "indicator", "status"]].copy()
-    df["required"] = required.to_numpy()[pos[lag]]
-    df["deadline"] = framework.indicators["deadline"].to_numpy()[pos[lag]]
-    df["problem"] = pd.Series(given[lag] < 0, index=df.index).map({True: "未填报完成情况", False: "滞后于进度要求"})
-    units = pd.Index(sorted(set(framework.names.values())))
-    order = np.lexsort((df["indicator"].to_numpy(), units.get_indexer(df["entity"]), units.get_indexer(df["lead_unit"])))
-    return df[LAG_COLUMNS].iloc[order].reset_index(drop=True)
+    rows = np.flatnonzero(due >= 0)  # only rows with something due are looked at
+    given = order.get_indexer(monitoring["status"].iloc[rows])  # -1: none given
+    behind = given < due[rows]
+    lag, given = rows[behind], given[behind]
+    units = derived(framework, "sorted units", lambda: pd.Index(sorted(set(framework.names.values()))))  # by lead unit, entity (unknown first), indicator
+    by = np.lexsort((monitoring["indicator"].to_numpy()[lag], units.get_indexer(monitoring["entity"].array.take(lag)),
+                     units.get_indexer(monitoring["lead_unit"].array.take(lag))))
+    at = lag[by]
+    problem = pd.Series(given[by] < 0).map({True: "未填报完成情况", False: "滞后于进度要求"})
+    return pd.DataFrame({"lead_unit": monitoring["lead_unit"].array.take(at), "entity": monitoring["entity"].array.take(at),
+                         "indicator": monitoring["indicator"].array.take(at),
+                         "deadline": framework.indicators["deadline"].to_numpy()[pos[at]], "required": required.to_numpy()[pos[at]],
+                         "status": monitoring["status"].array.take(at), "problem": problem.array})

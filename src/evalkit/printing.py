@@ -1,8 +1,8 @@
 """Printing HTML to A4 PDF with one long-lived headless Chromium per process (Playwright driving the system browser).
 
 Starting Chromium costs about a second; a run prints its two report editions and a scorecard batch
-prints hundreds of pages, so each process (each worker thread) keeps one browser and opens a fresh
-page per file. Pages are loaded with JavaScript off (the reports hold no script) and each print is
+prints hundreds of pages, so each process (each worker thread) keeps one browser with one page and
+loads each file into that page. Pages are loaded with JavaScript off (the reports hold no script) and each print is
 bounded in time: a page that does not load in time is a clear :class:`~evalkit.errors.EvalkitError`,
 and the browser is restarted for the next file.
 """
@@ -39,6 +39,7 @@ class Printer:
     def __init__(self, timeout: float = PAGE_TIMEOUT):
         self.timeout = timeout
         self._browser = None
+        self._page = None
 
     def __enter__(self) -> Printer:
         return self
@@ -47,9 +48,14 @@ class Printer:
         self.close()
 
     def _start(self):
-        if self._browser is None:
+        if self._page is None:
             self._browser = launch(self.timeout)
-        return self._browser
+            self._page = self._browser.new_context(java_script_enabled=False).new_page()
+        return self._page
+
+    def start(self) -> None:
+        """Start the browser now rather than at the first print."""
+        self._start()
 
     def pdf(self, html_path: Path, pdf_path: Path, header_footer: dict[str, str] | None = None) -> None:
         """Print ``html_path`` to ``pdf_path`` (written whole or not at all) within the time limit; ``header_footer``
@@ -58,9 +64,8 @@ class Printer:
 
         html_path, pdf_path = Path(html_path), Path(pdf_path)
         partial = pdf_path.with_name(f".{pdf_path.name}.partial")
-        context = self._start().new_context(java_script_enabled=False)
         try:
-            page = context.new_page()
+            page = self._start()
             page.set_default_timeout(self.timeout * 1000)
             page.goto(html_path.resolve().as_uri(), wait_until="load")
             if header_footer:
@@ -69,7 +74,6 @@ class Printer:
                          margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
             else:
                 page.pdf(path=str(partial), format="A4", prefer_css_page_size=True, print_background=False)
-            context.close()
         except Error as exc:
             partial.unlink(missing_ok=True)
             self.close()  # a browser that failed once is not trusted with the next file
@@ -86,7 +90,7 @@ class Printer:
                 self._browser.close()
             except Exception:  # the browser may already be gone; closing must not mask the real error
                 pass
-        self._browser = None
+        self._page = self._browser = None
 
 
 _local = threading.local()

@@ -3,6 +3,7 @@ the internal report (报告) ``report-internal.html``/``report-internal.pdf`` an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,36 +81,54 @@ def scorecard(spec: RunSpec, entity: str, folder: Path, timeout: int) -> dict[st
     return scorecards.render(spec, [entity], folder, timeout=min(timeout, PAGE_TIMEOUT))
 
 
-def batches(items: list[str], workers: int, *, smallest: int = 8, largest: int = 200) -> list[list[str]]:
-    """``items`` cut into about four batches per worker, each of ``smallest`` to ``largest`` items.
+def batches(items: list[str], workers: int, *, per_worker: int = 2, smallest: int = 8, largest: int = 200) -> list[list[str]]:
+    """``items`` cut into about ``per_worker`` batches per worker, each of ``smallest`` to ``largest`` items: a
+    batch assesses the period once and a worker's browser prints it whole, so batches are coarse; two per
+    worker let a fast worker take over some of a slow one's work.
 
     >>> [len(b) for b in batches([str(i) for i in range(37)], 2)]
-    [8, 8, 8, 8, 5]
+    [10, 10, 10, 7]
+    >>> [len(b) for b in batches([str(i) for i in range(2800)], 2)]
+    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]
     """
-    size = min(max(smallest, -(-len(items) // (4 * max(workers, 1)))), largest)
+    size = min(max(smallest, -(-len(items) // (per_worker * max(workers, 1)))), largest)
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def render_scorecards(spec: RunSpec, entities: list[str], staging: Path, *, timeout: int = 600,
                       jobs: int | None = None, progress: bool = True) -> dict[str, str]:
     """One scorecard per entity in ``staging/scorecards/`` and an index page, in batches of entities
-    through the current executor (local processes or Dask), with a progress bar; their SHA-256."""
+    through the current executor (local processes or Dask), with a progress bar; their SHA-256.
+
+    Two rounds of tasks: the batches' pages (HTML), then, once the folder's font holds every character
+    they show, the batches' PDFs."""
     from tqdm import tqdm
 
     folder = staging / "scorecards"
     folder.mkdir()
     hashes: dict[str, str] = {}
+    shown: set[str] = set()
     with current(jobs) as ex:
         workers = getattr(ex, "jobs", None) or getattr(ex, "workers", 1)
-        futures = {ex.submit(scorecards.render, spec, b, folder, min(timeout, PAGE_TIMEOUT)): b for b in batches(list(entities), workers)}
-        bar = tqdm(total=len(entities), desc=f"{spec.label} scorecards", unit="entity", disable=not progress)
-        for f in ex.as_completed(futures):
-            done, exc = result(f)
-            if exc is not None:
-                raise exc if isinstance(exc, EvalkitError) else RunError(
-                    f"{spec.label}: the scorecards of {futures[f][0]}… failed with {type(exc).__name__}: {exc}")
+        parts = batches(list(entities), workers)
+        bar = tqdm(total=2 * len(entities), desc=f"{spec.label} scorecards", unit="file", disable=not progress)
+
+        def gather(futures: dict[Any, list[str]]) -> Iterator[Any]:
+            for f in ex.as_completed(futures):
+                done, exc = result(f)
+                if exc is not None:
+                    raise exc if isinstance(exc, EvalkitError) else RunError(
+                        f"{spec.label}: the scorecards of {futures[f][0]}… failed with {type(exc).__name__}: {exc}")
+                bar.update(len(futures[f]))
+                yield done
+
+        hashes |= scorecards.style(folder)
+        for done, text in gather({ex.submit(scorecards.pages, spec, b, folder): b for b in parts}):
             hashes |= done
-            bar.update(len(futures[f]))
+            shown.update(text)
+        hashes |= scorecards.font(folder, "".join(sorted(shown)))
+        for done in gather({ex.submit(scorecards.prints, b, folder, min(timeout, PAGE_TIMEOUT)): b for b in parts}):
+            hashes |= done
         bar.close()
     index = folder / "index.html"
     index.write_text(scorecards.index_page(spec, pd.read_csv(staging / "results.csv"), load_framework(spec.city)), encoding="utf-8")

@@ -1,16 +1,20 @@
-"""Scorecards at county scale: many entities per process, one scoring, one browser.
+"""Scorecards at county scale: many entities per process, one scoring, one browser, one font.
 
 The scorecard notebook (``notebooks/40_entity_scorecard.ipynb``) stays the one place that says
 what a scorecard shows. A batch runs its cells in this process on an in-process IPython shell,
 once per entity, with the period assessed once and the rank-interval analysis done once (both
-memoised for the batch), collects each entity's outputs into its own executed notebook, exports
-that with the report's HTML exporter and prints it with the process's long-lived Chromium.
+memoised for the batch), collects each entity's outputs into its own executed notebook and exports
+that with the report's HTML exporter (:func:`pages`). The pages of a folder refer to one style sheet
+(:func:`style`, written first) and to one CJK font subset holding every character they show
+(:func:`font`, written once all pages are); then each process prints its batch with its long-lived
+Chromium (:func:`prints`). :func:`render` does all of it in this process.
 """
 from __future__ import annotations
 
 import functools
 import html
 import json
+import re
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, ExitStack
@@ -22,7 +26,7 @@ import pandas as pd
 
 from . import archive, paths
 from .errors import RunError
-from .exporters import ReportHTMLExporter
+from .exporters import ReportHTMLExporter, font_subset, visible_text
 from .framework import Framework
 from .params import RunSpec
 from .printing import html_to_pdf
@@ -94,28 +98,102 @@ def _execute(shell, nb: nbformat.NotebookNode, parameters: dict[str, Any], label
     return out
 
 
-def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
-    """Each entity's scorecard as ``folder/<entity>.html`` and ``.pdf`` (and its executed ``.ipynb``), from one scoring in this process;
-    their SHA-256 keyed ``scorecards/<file>``."""
+FONT = "EvalkitCJK.woff"
+"""The CJK font every scorecard of a folder refers to: one subset holding the characters of all of them."""
+STYLE = "scorecard.css"
+"""The style sheet every scorecard of a folder refers to: the report template's styles and the font."""
+_HEAD_STYLES = re.compile(r'(?s)(?:<style type="text/css">(.*?)</style>\s*)+(?=</head>)')
+
+
+def _head_styles(page: str) -> tuple[re.Match, str]:
+    found = _HEAD_STYLES.search(page)
+    if found is None:
+        raise RunError(f"{NOTEBOOK.name}: an exported scorecard has no styles closing its head")
+    return found, "\n".join(re.findall(r'(?s)<style type="text/css">(.*?)</style>', found.group(0)))
+
+
+def style(folder: Path) -> dict[str, str]:
+    """``folder/scorecard.css``: the styles the scorecard exporter puts in every page's head (taken from an
+    empty page: they depend on the template, not on the entity); its SHA-256."""
+    page, _ = ReportHTMLExporter(font_file=FONT).from_notebook_node(nbformat.v4.new_notebook())
+    target = folder / STYLE
+    partial = target.with_name(f".{STYLE}.partial")
+    partial.write_text(_head_styles(page)[1], encoding="utf-8")
+    partial.replace(target)
+    return {f"scorecards/{STYLE}": archive.sha256(target)}
+
+
+def _linked(page: str, css: str) -> str:
+    """``page`` with the styles closing its head replaced by a link to the folder's style sheet, which must hold them."""
+    found, mine = _head_styles(page)
+    if mine != css:
+        raise RunError(f"{NOTEBOOK.name}: a scorecard's styles differ from the folder's {STYLE}")
+    return page[:found.start()] + f'<link rel="stylesheet" href="{STYLE}"/>\n' + page[found.end():]
+
+
+def warm() -> None:
+    """Ready this process for scorecards: the IPython shell, the plots' CJK font and the long-lived browser
+    (a long-lived Dask worker keeps them from its first batch on; submitting ``warm`` to each worker readies them all at once)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from .plots import use_cjk_font
+    from .printing import shared
+
+    InteractiveShell.instance()
+    use_cjk_font()
+    shared().start()
+
+
+def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, str], str]:
+    """Each entity's scorecard page as ``folder/<entity>.html`` (and its executed ``.ipynb``), from one scoring in
+    this process, referring to the folder's shared font (:func:`font`); their SHA-256 keyed ``scorecards/<file>``,
+    and the characters the pages show."""
     from IPython.core.interactiveshell import InteractiveShell
 
     source = nbformat.read(str(NOTEBOOK), as_version=4)
     shell = InteractiveShell.instance()
-    exporter = ReportHTMLExporter()
+    exporter = ReportHTMLExporter(font_file=FONT)
+    css = (folder / STYLE).read_text(encoding="utf-8")
     hashes: dict[str, str] = {}
+    shown: set[str] = set()
     with _memoised():
         for entity in entities:
             label = f"{spec.label} scorecard of {entity}"
             nb = _execute(shell, source, {**spec.parameters, "entity": entity}, label)
             nb.metadata.setdefault("evalkit", {})["title"] = f"{entity} 考评成绩单({spec.period.label})"
-            page, _ = exporter.from_notebook_node(nb)
+            page = _linked(exporter.from_notebook_node(nb)[0], css)
             stem = folder / entity
             nbformat.write(nb, str(stem.with_suffix(".ipynb")))  # as a kernel would have left it, with the recorded row
             stem.with_suffix(".html").write_text(page, encoding="utf-8")
-            html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"), timeout=timeout)
-            for ext in (".html", ".pdf"):
-                hashes[f"scorecards/{entity}{ext}"] = archive.sha256(stem.with_suffix(ext))
+            shown |= set(visible_text(page))
+            hashes[f"scorecards/{entity}.html"] = archive.sha256(stem.with_suffix(".html"))
+    return hashes, "".join(sorted(shown))
+
+
+def font(folder: Path, text: str) -> dict[str, str]:
+    """``folder/EvalkitCJK.woff``: the CJK font cut down to the characters of ``text`` (all the pages' own); its SHA-256."""
+    target = folder / FONT
+    partial = target.with_name(f".{FONT}.partial")
+    partial.write_bytes(font_subset(text))
+    partial.replace(target)
+    return {f"scorecards/{FONT}": archive.sha256(target)}
+
+
+def prints(entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
+    """Each entity's page printed to ``folder/<entity>.pdf`` by this process's long-lived Chromium; their SHA-256."""
+    hashes = {}
+    for entity in entities:
+        stem = folder / entity
+        html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"), timeout=timeout)
+        hashes[f"scorecards/{entity}.pdf"] = archive.sha256(stem.with_suffix(".pdf"))
     return hashes
+
+
+def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
+    """The entities' scorecards in ``folder`` in this process: pages, their font, PDFs; the SHA-256 of each file."""
+    shared = style(folder)
+    hashes, text = pages(spec, entities, folder)
+    return shared | hashes | font(folder, text) | prints(entities, folder, timeout)
 
 
 def index_page(spec: RunSpec, results: pd.DataFrame, framework: Framework) -> str:

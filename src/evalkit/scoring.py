@@ -11,7 +11,7 @@ import pandas as pd
 from .errors import InputError, ParameterError, Problem
 from .framework import Framework
 from .inputs import KEY, PeriodInputs
-from .milestones import milestone_lags
+from .milestones import derived, milestone_lags
 from .periods import Period
 from .ranking import rank_within_groups
 from .weights import check_weights, redistribute_weights
@@ -39,6 +39,29 @@ class PeriodResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Assigned:
+    """A framework's assignments split by input, worked out once per framework object (scoring a
+    national period many times, as sensitivity analyses do, should not re-split 100,000 rows)."""
+
+    scored: pd.DataFrame  # lead_unit, entity, indicator of the score assignments, in ``Codes`` order
+    targeted: pd.DataFrame  # entity, indicator of the target assignments, once each
+    targeted_entity: np.ndarray  # their entity codes in ``Codes.units``
+    order: np.ndarray  # positions that sort ``Codes.keys``
+    sorted_keys: np.ndarray  # ``Codes.keys`` in that order
+
+
+def _assignments(fw: Framework) -> _Assigned:
+    def split() -> _Assigned:
+        a = fw.assignments()
+        score = (a["input"] == "score").to_numpy()
+        targeted = a.loc[~score, ["entity", "indicator"]].drop_duplicates().reset_index(drop=True)
+        order = np.argsort(fw.codes.keys.to_numpy(), kind="stable")
+        return _Assigned(a.loc[score, KEY].reset_index(drop=True), targeted, fw.codes.units.get_indexer(targeted["entity"]),
+                         order, fw.codes.keys.to_numpy()[order])
+    return derived(fw, "assignments", split)
+
+
 def score_period(framework: Framework, inputs: PeriodInputs, *, weights: Mapping[str, float] | None = None,
                  aggregation: Aggregation = "sum", redistribute: bool = False,
                  strict: bool | None = None) -> PeriodResult:
@@ -63,22 +86,31 @@ def score_period(framework: Framework, inputs: PeriodInputs, *, weights: Mapping
         applied = redistribute_weights(applied, no_data) | {k: 0.0 for k in no_data}
 
     final, corrections, missing_rows = _lead_unit_scores(framework, inputs)
-    ind_scores = _indicator_scores(framework, final, inputs.targets)
+    ind_scores, entity_codes, aspect_codes = _indicator_scores(framework, final, inputs.targets)
     missing = pd.concat([missing_rows, ind_scores.attrs.pop("missing")], ignore_index=True)
-    aspects, monitoring = _aggregate(framework, ind_scores, aggregation)
+    aspects, monitoring = _aggregate(framework, ind_scores, entity_codes, aspect_codes, aggregation)
 
     totals = framework.entities[["entity", "group"]].copy()
     totals["monitoring"] = totals["entity"].map(monitoring)
     methods = inputs.methods.set_index("entity")
+    methods = methods.reindex(totals["entity"].to_numpy())  # one look-up of the entities for every method
+    lacking = []
     for k in others:
-        totals[k] = totals["entity"].map(methods[k]) if k in methods else np.nan
+        totals[k] = methods[k].to_numpy() if k in methods else np.nan
         if k not in no_data:
             lack = totals[k].isna()
-            missing = pd.concat([missing, pd.DataFrame({"entity": totals.loc[lack, "entity"], "method": k})], ignore_index=True)
-            totals.loc[lack, k] = 0.0
+            lacking.append((k, np.flatnonzero(lack)))
+            if lacking[-1][1].size:
+                totals.loc[lack, k] = 0.0
+    if lacking:  # one table of the entities without a method's score, method by method
+        rows = np.concatenate([at for _, at in lacking])
+        missing = pd.concat([missing, pd.DataFrame({"entity": totals["entity"].iloc[rows].reset_index(drop=True),
+                                                    "method": np.repeat([k for k, _ in lacking], [len(at) for _, at in lacking])})],
+                            ignore_index=True)
     if strict and len(missing):
         raise InputError([_missing_problem(r, framework) for r in missing.itertuples()])
-    totals["half_year"] = sum(applied[k] * totals[k].fillna(0.0) for k in keys)
+    values = {k: totals[k].to_numpy(dtype="float64") for k in keys}
+    totals["half_year"] = sum(applied[k] * np.where(np.isnan(v), 0.0, v) for k, v in values.items())
     totals["rank"] = rank_within_groups(totals, "half_year")
     warnings = list(inputs.problems) + ([] if strict else [_missing_problem(r, framework) for r in missing.itertuples()])
     return PeriodResult(
@@ -101,45 +133,63 @@ def _lead_unit_scores(fw: Framework, inputs: PeriodInputs) -> tuple[np.ndarray, 
     codes = fw.codes
     given = {}
     for df, col in ((inputs.monitoring, "score"), (inputs.verification, "verified")):
-        pos = codes.keys.get_indexer(codes.row_keys(df))
+        pos = _positions(fw, codes.row_keys(df))
         if (pos < 0).any():
             raise InputError([Problem(r.file, f"{r.lead_unit} scored {r.entity} on indicator {r.indicator}, which the framework does not assign to it", row=int(r.row))
                               for r in df[pos < 0].itertuples()])
-        twice = pd.Index(pos).duplicated()
-        if twice.any():
+        if len(pos) and np.bincount(pos, minlength=len(codes.keys)).max() > 1:
+            twice = pd.Index(pos).duplicated()
             raise InputError([Problem(r.file, f"({r.lead_unit}, {r.entity}, {r.indicator}) is given twice", row=int(r.row)) for r in df[twice].itertuples()])
         given[col] = np.full(len(codes.keys), np.nan)
         given[col][pos] = df[col].to_numpy(dtype="float64")
     final = np.where(np.isnan(given["verified"]), given["score"], given["verified"])
-    need = fw.assignments()
-    need = need.loc[need["input"] == "score", KEY].reset_index(drop=True)
+    need = _assignments(fw).scored
     checked = ~np.isnan(given["verified"])
     corrections = need[checked].assign(reported=given["score"][checked], verified=given["verified"][checked])
     return final, corrections.reset_index(drop=True), need[np.isnan(final)].reset_index(drop=True)
 
 
-def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -> pd.DataFrame:
+def _positions(fw: Framework, keys: np.ndarray) -> np.ndarray:
+    """The position of each key in ``fw.codes.keys``, -1 where it is not there (as ``Index.get_indexer``, by binary search)."""
+    order, known = _assignments(fw).order, _assignments(fw).sorted_keys
+    at = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
+    return np.where(known[at] == keys, order[at], -1) if len(known) else np.full(len(keys), -1)
+
+
+def _indicator_scores(fw: Framework, final: np.ndarray, targets: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """s(e, i): the mean over lead units (METHOD.md §4 step 1), by ``np.bincount`` over integer
-    (entity, indicator) ids, or the target-attainment score (§6). Missing scores count 0 here."""
-    codes, ind = fw.codes, fw.indicators.set_index("id")
+    (entity, indicator) ids, or the target-attainment score (§6); and each row's entity code in
+    ``fw.codes.units`` and aspect code in ``fw.aspects``. Missing scores count 0 here."""
+    codes, ind = fw.codes, fw.indicators
     gid = codes.entity.astype("int64") * codes.span + codes.indicator
     size = len(codes.units) * codes.span
     total = np.bincount(gid, weights=np.nan_to_num(final), minlength=size)
     count = np.bincount(gid, minlength=size)
     nz = np.flatnonzero(count)
+    assigned = _assignments(fw)
     s = pd.DataFrame({"entity": codes.units[nz // codes.span], "indicator": nz % codes.span, "score": total[nz] / count[nz]})
-    need = fw.assignments()
-    need = need.loc[need["input"] == "target", ["entity", "indicator"]].drop_duplicates()
-    t = need.merge(targets[["entity", "indicator", "actual"]], on=["entity", "indicator"], how="left")
-    op = t["indicator"].map(ind["target_op"])
-    target = t["indicator"].map(ind["target"]) + t["indicator"].map(ind["target_step"]).where(op == ">", 0.0)
-    t["score"] = attainment(t["actual"], target, op.replace(">", ">="), t["indicator"].map(ind["points"])).fillna(0.0)
-    out = pd.concat([s, t[["entity", "indicator", "score"]].astype({"score": "float64"})], ignore_index=True)
-    pos = ind.index.get_indexer(out["indicator"])
-    out["aspect"] = ind["aspect"].to_numpy()[pos]
+    if len(assigned.targeted):
+        t = assigned.targeted.merge(targets[["entity", "indicator", "actual"]], on=["entity", "indicator"], how="left")
+        by_id = ind.set_index("id")
+        op = t["indicator"].map(by_id["target_op"])
+        target = t["indicator"].map(by_id["target"]) + t["indicator"].map(by_id["target_step"]).where(op == ">", 0.0)
+        t["score"] = attainment(t["actual"], target, op.replace(">", ">="), t["indicator"].map(by_id["points"])).fillna(0.0)
+        out = pd.concat([s, t[["entity", "indicator", "score"]].astype({"score": "float64"})], ignore_index=True)
+        unreported = t.loc[t["actual"].isna(), ["entity", "indicator"]]
+    else:  # no indicator has a target: nothing to merge; the empty table typed as the merge and concat would type it
+        key = {c: assigned.targeted[c].dtype if assigned.targeted[c].dtype == targets[c].dtype else object for c in ("entity", "indicator")}
+        retype = {c: d for c, d in key.items() if assigned.targeted[c].dtype != d}
+        unreported = assigned.targeted.astype(retype) if retype else assigned.targeted
+        retype = {c: object for c in key if s[c].dtype != key[c]}
+        out = s.astype(retype) if retype else s
+    pos = np.full(codes.span, -1)
+    pos[ind["id"].to_numpy()] = np.arange(len(ind))
+    pos = pos[out["indicator"].to_numpy(dtype="int64")]
+    out["aspect"] = ind["aspect"].array.take(pos)
     out["points"] = ind["points"].to_numpy()[pos]
-    out.attrs["missing"] = t.loc[t["actual"].isna(), ["entity", "indicator"]].assign(method="targets")
-    return out
+    out.attrs["missing"] = unreported.assign(method="targets")
+    aspect = pd.Index(fw.aspects["id"]).get_indexer(ind["aspect"])[pos]
+    return out, np.concatenate([nz // codes.span, assigned.targeted_entity]), aspect
 
 
 def attainment(actual: pd.Series, target: pd.Series, op: pd.Series, points: pd.Series) -> pd.Series:
@@ -153,11 +203,13 @@ def attainment(actual: pd.Series, target: pd.Series, op: pd.Series, points: pd.S
     return points * ratio.clip(upper=1.0)
 
 
-def _aggregate(fw: Framework, ind_scores: pd.DataFrame, aggregation: Aggregation) -> tuple[pd.DataFrame, pd.Series]:
-    """Aspect scores a(e, k) and monitoring(e) (METHOD.md §4 steps 3-4), by integer (entity, aspect) ids."""
+def _aggregate(fw: Framework, ind_scores: pd.DataFrame, entity: np.ndarray, aspect: np.ndarray,
+               aggregation: Aggregation) -> tuple[pd.DataFrame, pd.Series]:
+    """Aspect scores a(e, k) and monitoring(e) (METHOD.md §4 steps 3-4), by integer (entity, aspect) ids
+    (each row's codes in ``fw.codes.units`` and ``fw.aspects``)."""
     units, aspect_ids = fw.codes.units, pd.Index(fw.aspects["id"])
     n = len(aspect_ids)
-    gid = units.get_indexer(ind_scores["entity"]).astype("int64") * n + aspect_ids.get_indexer(ind_scores["aspect"])
+    gid = entity.astype("int64") * n + aspect
     earned = np.bincount(gid, weights=ind_scores["score"].to_numpy(dtype="float64"), minlength=len(units) * n)
     available = np.bincount(gid, weights=ind_scores["points"].to_numpy(dtype="float64"), minlength=len(units) * n)
     nz = np.flatnonzero(np.bincount(gid, minlength=len(units) * n))  # applicable (entity, aspect) pairs
@@ -165,8 +217,8 @@ def _aggregate(fw: Framework, ind_scores: pd.DataFrame, aggregation: Aggregation
     score = aspect_points * earned[nz] / available[nz]
     aspects = pd.DataFrame({"entity": units[nz // n], "aspect": aspect_ids[nz % n], "earned": earned[nz],
                             "available": available[nz], "aspect_points": aspect_points, "score": score})
-    entity = nz // n
-    has = np.unique(entity)
+    entity = nz // n  # ascending
+    has = entity[np.r_[True, entity[1:] != entity[:-1]]] if len(entity) else entity
     if aggregation == "sum":
         value = 100 * np.bincount(entity, weights=score)[has] / np.bincount(entity, weights=aspect_points)[has]
     else:
