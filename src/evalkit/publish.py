@@ -50,14 +50,16 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbformat.NotebookNode:
     """A copy of the executed notebook with what only the run knows, taken from its manifest (so an audit's
-    re-publication gives the same pages): the date of the run under the title, and in the internal edition
+    re-publication gives the same pages): the date of the run in the title block (after the issuing body), and in the internal edition
     (cells tagged ``internal``) where the run is archived, how to audit it, and any uncommitted code it ran."""
     import copy
 
     out = copy.deepcopy(nb)
     started = dt.datetime.fromisoformat(manifest["run"]["started"]).astimezone(BEIJING)
-    after_title = 1 + max((i for i, c in enumerate(out.cells) if c.cell_type == "code" and c.source.startswith("bulletin.title(")), default=0)
-    out.cells.insert(after_title, nbformat.v4.new_markdown_cell(f"{started.year}年{started.month}月{started.day}日", id="run-date"))
+    date = nbformat.v4.new_output("display_data", data={"text/markdown": f"{started.year}年{started.month}月{started.day}日"})
+    for cell in out.cells:  # the title block reads: title, period, issuing body, date, then the 示例数据 mark
+        if cell.cell_type == "code" and cell.source.startswith("bulletin.title(") and cell.outputs:
+            cell.outputs.insert(1, copy.deepcopy(date))
     folder = f"outputs/{manifest['city']}/{manifest['period']}"
     kept = manifest["run"].get("kept_as")
     lines = ["## 运行记录", "", f"- 运行编号 {manifest['run']['id']}，开始于{started:%Y年%m月%d日 %H:%M}（北京时间）。",
