@@ -192,6 +192,22 @@ def test_annual_report(year):
     assert [c.value for c in wb["旗县区"][1]] == ["考评对象", "组别", "上半年", "下半年", "年度考评分值", "排名", "并列", "等次"]
 
 
+@pytest.mark.parametrize("name", ["report.pdf", "report-internal.pdf"])
+def test_annual_pdf_pages(year, name):
+    """The annual bulletin's pages, as the half-years' (tests/test_bulletin.py): page numbers, 示例数据, no orphaned heading."""
+    from .test_bulletin import check_pdf
+
+    check_pdf(year / name, name == "report.pdf")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("name", ["report.html", "report-internal.html"])
+def test_annual_total_rank_and_grade_on_screen(year, name, width):
+    from .test_bulletin import check_on_screen
+
+    check_on_screen(year / name, width)
+
+
 def test_formula_like_names_stay_text(tmp_path, baotou):
     results = pd.DataFrame({"entity": ["=HYPERLINK(\"http://x\",\"点我\")", "+1", "-2", "@SUM(A1)", "昆都仑区"],
                             "group": "district", "monitoring": 90.0, "field": 80.0, "survey": 70.0, "third_party": 60.0,
