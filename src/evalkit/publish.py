@@ -30,7 +30,11 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
                                               "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
                                                      manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
     aspects = None if spec.period.is_annual else archive.recorded(nb, "aspects")
-    write_scores(folder / "scores.xlsx", fw, results, aspects, notes,
+    try:
+        previous = archive.recorded(nb, "previous")
+    except ValueError:  # no previous period
+        previous = None
+    write_scores(folder / "scores.xlsx", fw, results, aspects, notes, period=spec.period.label, previous=previous,
                  created=dt.datetime.fromisoformat(manifest["run"]["started"]))
     archive.reproducible_xlsx(folder / "scores.xlsx", dt.datetime.fromisoformat(manifest["run"]["started"]))
     nb.metadata.setdefault("evalkit", {})["title"] = archive.option(options, "标题")

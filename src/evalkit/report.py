@@ -241,14 +241,18 @@ def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
 
 
 def record(a: Assessment | AnnualAssessment) -> None:
-    """Record the results, the aspect scores, the tables of the history store and the options in the notebook,
-    for the run's archive."""
+    """Record the results, the aspect scores, the tables of the history store, the previous period's totals
+    and ranks (for the change columns of scores.xlsx) and the options in the notebook, for the run's archive."""
     if isinstance(a, Assessment):
         record_table(a.result.totals)
         record_table(a.result.aspects, "aspects")
         before = (a.previous.inputs, a.previous.result) if a.previous else None
         for name, table in period_tables(a.framework, a.inputs, a.result, before).items():
             record_table(table, name)
+        if a.previous is not None:
+            record_table(a.previous.result.totals[["entity", "half_year", "rank"]], "previous")
     else:
         record_table(a.totals)
+        if a.previous is not None:
+            record_table(a.previous.totals[["entity", "annual", "rank"]], "previous")
     record_table(options(a), "options")
