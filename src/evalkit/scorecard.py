@@ -10,7 +10,7 @@ from .assessment import Assessment
 from .display import rank_change
 from .escape import md
 from .grades import bands, grade
-from .explore import largest_losses
+from .explore import drilldown
 from .milestones import LAG_COLUMNS
 from .ranking import display_round
 from .report import is_synthetic, show_figure, show_table
@@ -39,9 +39,33 @@ def profile(a: Assessment, entity: str) -> None:
     show_figure(plots.aspect_profile(a.framework, a.result, entity))
 
 
+def lost_by_indicator(a: Assessment, entity: str, n: int = 10) -> pd.DataFrame:
+    """The ``n`` indicators where ``entity`` lost most points, each ONCE: its number and shortened name, its
+    points, its score (the mean of its lead units' scores, METHOD.md §3 step 1), the points lost and each lead
+    unit with the score it gave (the task force's where it verified one, marked 专班核实)."""
+    from .bulletin import indicator_names
+
+    scored = a.result.indicators[a.result.indicators["entity"] == entity]
+    lost = scored.assign(lost=scored["points"] - scored["score"])
+    lost = lost[lost["lost"] > 1e-9].sort_values(["lost", "indicator"], ascending=[False, True], kind="stable").head(n)
+    units = drilldown(a, entity)
+    by_unit = {}
+    for i, rows in units.groupby("指标"):
+        by_unit[i] = "；".join(f"{u} {v:.2f}" + ("（专班核实）" if pd.notna(c) else "") if pd.notna(v) and pd.notna(o) else str(u)
+                               for u, o, c, v in zip(rows["牵头考核单位"], rows["原评分"], rows["专班核实"], rows["采用得分"]))
+    count = units.groupby("指标")["牵头考核单位"].count()
+    return pd.DataFrame({"指标": indicator_names(a.framework, lost["indicator"]), "分值": lost["points"].to_numpy(),
+                         "得分": lost["score"].to_numpy(), "失分": lost["lost"].to_numpy(),
+                         "牵头考核单位评分": [by_unit.get(i, "") for i in lost["indicator"]],
+                         "units": [int(count.get(i, 1)) for i in lost["indicator"]]})
+
+
 def losses(a: Assessment, entity: str) -> None:
     display(Markdown("## 失分最多的十项"))
-    show_table(largest_losses(a, entity))
+    table = lost_by_indicator(a, entity)
+    show_table(table.drop(columns="units"))
+    if (table["units"] > 1).any():
+        display(Markdown("注：由两个及以上牵头考核单位评分的指标，指标得分为各单位评分的平均值，失分按指标计一次。"))
 
 
 def overdue(a: Assessment, entity: str) -> None:
