@@ -106,7 +106,7 @@ def change(a: Assessment, entity: str) -> None:
 
 def trend(a: Assessment, entity: str) -> None:
     """历次变化: the entity's total and rank in the periods the run compares with (the same half a year before,
-    the previous half) and now, as a table and a small line."""
+    the previous half) and now, as a table, and a small line from three periods on."""
     from .periods import Period
 
     runs = sorted([x for x in (a.year_before, a.previous) if x is not None] + [a], key=lambda x: x.period)
@@ -117,8 +117,9 @@ def trend(a: Assessment, entity: str) -> None:
     display(Markdown("## 历次变化"))
     show_table(pd.DataFrame({"考评期": [labels[str(p)] for p, _ in rows], "半年考评分值": [display_round(r["half_year"]).item() for _, r in rows],
                              "组内排名": [int(r["rank"]) for _, r in rows]}))
-    line = pd.DataFrame({"entity": entity, "period": [str(p) for p, _ in rows], "total": [r["half_year"] for _, r in rows]})
-    show_figure(plots.trend(line, labels, f"{entity}历次半年考评分值"))
+    if len(rows) > 2:  # two periods: the table says it all; a line through two points only takes room
+        line = pd.DataFrame({"entity": entity, "period": [str(p) for p, _ in rows], "total": [r["half_year"] for _, r in rows]})
+        show_figure(plots.trend(line, labels, f"{entity}历次半年考评分值"))
 
 
 def record(a: Assessment, entity: str) -> None:
