@@ -203,6 +203,12 @@ def test_annual_pdf_pages(year, name):
     check_pdf(year / name, name == "report.pdf")
 
 
+def test_annual_public_edition_text(year, baotou):
+    from .test_bulletin import check_public_text
+
+    check_public_text(year / "report.html", baotou)
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("name", ["report.html", "report-internal.html"])
 def test_annual_total_rank_and_grade_on_screen(year, name, width):
