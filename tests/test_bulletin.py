@@ -256,3 +256,20 @@ def check_pdf(pdf: Path, public: bool) -> None:
 @pytest.mark.parametrize("name", ["report.pdf", "report-internal.pdf"])
 def test_pdf_pages_have_numbers_and_the_mark_and_no_orphaned_heading(demo_archive, name, period):
     check_pdf(demo_archive / "baotou" / period / name, name == "report.pdf")
+
+
+def test_scorecard_shows_an_indicator_of_two_lead_units_once(small):
+    """Indicator 2 is scored by 局甲 and 局乙: 局乙 takes 2 points off 东区, so the indicator's score is the
+    mean, its points less 1, and it is listed once with both units' scores (the shortened name cut with …)."""
+    from evalkit import scorecard
+
+    inputs = full_marks(small)
+    mon = inputs.monitoring
+    row = mon.index[(mon["entity"] == "东区") & (mon["indicator"] == 2) & (mon["lead_unit"] == "局乙")][0]
+    points = float(mon.loc[row, "score"])
+    mon.loc[row, "score"] = points - 2
+    lost = scorecard.lost_by_indicator(_assessment(small, inputs), "东区")
+    assert len(lost) == 1 and lost.loc[0, "指标"] == "2 t2" and lost.loc[0, "units"] == 2
+    assert lost.loc[0, ["分值", "得分", "失分"]].tolist() == pytest.approx([points, points - 1, 1.0])
+    assert lost.loc[0, "牵头考核单位评分"] == f"局乙 {points - 2:.2f}；局甲 {points:.2f}"
+    assert scorecard.lost_by_indicator(_assessment(small, full_marks(small)), "东区").empty
