@@ -172,7 +172,8 @@ def test_scores_workbook_equals_results_to_the_cent(h2):
     for ws in wb.worksheets:
         assert "示例数据" in ws.oddHeader.center.text and "示例数据" in ws["A1"].value and ws.print_title_rows == "$1:$2"
         assert ws.page_setup.fitToWidth == 1 and ws["A1"].font.name == "Noto Sans CJK SC"
-    assert "不适用" in {c.value for col in wb["各方面得分"].iter_cols(min_row=3) for c in col}
+    aspect_cells = [c.value for col in wb["各方面得分"].iter_cols(min_col=3, min_row=3) for c in col]
+    assert "不适用" in aspect_cells and all(v == round(v, 2) for v in aspect_cells if isinstance(v, float))
     notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=3, values_only=True)}
     import json
     manifest = json.loads((h2 / "manifest.json").read_text(encoding="utf-8"))
