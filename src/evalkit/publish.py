@@ -74,7 +74,9 @@ def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbfor
         changed = "、".join(f"`{f}`" for f in git.get("changed", [])[:10]) or "若干文件"
         lines.append(f"- **注意：本次运行使用了未提交的代码**（{changed}），结果不能由版本库中已提交的代码复现。")
     last = max((i for i, c in enumerate(out.cells) if "internal" in c.metadata.get("tags", [])), default=len(out.cells) - 1)
-    out.cells.insert(last + 1, nbformat.v4.new_markdown_cell("\n".join(lines), id="run-record", metadata={"tags": ["internal"]}))
+    record = nbformat.v4.new_output("display_data", data={"text/markdown": "\n".join(lines)})
+    # an output like every other section's (a markdown cell would be exported as an input area)
+    out.cells.insert(last + 1, nbformat.v4.new_code_cell("", id="run-record", metadata={"tags": ["internal"]}, outputs=[record]))
     return out
 
 
