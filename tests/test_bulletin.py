@@ -144,26 +144,29 @@ def check_public_text(page: Path, framework) -> None:
     assert "推定事项" not in text and "排名稳健性" not in text
 
 
-def in_browser(page: Path, width: int, script: str):
-    """``script``'s value in the Debian Chromium showing ``page`` at ``width`` px. Playwright's sync API runs in
-    a thread of its own: the runs of the session fixtures keep a started Playwright (evalkit.printing's
-    browser) in this thread, and a second one cannot start beside it."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _look(page: Path, width: int, script: str):
     from playwright.sync_api import sync_playwright
 
-    def look():
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-            try:
-                view = browser.new_page(viewport={"width": width, "height": 900})
-                view.goto(page.as_uri(), wait_until="load")
-                return view.evaluate(script)
-            finally:
-                browser.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            view = browser.new_page(viewport={"width": width, "height": 900})
+            view.goto(page.as_uri(), wait_until="load")
+            return view.evaluate(script)
+        finally:
+            browser.close()
 
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(look).result()
+
+def in_browser(page: Path, width: int, script: str):
+    """``script``'s value in the Debian Chromium showing ``page`` at ``width`` px. Playwright runs in a spawned
+    process of its own: the runs of the session fixtures keep a started sync Playwright (evalkit.printing's
+    browser) in this process's main thread, where a second one cannot start, and a Playwright left in a
+    thread of this process would be inherited by the runs that later tests fork."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_look, page, width, script).result()
 
 
 ON_SCREEN = """() => {
