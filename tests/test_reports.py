@@ -67,7 +67,7 @@ def parse(path: Path) -> Tables:
 def test_html_has_the_tables_and_no_code(h2):
     page = parse(h2 / "report-internal.html")
     text = (h2 / "report-internal.html").read_text(encoding="utf-8")
-    assert "包头市数字政府建设考评结果(2022年下半年)" in text and "示例数据" in text
+    assert "包头市数字政府建设考评结果（2022年下半年）" in text and "示例数据" in text
     rankings = [t for t in page.tables if t and t[0][:2] == ["考评对象", "日常监测"]]
     assert [len(t) - 1 for t in rankings] == [10, 27]  # districts, departments
     assert rankings[0][0][-2:] == ["排名", "排名变化"]
@@ -138,21 +138,23 @@ def test_pdf_is_a4_with_the_district_names_as_text(h2):
 
 def test_scores_workbook_equals_results_to_the_cent(h2):
     """Score sheets hold the printed value (at most 2 decimals, equal to the bulletin's), in rank order with
-    group, 并列 and grade; 明细 keeps full precision; every sheet prints on A4 with 示例数据 in its header."""
+    group, 并列, grade and the score and rank change as the bulletin prints them; 明细 keeps full precision;
+    every sheet shows 示例数据 in its first row and prints on A4 with it in the header."""
     results = pd.read_csv(h2 / "results.csv")
     wb = openpyxl.load_workbook(h2 / "scores.xlsx")
     assert wb.sheetnames == ["旗县区", "市直部门", "各方面得分", "明细", "说明"]
     printed = {}
     for table in parse(h2 / "report.html").tables:
-        if table and table[0][:4] == ["考评对象", "考评分值", "排名", "等次"]:
-            printed |= {row[0]: (float(row[1]), row[3]) for row in table[1:]}
+        if table and table[0][:6] == ["考评对象", "考评分值", "排名", "等次", "分值环比变化", "排名环比变化"]:
+            printed |= {row[0]: (float(row[1]), row[3], row[4], row[5]) for row in table[1:]}
     assert len(printed) == 37
     for sheet, group in (("旗县区", "district"), ("市直部门", "department")):
         ws = wb[sheet]
-        header = [c.value for c in ws[1]]
-        assert header == ["考评对象", "组别", "日常监测", "实地调研", "民意调查", "第三方评估", "半年考评分值", "排名", "并列", "等次"]
+        header = [c.value for c in ws[2]]
+        assert header == ["考评对象", "组别", "日常监测", "实地调研", "民意调查", "第三方评估", "半年考评分值", "排名", "并列", "等次",
+                          "分值变化", "排名变化"]
         want = results[results["group"] == group].set_index("entity")
-        rows = list(ws.iter_rows(min_row=2))
+        rows = list(ws.iter_rows(min_row=3))
         assert len(rows) == len(want)
         assert [r[7].value for r in rows] == sorted(r[7].value for r in rows)  # rank order
         for row in rows:
@@ -160,16 +162,18 @@ def test_scores_workbook_equals_results_to_the_cent(h2):
             for cell, col in zip(row[2:7], ["monitoring", "field", "survey", "third_party", "half_year"]):
                 assert isinstance(cell.value, (int, float)) and cell.number_format == "0.00"
                 assert cell.value == round(cell.value, 2) == evalkit.ranking.display_round(want.loc[entity, col]).item()
-            assert (row[6].value, row[9].value) == printed[entity]
+            assert (row[6].value, row[9].value, f"{row[10].value:+.2f}", row[11].value) == printed[entity]
+            assert row[10].value == round(row[10].value, 2)
             assert row[7].value == want.loc[entity, "rank"] and isinstance(row[7].value, int)
             assert (row[8].value == "并列") == ((want["rank"] == want.loc[entity, "rank"]).sum() > 1)
-    detail = pd.DataFrame(list(wb["明细"].iter_rows(min_row=2, values_only=True)), columns=[c.value for c in wb["明细"][1]])
+    detail = pd.DataFrame(list(wb["明细"].iter_rows(min_row=3, values_only=True)), columns=[c.value for c in wb["明细"][2]])
     assert detail.set_index("考评对象")["半年考评分值"].to_dict() == pytest.approx(results.set_index("entity")["half_year"].to_dict(), abs=1e-12)
     for ws in wb.worksheets:
-        assert "示例数据" in ws.oddHeader.center.text and ws.print_title_rows == "$1:$1"
+        assert "示例数据" in ws.oddHeader.center.text and "示例数据" in ws["A1"].value and ws.print_title_rows == "$1:$2"
         assert ws.page_setup.fitToWidth == 1 and ws["A1"].font.name == "Noto Sans CJK SC"
-    assert "不适用" in {c.value for col in wb["各方面得分"].iter_cols(min_row=2) for c in col}
-    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    aspect_cells = [c.value for col in wb["各方面得分"].iter_cols(min_col=3, min_row=3) for c in col]
+    assert "不适用" in aspect_cells and all(v == round(v, 2) for v in aspect_cells if isinstance(v, float))
+    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=3, values_only=True)}
     import json
     manifest = json.loads((h2 / "manifest.json").read_text(encoding="utf-8"))
     assert notes["结果哈希 (results.csv SHA-256)"] == manifest["results"]["sha256"]
@@ -188,7 +192,29 @@ def test_annual_report(year):
     assert [len(t) - 1 for t in tables] == [10, 27]
     assert "上半年与下半年对比" not in (year / "report.html").read_text(encoding="utf-8")
     wb = openpyxl.load_workbook(year / "scores.xlsx")
-    assert [c.value for c in wb["旗县区"][1]] == ["考评对象", "组别", "上半年", "下半年", "年度考评分值", "排名", "并列", "等次"]
+    assert [c.value for c in wb["旗县区"][2]] == ["考评对象", "组别", "上半年", "下半年", "年度考评分值", "排名", "并列", "等次"]
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "report-internal.pdf"])
+def test_annual_pdf_pages(year, name):
+    """The annual bulletin's pages, as the half-years' (tests/test_bulletin.py): page numbers, 示例数据, no orphaned heading."""
+    from .test_bulletin import check_pdf
+
+    check_pdf(year / name, name == "report.pdf")
+
+
+def test_annual_public_edition_text(year, baotou):
+    from .test_bulletin import check_public_text
+
+    check_public_text(year / "report.html", baotou)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("name", ["report.html", "report-internal.html"])
+def test_annual_total_rank_and_grade_on_screen(year, name, width):
+    from .test_bulletin import check_on_screen
+
+    check_on_screen(year / name, width)
 
 
 def test_formula_like_names_stay_text(tmp_path, baotou):
@@ -198,10 +224,10 @@ def test_formula_like_names_stay_text(tmp_path, baotou):
     notes = pd.DataFrame({"项目": ["备注"], "内容": ["=1+1"]})
     write_scores(tmp_path / "s.xlsx", baotou, results, None, notes)
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["旗县区"]
-    names = [r[0] for r in ws.iter_rows(min_row=2)]
+    names = [r[0] for r in ws.iter_rows(min_row=3)]
     assert [c.value for c in names] == list(results["entity"])
     assert all(c.data_type == "s" for c in names)
-    note = openpyxl.load_workbook(tmp_path / "s.xlsx")["说明"]["B2"]
+    note = openpyxl.load_workbook(tmp_path / "s.xlsx")["说明"]["B3"]
     assert note.value == "=1+1" and note.data_type == "s"
 
 

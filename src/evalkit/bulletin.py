@@ -235,8 +235,10 @@ def aspects(a: Assessment) -> None:
     city = rates.set_index("方面")["全市得分率"].dropna().sort_values()
     text = ["## 三、各方面情况", ""]
     if len(city) > 1:
-        text.append(f"从全市看，{city.index[-1]}得分率最高（{city.iloc[-1]:.1f}%），"
-                    f"{city.index[0]}得分率最低（{city.iloc[0]:.1f}%），是需要重点加强的方面。")
+        # in a sentence an aspect is named without its numeral: “强化基础设施支撑”, not 四、强化基础设施支撑
+        best, worst = (f"“{label.split('、', 1)[-1]}”" for label in (city.index[-1], city.index[0]))
+        text.append(f"从全市看，{best}方面得分率最高（{city.iloc[-1]:.1f}%），"
+                    f"{worst}方面得分率最低（{city.iloc[0]:.1f}%），是需要重点加强的方面。")
     display(Markdown("\n".join(text)))
     display(styled(rates, precision=1))
 

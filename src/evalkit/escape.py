@@ -31,7 +31,8 @@ def md(text: Any) -> str:
     return html.escape(_MARKDOWN_SPECIALS.sub(r"\\\1", one_line), quote=True)
 
 
-NAME_COLUMNS = ("考评对象", "牵头考核单位", "指标", "方面", "来源", "部分")
+NAME_COLUMNS = ("考评对象", "牵头考核单位", "指标", "方面", "来源", "部分", "牵头考核单位评分", "指标内容", "完成时限", "应达到",
+                "填报情况", "问题", "考评期")
 """Columns of names and text: left-aligned (numbers stay right-aligned); entity names never wrap."""
 
 

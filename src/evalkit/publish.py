@@ -31,7 +31,11 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
                                               "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
                                                      manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
     aspects = None if spec.period.is_annual else archive.recorded(nb, "aspects")
-    write_scores(folder / "scores.xlsx", fw, results, aspects, notes,
+    try:
+        previous = archive.recorded(nb, "previous")
+    except ValueError:  # no previous period
+        previous = None
+    write_scores(folder / "scores.xlsx", fw, results, aspects, notes, period=spec.period.label, previous=previous,
                  created=dt.datetime.fromisoformat(manifest["run"]["started"]))
     archive.reproducible_xlsx(folder / "scores.xlsx", dt.datetime.fromisoformat(manifest["run"]["started"]))
     nb.metadata.setdefault("evalkit", {})["title"] = archive.option(options, "标题")
@@ -51,14 +55,16 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbformat.NotebookNode:
     """A copy of the executed notebook with what only the run knows, taken from its manifest (so an audit's
-    re-publication gives the same pages): the date of the run under the title, and in the internal edition
+    re-publication gives the same pages): the date of the run in the title block (after the issuing body), and in the internal edition
     (cells tagged ``internal``) where the run is archived, how to audit it, and any uncommitted code it ran."""
     import copy
 
     out = copy.deepcopy(nb)
     started = dt.datetime.fromisoformat(manifest["run"]["started"]).astimezone(BEIJING)
-    after_title = 1 + max((i for i, c in enumerate(out.cells) if c.cell_type == "code" and c.source.startswith("bulletin.title(")), default=0)
-    out.cells.insert(after_title, nbformat.v4.new_markdown_cell(f"{started.year}年{started.month}月{started.day}日", id="run-date"))
+    date = nbformat.v4.new_output("display_data", data={"text/markdown": f"{started.year}年{started.month}月{started.day}日"})
+    for cell in out.cells:  # the title block reads: title, period, issuing body, date, then the 示例数据 mark
+        if cell.cell_type == "code" and cell.source.startswith("bulletin.title(") and cell.outputs:
+            cell.outputs.insert(1, copy.deepcopy(date))
     folder = f"outputs/{manifest['city']}/{manifest['period']}"
     kept = manifest["run"].get("kept_as")
     lines = ["## 运行记录", "", f"- 运行编号 {manifest['run']['id']}，开始于{started:%Y年%m月%d日 %H:%M}（北京时间）。",
@@ -69,7 +75,9 @@ def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbfor
         changed = "、".join(f"`{f}`" for f in git.get("changed", [])[:10]) or "若干文件"
         lines.append(f"- **注意：本次运行使用了未提交的代码**（{changed}），结果不能由版本库中已提交的代码复现。")
     last = max((i for i, c in enumerate(out.cells) if "internal" in c.metadata.get("tags", [])), default=len(out.cells) - 1)
-    out.cells.insert(last + 1, nbformat.v4.new_markdown_cell("\n".join(lines), id="run-record", metadata={"tags": ["internal"]}))
+    record = nbformat.v4.new_output("display_data", data={"text/markdown": "\n".join(lines)})
+    # an output like every other section's (a markdown cell would be exported as an input area)
+    out.cells.insert(last + 1, nbformat.v4.new_code_cell("", id="run-record", metadata={"tags": ["internal"]}, outputs=[record]))
     return out
 
 

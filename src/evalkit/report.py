@@ -15,9 +15,9 @@ from .sensitivity import robustness_sentences, uncertainty
 
 
 def show_table(df: pd.DataFrame) -> None:
-    """Show a table without its index, numbers to 2 decimals, "(无)" when empty."""
+    """Show a table without its index, numbers to 2 decimals, "（无）" when empty."""
     if df.empty:
-        display(Markdown("(无)"))
+        display(Markdown("（无）"))
         return
     display(styled(df))
 
@@ -34,7 +34,7 @@ def show_figure(fig) -> None:
 
 
 def _title(a: Assessment | AnnualAssessment) -> str:
-    return f"{a.framework.name}数字政府建设考评结果({a.period.label})"
+    return f"{a.framework.name}数字政府建设考评结果（{a.period.label}）"
 
 
 def is_synthetic(a: Assessment | AnnualAssessment) -> bool:
@@ -53,13 +53,13 @@ def method(a: Assessment) -> None:
     names, r = a.framework.method_names, a.result
     lines = ["## 考评方法", "",
              f"- 半年考评分值 = {' + '.join(f'{names[k]} × {w:.0%}' for k, w in r.weights.items() if w > 0)}。",
-             f"- {names['monitoring']}:{AGGREGATIONS[r.options['aggregation']]};同一指标有多个牵头考核单位的取平均值,"
+             f"- {names['monitoring']}：{AGGREGATIONS[r.options['aggregation']]}；同一指标有多个牵头考核单位的取平均值，"
              "数字政府专班核实的得分替代原评分。",
-             f"- 数据校验:{'严格模式,缺失评分视为错误' if r.options['strict'] else '宽松模式,缺失评分按 0 分计并列于下文'}。",
-             "- 排名按保留两位小数后的分值在组内排列,分值相同者并列。"]
+             f"- 数据校验：{'严格模式，缺失评分视为错误' if r.options['strict'] else '宽松模式，缺失评分按 0 分计并列于下文'}。",
+             "- 排名按保留两位小数后的分值在组内排列，分值相同者并列。"]
     if r.options["redistributed"]:
         dropped = "、".join(names[k] for k in r.options["redistributed"])
-        lines.append(f"- **{dropped}本期没有数据,其权重已按比例分配给其他考评方式。**")
+        lines.append(f"- **{dropped}本期没有数据，其权重已按比例分配给其他考评方式。**")
     display(Markdown("\n".join(lines)))
 
 
@@ -67,8 +67,8 @@ def derived(a: Assessment | AnnualAssessment) -> None:
     """What the source document does not give: derived, to be confirmed by the city (METHOD.md §6)."""
     items = a.framework.derived_items()
     if len(items):
-        display(Markdown(f"## 待城市确认的推定事项({len(items)} 项)\n\n"
-                         "本指标体系由城市的建设方案转化而来;方案未给出的分值、权重、完成时限和牵头单位为推定值(derived, to be confirmed by the city)。"))
+        display(Markdown(f"## 待城市确认的推定事项（{len(items)} 项）\n\n"
+                         "本指标体系由城市的建设方案转化而来；方案未给出的分值、权重、完成时限和牵头单位为推定值，待城市确认。"))
         show_table(items)
 
 
@@ -90,7 +90,7 @@ def targets(a: Assessment) -> None:
         "得分": [scores.get((e, i)) for e, i in zip(pairs["entity"], pairs["indicator"])],
         "分值": [ind.loc[i, "points"] for i in pairs["indicator"]],
     })
-    display(Markdown(f"## 量化目标完成情况({len(table)} 项)\n\n得分 = 分值 × min(实际值 / 目标值, 1);“超过”目标按目标值加一个计量单位计算。"))
+    display(Markdown(f"## 量化目标完成情况（{len(table)} 项）\n\n得分 = 分值 × min(实际值 / 目标值, 1)；“超过”目标按目标值加一个计量单位计算。"))
     show_table(table)
 
 
@@ -100,7 +100,7 @@ def rankings(a: Assessment) -> None:
     for group, label in fw.groups.items():
         table = tables.ranking_table(fw, a.result, group, before)
         if len(table):
-            display(Markdown(f"## {md(label)}排名" + (f"(排名变化对比{a.previous.period.label})" if before else "")))
+            display(Markdown(f"## {md(label)}排名" + (f"（排名变化对比{a.previous.period.label}）" if before else "")))
             show_table(table.drop(columns="组别"))
             show_figure(plots.ranking_bars(fw, a.result.totals, group, title=f"{label}半年考评分值"))
 
@@ -110,9 +110,9 @@ def robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int
     table = uncertainty(a.framework, a.result, draws=draws, band=band, seed=seed)
     display(Markdown("\n".join([
         "## 排名稳健性", "",
-        f"按复合指标编制的通行做法,对权重和计算方式的不确定性做了 {draws} 次蒙特卡洛模拟(随机种子 {seed}):"
-        f"每次将各考评方式的权重在 ±{band:.0%} 范围内随机调整后重新归一,并随机采用两种日常监测计算方式之一"
-        "(各方面得分相加,或各方面得分率平均)。下表给出每个考评对象排名的中位数、5%-95% 区间和保持前三名的概率。", "",
+        f"按复合指标编制的通行做法，对权重和计算方式的不确定性做了 {draws} 次蒙特卡洛模拟（随机种子 {seed}）："
+        f"每次将各考评方式的权重在 ±{band:.0%} 范围内随机调整后重新归一，并随机采用两种日常监测计算方式之一"
+        "（各方面得分相加，或各方面得分率平均）。下表给出每个考评对象排名的中位数、5%-95% 区间和保持前三名的概率。", "",
         *[f"- {md(sentence)}" for sentence in robustness_sentences(a.framework, table).values()]])))
     for group, label in a.framework.groups.items():
         part = table[table["group"] == group].sort_values("rank")
@@ -149,13 +149,13 @@ def distributions(a: Assessment) -> None:
 
 
 def aspects(a: Assessment) -> None:
-    display(Markdown("## 各方面得分(得分 / 分值)"))
+    display(Markdown("## 各方面得分（得分 / 分值）"))
     show_table(tables.aspect_table(a.framework, a.result))
     show_figure(plots.aspect_heatmap(a.framework, a.result))
 
 
 def corrections(a: Assessment) -> None:
-    display(Markdown(f"## 数字政府专班核实情况({len(a.result.corrections)} 项)"))
+    display(Markdown(f"## 数字政府专班核实情况（{len(a.result.corrections)} 项）"))
     from .bulletin import indicator_names
 
     table = tables.corrections_table(a.result)
@@ -163,7 +163,7 @@ def corrections(a: Assessment) -> None:
 
 
 def milestones(a: Assessment) -> None:
-    display(Markdown(f"## 进度滞后及未填报完成情况的指标({len(a.result.milestones)} 项)"))
+    display(Markdown(f"## 进度滞后及未填报完成情况的指标（{len(a.result.milestones)} 项）"))
     show_table(tables.milestone_summary(a.result))
     display(Markdown("### 明细（按牵头考核单位）"))
     from .bulletin import indicator_names
@@ -173,7 +173,7 @@ def milestones(a: Assessment) -> None:
 
 
 def warnings(a: Assessment) -> None:
-    display(Markdown(f"## 数据问题及按 0 分计的缺失项({len(a.result.warnings)} 项)"))
+    display(Markdown(f"## 数据问题及按 0 分计的缺失项（{len(a.result.warnings)} 项）"))
     show_table(tables.problems_table(a.result.warnings))
 
 
@@ -233,7 +233,7 @@ def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
         names, r = a.framework.method_names, a.result
         rows |= {"权重": "、".join(f"{names[k]} {w:.4g}" for k, w in r.weights.items()),
                  "日常监测计算方式": f"{r.options['aggregation']}:{AGGREGATIONS[r.options['aggregation']]}",
-                 "数据校验": "严格" if r.options["strict"] else "宽松(缺失评分按 0 分计)",
+                 "数据校验": "严格" if r.options["strict"] else "宽松（缺失评分按 0 分计）",
                  "权重重新分配": "、".join(names[k] for k in r.options["redistributed"]) or "无"}
     else:
         rows["计算方式"] = "年度考评分值 = (上半年 + 下半年) / 2"
@@ -241,14 +241,18 @@ def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
 
 
 def record(a: Assessment | AnnualAssessment) -> None:
-    """Record the results, the aspect scores, the tables of the history store and the options in the notebook,
-    for the run's archive."""
+    """Record the results, the aspect scores, the tables of the history store, the previous period's totals
+    and ranks (for the change columns of scores.xlsx) and the options in the notebook, for the run's archive."""
     if isinstance(a, Assessment):
         record_table(a.result.totals)
         record_table(a.result.aspects, "aspects")
         before = (a.previous.inputs, a.previous.result) if a.previous else None
         for name, table in period_tables(a.framework, a.inputs, a.result, before).items():
             record_table(table, name)
+        if a.previous is not None:
+            record_table(a.previous.result.totals[["entity", "half_year", "rank"]], "previous")
     else:
         record_table(a.totals)
+        if a.previous is not None:
+            record_table(a.previous.totals[["entity", "annual", "rank"]], "previous")
     record_table(options(a), "options")

@@ -10,7 +10,7 @@ from .assessment import Assessment
 from .display import rank_change
 from .escape import md
 from .grades import bands, grade
-from .explore import largest_losses
+from .explore import drilldown
 from .milestones import LAG_COLUMNS
 from .ranking import display_round
 from .report import is_synthetic, show_figure, show_table
@@ -39,9 +39,33 @@ def profile(a: Assessment, entity: str) -> None:
     show_figure(plots.aspect_profile(a.framework, a.result, entity))
 
 
+def lost_by_indicator(a: Assessment, entity: str, n: int = 10) -> pd.DataFrame:
+    """The ``n`` indicators where ``entity`` lost most points, each ONCE: its number and shortened name, its
+    points, its score (the mean of its lead units' scores, METHOD.md §3 step 1), the points lost and each lead
+    unit with the score it gave (the task force's where it verified one, marked 专班核实)."""
+    from .bulletin import indicator_names
+
+    scored = a.result.indicators[a.result.indicators["entity"] == entity]
+    lost = scored.assign(lost=scored["points"] - scored["score"])
+    lost = lost[lost["lost"] > 1e-9].sort_values(["lost", "indicator"], ascending=[False, True], kind="stable").head(n)
+    units = drilldown(a, entity)
+    by_unit = {}
+    for i, rows in units.groupby("指标"):
+        by_unit[i] = "；".join(f"{u} {v:.2f}" + ("（专班核实）" if pd.notna(c) else "") if pd.notna(v) and pd.notna(o) else str(u)
+                               for u, o, c, v in zip(rows["牵头考核单位"], rows["原评分"], rows["专班核实"], rows["采用得分"]))
+    count = units.groupby("指标")["牵头考核单位"].count()
+    return pd.DataFrame({"指标": indicator_names(a.framework, lost["indicator"]), "分值": lost["points"].to_numpy(),
+                         "得分": lost["score"].to_numpy(), "失分": lost["lost"].to_numpy(),
+                         "牵头考核单位评分": [by_unit.get(i, "") for i in lost["indicator"]],
+                         "units": [int(count.get(i, 1)) for i in lost["indicator"]]})
+
+
 def losses(a: Assessment, entity: str) -> None:
     display(Markdown("## 失分最多的十项"))
-    show_table(largest_losses(a, entity))
+    table = lost_by_indicator(a, entity)
+    show_table(table.drop(columns="units"))
+    if (table["units"] > 1).any():
+        display(Markdown("注：由两个及以上牵头考核单位评分的指标，指标得分为各单位评分的平均值，失分按指标计一次。"))
 
 
 def overdue(a: Assessment, entity: str) -> None:
@@ -82,7 +106,7 @@ def change(a: Assessment, entity: str) -> None:
 
 def trend(a: Assessment, entity: str) -> None:
     """历次变化: the entity's total and rank in the periods the run compares with (the same half a year before,
-    the previous half) and now, as a table and a small line."""
+    the previous half) and now, as a table, and a small line from three periods on."""
     from .periods import Period
 
     runs = sorted([x for x in (a.year_before, a.previous) if x is not None] + [a], key=lambda x: x.period)
@@ -93,8 +117,9 @@ def trend(a: Assessment, entity: str) -> None:
     display(Markdown("## 历次变化"))
     show_table(pd.DataFrame({"考评期": [labels[str(p)] for p, _ in rows], "半年考评分值": [display_round(r["half_year"]).item() for _, r in rows],
                              "组内排名": [int(r["rank"]) for _, r in rows]}))
-    line = pd.DataFrame({"entity": entity, "period": [str(p) for p, _ in rows], "total": [r["half_year"] for _, r in rows]})
-    show_figure(plots.trend(line, labels, f"{entity}历次半年考评分值"))
+    if len(rows) > 2:  # two periods: the table says it all; a line through two points only takes room
+        line = pd.DataFrame({"entity": entity, "period": [str(p) for p, _ in rows], "total": [r["half_year"] for _, r in rows]})
+        show_figure(plots.trend(line, labels, f"{entity}历次半年考评分值"))
 
 
 def record(a: Assessment, entity: str) -> None:
