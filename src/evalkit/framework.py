@@ -114,7 +114,7 @@ class Framework:
                 value = {"points": f"{i.points:.4g}", "deadline": i.deadline, "lead_units": "、".join(i.lead_units),
                          "target": f"{i.target:g}{i.target_unit}"}.get(what, "")
                 rows.append((f"指标 {i.id}", labels.get(what, what), value))
-        return pd.DataFrame(rows, columns=["对象", "项目", "取值(推定,待城市确认)"])
+        return pd.DataFrame(rows, columns=["对象", "项目", "取值（推定，待城市确认）"])
 
     def assignments(self) -> pd.DataFrame:
         """One row per ``lead_unit, entity, indicator`` to be scored, with ``input``:
@@ -139,7 +139,7 @@ def load_framework(city_or_path: str | Path, *, point_overrides: Mapping[int | s
     if not path.is_file():
         raise FrameworkError(f"{path}: no framework file; expected data/<city>/framework.yaml")
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml: 10x the pure-Python parser
     except yaml.YAMLError as exc:
         raise FrameworkError(f"{path}: not valid YAML: {exc}") from None
     entities_path = path.with_name("entities.csv")
