@@ -14,7 +14,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from . import paths, provenance
+from . import paths
 from .assessment import project_path
 from .errors import EvalkitError
 from .framework import Framework
@@ -194,8 +194,10 @@ def data_dirs(spec: RunSpec) -> list[Path]:
 
 
 def manifest(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, run_id: str,
-             started: dt.datetime, ended: dt.datetime, folder: Path, store: Path) -> dict[str, Any]:
-    """The run's record; every input read and the source notebook are kept in ``folder/inputs/`` (see :func:`keep`)."""
+             started: dt.datetime, ended: dt.datetime, folder: Path, store: Path, software: dict[str, Any],
+             git: dict[str, Any]) -> dict[str, Any]:
+    """The run's record, with the environment (:func:`evalkit.provenance.environment`) and git state it ran in;
+    every input read and the source notebook are kept in ``folder/inputs/`` (see :func:`keep`)."""
     pm = nb.metadata.get("papermill", {})
     csv = results_csv(results)
     source = keep({shown(spec.notebook): spec.notebook}, folder, store)
@@ -213,6 +215,6 @@ def manifest(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: p
         "run": {"id": run_id, "started": started.isoformat(), "ended": ended.isoformat(),
                 "seconds": round((ended - started).total_seconds(), 3),
                 "papermill": {k: pm.get(k) for k in ("version", "start_time", "end_time", "duration")}},
-        "software": provenance.environment(),
-        "git": provenance.git_state(),
+        "software": software,
+        "git": git,
     }

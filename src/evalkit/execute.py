@@ -17,6 +17,8 @@ from .params import RunSpec
 
 KERNEL = "evalkit"
 """The project's Jupyter kernel, registered by ``make setup``."""
+ENGINE = "evalkit"
+"""The papermill engine runs use (:func:`_save_at_end_engine`)."""
 
 
 class IPCKernelManager(AsyncKernelManager):
@@ -36,6 +38,24 @@ class IPCKernelManager(AsyncKernelManager):
             await super()._async_interrupt_kernel()
 
 
+def _save_at_end_engine():
+    """papermill's nbclient engine, saving the executed notebook once when execution ends (finished, failed or
+    timed out: papermill's ``notebook_complete`` saves it in every case) instead of at every cell's start and
+    end as well; those saves rewrite the whole notebook, charts included, about sixty times a run."""
+    from papermill.engines import NBClientEngine
+
+    class SaveAtEnd(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            path, nb_man.output_path = nb_man.output_path, None
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            finally:
+                nb_man.output_path = path
+
+    return SaveAtEnd
+
+
 def check_kernel() -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -47,10 +67,12 @@ def check_kernel() -> None:
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, timeout: int, cwd: Path) -> None:
     """papermill with the project's kernel and a per-cell timeout; raises papermill's error on failure."""
     import papermill
+    from papermill.engines import papermill_engines
 
     check_kernel()
+    papermill_engines.register(ENGINE, _save_at_end_engine())
     papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=KERNEL, progress_bar=False,
-                               cwd=str(cwd), execution_timeout=timeout, kernel_manager_class=IPCKernelManager)
+                               cwd=str(cwd), execution_timeout=timeout, kernel_manager_class=IPCKernelManager, engine_name=ENGINE)
     stable_cell_ids(output)
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import shutil
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 from .errors import EvalkitError
@@ -126,10 +128,63 @@ def launch(timeout: float = PAGE_TIMEOUT):
         raise EvalkitError(f"Chromium ({chromium()}) could not start for printing PDFs: {exc.message.splitlines()[0]}") from None
 
 
+class Spooler:
+    """Printers on threads of their own: :meth:`submit` queues a print and returns at once, so a run's Python
+    work (exporting the next edition) goes on while Chromium prints, and the browsers start when the spooler
+    does, while the notebook is still executing. Each thread keeps one :class:`Printer` until :meth:`close`."""
+
+    def __init__(self, printers: int = 2, timeout: float = PAGE_TIMEOUT):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._work, args=(timeout,), name=f"evalkit-print-{i}", daemon=True)
+                         for i in range(printers)]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self, timeout: float) -> None:
+        with Printer(timeout) as printer:
+            try:
+                printer.start()
+            except EvalkitError:
+                pass  # the first print says why, in the run that needs it
+            while (job := self._jobs.get()) is not None:
+                future, args = job
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(printer.pdf(*args))
+                    except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the print
+                        future.set_exception(exc)
+
+    def submit(self, html_path: Path, pdf_path: Path, header_footer: dict[str, str] | None = None) -> Future:
+        """Queue :meth:`Printer.pdf`; the future holds its error, if any."""
+        future: Future = Future()
+        self._jobs.put((future, (html_path, pdf_path, header_footer)))
+        return future
+
+    def close(self) -> None:
+        """Finish the queued prints, then close every browser in the thread that started it."""
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join()
+
+
+_spooler: Spooler | None = None
+
+
+def spooler() -> Spooler:
+    """This process's spooler, started on first use (its browsers start at once) and closed when the process exits."""
+    global _spooler
+    if _spooler is None:
+        _spooler = Spooler()
+        atexit.register(_spooler.close)
+    return _spooler
+
+
 def _forget_in_child() -> None:
-    """A forked process (a local pool's worker) starts its own browser: the parent's connection is not its own."""
-    global _local
+    """A forked process (a local pool's worker) starts its own browsers: the parent's connections and threads are not its own."""
+    global _local, _spooler
     _local = threading.local()
+    _spooler = None
 
 
 os.register_at_fork(after_in_child=_forget_in_child)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import wait
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,10 @@ import pandas as pd
 from . import archive, scorecards
 from .errors import EvalkitError, RunError
 from .executor import current, result
-from .exporters import ReportHTMLExporter, html_to_pdf, running_header
+from .exporters import ReportHTMLExporter, running_header
 from .framework import Framework, load_framework
 from .params import RunSpec
-from .printing import PAGE_TIMEOUT
+from .printing import PAGE_TIMEOUT, spooler
 from .scores import write_scores
 
 EDITION_FILES = {"public": "report", "internal": "report-internal"}
@@ -39,14 +40,20 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
                  created=dt.datetime.fromisoformat(manifest["run"]["started"]))
     archive.reproducible_xlsx(folder / "scores.xlsx", dt.datetime.fromisoformat(manifest["run"]["started"]))
     nb.metadata.setdefault("evalkit", {})["title"] = archive.option(options, "标题")
-    written = ["scores.xlsx"]
-    for edition, stem in EDITION_FILES.items():
-        page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(with_run_notes(nb, manifest))
-        (folder / f"{stem}.html").write_text(page, encoding="utf-8")
-        name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
-        html_to_pdf(folder / f"{stem}.html", folder / f"{stem}.pdf",
-                    header_footer=running_header(name, archive.synthetic(options)))
-        written += [f"{stem}.html", f"{stem}.pdf"]
+    prints = []
+    try:
+        for edition in ("internal", "public"):  # the longer print first: the public edition is exported while it prints
+            stem = EDITION_FILES[edition]
+            page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(with_run_notes(nb, manifest))
+            (folder / f"{stem}.html").write_text(page, encoding="utf-8")
+            name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
+            prints.append(spooler().submit(folder / f"{stem}.html", folder / f"{stem}.pdf",
+                                           running_header(name, archive.synthetic(options))))
+    finally:
+        wait(prints)  # never leave a print writing into a folder the caller is about to remove
+    for done in prints:
+        done.result()
+    written = ["scores.xlsx"] + [f"{stem}{ext}" for stem in EDITION_FILES.values() for ext in (".html", ".pdf")]
     return {name: archive.sha256(folder / name) for name in written}
 
 

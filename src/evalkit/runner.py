@@ -17,6 +17,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -27,6 +28,7 @@ from .execute import execute, failure
 from .exporters import chromium
 from .framework import load_framework
 from .params import RunSpec
+from .printing import spooler
 from .publish import publish, render_scorecards
 
 log = logging.getLogger("evalkit")
@@ -155,9 +157,13 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
     notebook = staging / spec.notebook.name
     started = dt.datetime.now(dt.timezone.utc)
     git = provenance.git_state()
+    side = ThreadPoolExecutor(1, thread_name_prefix="evalkit-environment")
+    software = side.submit(provenance.environment)  # chromium --version and the font's hash, while the notebook executes
+    side.shutdown(wait=False)
     if git["dirty"]:
         log.warning("%s: running uncommitted code (%s); the manifest and the report record it (运行的代码有未提交的修改)",
                     spec.label, ", ".join(git["changed"][:5]) + (" ..." if len(git["changed"]) > 5 else ""))
+    spooler()  # the browsers that print the reports start while the notebook executes
     try:
         execute(spec.notebook, notebook, spec.parameters, timeout=timeout, cwd=staging)
     except Exception as exc:
@@ -168,8 +174,8 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
     fw = load_framework(spec.city)
     results = archive.recorded(executed)
     (staging / "results.csv").write_bytes(archive.results_csv(results))
-    manifest = archive.manifest(spec, fw, executed, results, run_id, started, ended, staging, outputs / ".store")
-    manifest["git"] = git
+    manifest = archive.manifest(spec, fw, executed, results, run_id, started, ended, staging, outputs / ".store",
+                                software=software.result(), git=git)
     manifest["run"]["kept_as"] = f"{final.name}.{_stamp(started)}"  # its folder's name once a later run replaces it
     manifest["outputs"] = publish(spec, fw, executed, results, manifest, staging)
     if scorecards and not spec.period.is_annual:
