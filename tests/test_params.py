@@ -44,3 +44,16 @@ def test_bad_params_are_refused_with_the_file_named(tmp_path, text, message):
 def test_missing_params_file(tmp_path):
     with pytest.raises(ParameterError, match="no such parameters file"):
         load_params("baotou", "2023H1", tmp_path)
+
+
+def test_a_year_chooses_the_rule_of_its_annual_total(tmp_path):
+    assert load_params("baotou", "2022").parameters["annual_total"] == "precise"  # the default: 尾差 noted
+    (tmp_path / "baotou").mkdir()
+    for half in ("2022H1", "2022H2"):
+        (tmp_path / "baotou" / f"{half}.yaml").write_text(f"city: baotou\nperiod: {half}\n", encoding="utf-8")
+    year = tmp_path / "baotou" / "2022.yaml"
+    year.write_text("city: baotou\nyear: 2022\nannual_total: printed\n", encoding="utf-8")
+    assert load_params("baotou", "2022", tmp_path).parameters["annual_total"] == "printed"
+    year.write_text("city: baotou\nyear: 2022\nannual_total: rounded\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="annual_total is 'rounded'; expected one of precise, printed"):
+        load_params("baotou", "2022", tmp_path)

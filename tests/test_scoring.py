@@ -176,6 +176,10 @@ def test_annual_is_the_mean_of_the_halves(example_fw):
     assert list(year.columns) == ["group", "h1", "h2", "annual", "rank"]
     with pytest.raises(evalkit.ParameterError, match="expected the H1 and H2 of one year"):
         evalkit.score_annual(h2, h1)
+    printed = evalkit.score_annual(h1, h2, "printed").set_index("entity")
+    assert printed.loc["昆都仑区", "annual"] == (93.72 + 100) / 2  # the mean of the printed halves
+    with pytest.raises(evalkit.ParameterError, match="annual_total='mean': expected one of precise, printed"):
+        evalkit.score_annual(h1, h2, "mean")
     h2.totals = h2.totals[h2.totals["entity"] != "市教育局"]
     with pytest.raises(evalkit.InputError, match="市教育局: no half-year score"):
         evalkit.score_annual(h1, h2)

@@ -42,6 +42,7 @@ class AnnualAssessment:
     h2: Assessment
     totals: pd.DataFrame
     previous: AnnualAssessment | None = None  # the year before, for the changes since then
+    annual_total: str = "precise"  # the rule of the annual total (evalkit.scoring.ANNUAL_TOTALS)
 
     @property
     def period(self) -> Period:
@@ -75,17 +76,18 @@ def assess(city: str, period: str | Period, *, data_dir: str | Path | None = Non
 
 
 def assess_annual(city: str, year: int, h1: Mapping[str, Any] | None = None, h2: Mapping[str, Any] | None = None,
-                  previous_year: Mapping[str, Mapping[str, Any]] | None = None) -> AnnualAssessment:
+                  previous_year: Mapping[str, Mapping[str, Any]] | None = None, annual_total: str = "precise") -> AnnualAssessment:
     """Score both halves with their own parameters (default: ``params/<city>/<year>H1.yaml`` and ``H2``)
-    and combine them (METHOD.md §4); ``previous_year`` (``{"h1": ..., "h2": ...}``) is assessed too, for
-    the changes since then."""
+    and combine them (METHOD.md §4) by the ``annual_total`` rule (:data:`evalkit.scoring.ANNUAL_TOTALS`);
+    ``previous_year`` (``{"h1": ..., "h2": ...}``) is assessed too, by the same rule, for the changes since then."""
     from .params import load_params
 
     given = {1: h1, 2: h2}
     halves = [assess(**{**(given[p.half] or _without_earlier(load_params(city, p).parameters)), "city": city})
               for p in Period(int(year)).halves]
-    before = assess_annual(city, int(year) - 1, **previous_year) if previous_year else None
-    return AnnualAssessment(halves[0].framework, int(year), halves[0], halves[1], score_annual(halves[0].result, halves[1].result), before)
+    before = assess_annual(city, int(year) - 1, **previous_year, annual_total=annual_total) if previous_year else None
+    return AnnualAssessment(halves[0].framework, int(year), halves[0], halves[1],
+                            score_annual(halves[0].result, halves[1].result, annual_total), before, annual_total)
 
 
 def _without_earlier(parameters: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from .assessment import AnnualAssessment, Assessment
 from .display import in_group_order, rank_change
 from .escape import md, styled
 from .ranking import display_round
+from .scoring import ANNUAL_TOTALS
 
 NUMERALS = "一二三四五六七八九十"
 DEFAULT_REQUIREMENTS = (
@@ -294,6 +295,6 @@ def annex(a: Assessment | AnnualAssessment) -> None:
         f"- 半年考评分值 = {' + '.join(f'{names[k]}×{w:.0%}' for k, w in r.weights.items() if w > 0)}。",
         f"- {names['monitoring']}按指标体系逐项评分；同一指标有多个牵头考核单位的，取各单位评分的平均值；"
         "经数字政府建设工作专班核实的得分替代原评分。",
-        *(["- 年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2，按全精度计算后保留两位小数。"] if isinstance(a, AnnualAssessment) else []),
+        *([f"- 年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2，{ANNUAL_TOTALS[a.annual_total]}。"] if isinstance(a, AnnualAssessment) else []),
         "- 排名按保留两位小数后的考评分值在组内排列，分值相同者排名并列。",
         "- 尾差说明：各项分值按四舍五入保留两位小数显示，由显示值重新计算的合计、平均值与公布值可能相差0.01分，以公布值为准。"])))

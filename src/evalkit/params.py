@@ -16,13 +16,15 @@ import yaml
 from . import paths
 from .errors import ParameterError
 from .periods import Period
-from .scoring import AGGREGATIONS
+from .scoring import AGGREGATIONS, ANNUAL_TOTALS
 
 PERIOD_NOTEBOOK = "10_period_assessment.ipynb"
 ANNUAL_NOTEBOOK = "20_annual_assessment.ipynb"
 HALF_DEFAULTS: dict[str, Any] = {"data_dir": None, "applicability": None, "strict": True, "weights": None,
                                  "aggregation": "sum", "redistribute": False}
 """Optional parameters of a half-year file and their defaults."""
+ANNUAL_DEFAULTS: dict[str, Any] = {"annual_total": "precise"}
+"""Optional parameters of a year's file: the rule of the annual total (:data:`evalkit.scoring.ANNUAL_TOTALS`)."""
 NOTEBOOK_DEFAULTS: dict[str, Any] = {**HALF_DEFAULTS, "previous": None, "year_before": None}
 """The period notebook's parameters besides city and period: ``previous`` and ``year_before`` are added by
 the run, with the parameters of the previous half-year and of the same half of the year before when their
@@ -55,17 +57,18 @@ def load_params(city: str, period: str | Period, params_dir: Path | None = None)
     if not path.is_file():
         raise ParameterError(f"{path}: no such parameters file; expected params/{city}/{period}.yaml")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
     except yaml.YAMLError as exc:
         raise ParameterError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ParameterError(f"{path}: expected a mapping of parameter names to values")
     if period.is_annual:
-        _check(path, raw, required={"city": city, "year": period.year}, optional={})
+        _check(path, raw, required={"city": city, "year": period.year}, optional=ANNUAL_DEFAULTS)
         halves = {f"h{p.half}": _half(city, p, params_dir) for p in period.halves}
         before = period.previous.halves
         last = {f"h{p.half}": _half(city, p, params_dir) for p in before} if all((root / city / f"{p}.yaml").is_file() for p in before) else None
-        return RunSpec(city, period, path, {"city": city, "year": period.year, **halves, "previous_year": last})
+        return RunSpec(city, period, path, {"city": city, "year": period.year, **halves, "previous_year": last,
+                                            **ANNUAL_DEFAULTS, **{k: raw[k] for k in ANNUAL_DEFAULTS if k in raw}})
     _check(path, raw, required={"city": city, "period": str(period)}, optional=HALF_DEFAULTS)
     earlier = {k: _half(city, p, params_dir) if (root / city / f"{p}.yaml").is_file() else None
                for k, p in (("previous", period.previous), ("year_before", Period(period.year - 1, period.half)))}
@@ -87,6 +90,8 @@ def _check(path: Path, raw: dict, required: dict[str, Any], optional: dict[str, 
     for key in ("strict", "redistribute"):
         if key in raw and not isinstance(raw[key], bool):
             raise ParameterError(f"{path}: {key} is {raw[key]!r}; expected true or false")
+    if "annual_total" in raw and raw["annual_total"] not in ANNUAL_TOTALS:
+        raise ParameterError(f"{path}: annual_total is {raw['annual_total']!r}; expected one of {', '.join(ANNUAL_TOTALS)}")
     if "aggregation" in raw and raw["aggregation"] not in AGGREGATIONS:
         raise ParameterError(f"{path}: aggregation is {raw['aggregation']!r}; expected one of {', '.join(AGGREGATIONS)}")
     weights = raw.get("weights")

@@ -13,7 +13,7 @@ from .framework import Framework
 from .inputs import KEY, PeriodInputs
 from .milestones import derived, milestone_lags
 from .periods import Period
-from .ranking import rank_within_groups
+from .ranking import display_round, rank_within_groups
 from .weights import check_weights, redistribute_weights
 
 Aggregation = Literal["sum", "aspect_mean"]
@@ -21,6 +21,12 @@ AGGREGATIONS: dict[str, str] = {
     "sum": "各方面得分相加(“平均”理解为各牵头单位评分的平均)",
     "aspect_mean": "各方面得分率的算术平均(第三条(三)字面理解)",
 }
+ANNUAL_TOTALS: dict[str, str] = {
+    "precise": "按两个半年考评分值的全精度平均计算后保留两位小数，与按公布值计算的平均可能相差0.01分（尾差），逐一注明",
+    "printed": "按两个半年考评分值的公布值（保留两位小数）平均计算，读者按公布值复算一致",
+}
+"""The rule for the annual total (METHOD.md §6, what a reader recomputes): the mean of the half-years at full
+precision, each 尾差 noted (the default), or the mean of the printed half-year totals."""
 
 
 @dataclass
@@ -234,8 +240,12 @@ def _missing_problem(r, fw: Framework) -> Problem:
     return Problem("methods", f"no {fw.method_names[r.method]} score for {r.entity}; scored 0 (lenient mode)", column=fw.method_names[r.method])
 
 
-def score_annual(h1: PeriodResult, h2: PeriodResult) -> pd.DataFrame:
-    """METHOD.md §4: annual = (H1 + H2) / 2, ranked within groups; a missing half is an error."""
+def score_annual(h1: PeriodResult, h2: PeriodResult, annual_total: str = "precise") -> pd.DataFrame:
+    """METHOD.md §4: annual = (H1 + H2) / 2, ranked within groups; a missing half is an error.
+    ``annual_total`` (:data:`ANNUAL_TOTALS`): ``precise`` averages the half-years at full precision, ``printed``
+    averages them as printed (2 decimals), so that the printed annual total is the mean of the printed halves."""
+    if annual_total not in ANNUAL_TOTALS:
+        raise ParameterError(f"annual_total={annual_total!r}: expected one of {', '.join(ANNUAL_TOTALS)}")
     if not (h1.period.half == 1 and h2.period.half == 2 and h1.period.year == h2.period.year):
         raise ParameterError(f"score_annual: expected the H1 and H2 of one year, got {h1.period} and {h2.period}")
     a = h1.totals[["entity", "group", "half_year"]].rename(columns={"half_year": "h1"})
@@ -246,6 +256,7 @@ def score_annual(h1: PeriodResult, h2: PeriodResult) -> pd.DataFrame:
         raise InputError([Problem(str(h2.period if m == "left_only" else h1.period), f"{e}: no half-year score; the annual score needs both halves")
                           for e, m in zip(gaps["entity"], gaps["_merge"])])
     both = both.drop(columns="_merge")
-    both["annual"] = (both["h1"] + both["h2"]) / 2
+    halves = [both[h] if annual_total == "precise" else display_round(both[h]) for h in ("h1", "h2")]
+    both["annual"] = (halves[0] + halves[1]) / 2
     both["rank"] = rank_within_groups(both, "annual")
     return both.reset_index(drop=True)
