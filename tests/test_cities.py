@@ -54,7 +54,7 @@ def test_derived_numbers_are_flagged(city):
     assert fw.derived, "framework-level derived notes (weights, aspect points)"
     assert all("points" in d for d in fw.indicators["derived"])  # no plan gives indicator points
     items = fw.derived_items()
-    assert len(items) >= len(fw.indicators) and set(items.columns) == {"对象", "项目", "取值(推定,待城市确认)"}
+    assert len(items) >= len(fw.indicators) and set(items.columns) == {"对象", "项目", "取值（推定，待城市确认）"}
 
 
 @pytest.mark.parametrize("city,expected", [

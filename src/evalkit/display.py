@@ -57,7 +57,7 @@ def ranking_table(framework: Framework, result: PeriodResult, group: str | None 
         out[m.name] = display_round(t[m.key])
     out["半年考评分值"] = display_round(t["half_year"])
     tied = t.duplicated(["group", "rank"], keep=False)
-    out["排名"] = t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "(并列)")
+    out["排名"] = t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "（并列）")
     if previous is not None:
         before = t["entity"].map(previous.totals.set_index("entity")["rank"])
         out["排名变化"] = [rank_change(b, n) for b, n in zip(before, t["rank"])]
@@ -74,6 +74,15 @@ def rank_change(before, now) -> str:
         return "新"
     step = int(before) - int(now)
     return "—" if step == 0 else (f"↑{step}" if step > 0 else f"↓{-step}")
+
+
+def rank_range(lo: int, hi: int) -> str:
+    """A rank interval as printed: ``3～5``, or ``4`` when both ends are equal.
+
+    >>> rank_range(3, 5), rank_range(4, 4)
+    ('3～5', '4')
+    """
+    return str(lo) if lo == hi else f"{lo}～{hi}"
 
 
 def aspect_table(framework: Framework, result: PeriodResult) -> pd.DataFrame:
@@ -115,4 +124,4 @@ def annual_table(framework: Framework, totals: pd.DataFrame, group: str) -> pd.D
     tied = t.duplicated("rank", keep=False)
     return pd.DataFrame({"考评对象": t["entity"], "上半年": display_round(t["h1"]), "下半年": display_round(t["h2"]),
                          "年度考评分值": display_round(t["annual"]),
-                         "排名": t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "(并列)")}).reset_index(drop=True)
+                         "排名": t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "（并列）")}).reset_index(drop=True)

@@ -38,14 +38,15 @@ NAME_COLUMNS = ("考评对象", "牵头考核单位", "指标", "方面", "来�
 
 def styled(df: pd.DataFrame, **fmt: Any) -> Styler:
     """A table for the report: no index, cells and column headers HTML-escaped, numbers to 2 decimals,
-    "—" for missing values (``fmt`` overrides ``Styler.format``'s options), name columns left-aligned."""
+    "—" for missing values (``fmt`` overrides ``Styler.format``'s options), name columns left-aligned with their headers."""
     uid = hashlib.sha256(df.to_csv().encode()).hexdigest()[:8]  # from the content, not random: equal runs, equal reports
     s = (df.style.set_uuid(uid).hide(axis="index")
          .format(**({"precision": 2, "na_rep": "—"} | fmt), escape="html")
          .format_index(escape="html", axis=1))
     names = [c for c in df.columns if c in NAME_COLUMNS]
     if names:
-        s = s.set_properties(subset=names, **{"text-align": "left"})
+        s = (s.set_properties(subset=names, **{"text-align": "left"})
+             .set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}] for c in names}, overwrite=False))
     units = [c for c in names if c == "考评对象"]
     if units:
         s = s.set_properties(subset=units, **{"white-space": "nowrap"})

@@ -161,7 +161,7 @@ def rank_intervals(framework: Framework, table: pd.DataFrame, group: str) -> Fig
     t = table[table["group"] == group].sort_values("rank", ascending=False)
     fig, ax = figure(8, 0.9 + 0.3 * len(t))
     y = np.arange(len(t))
-    ax.hlines(y, t["rank_p05"] - 0.15, t["rank_p95"] + 0.15, color="#9dc3e6", linewidth=6, label="5%-95% 排名区间")
+    ax.hlines(y, t["rank_p05"] - 0.15, t["rank_p95"] + 0.15, color="#9dc3e6", linewidth=6, label="5%～95% 排名区间")
     ax.scatter(t["median_rank"], y, color="#1f4e79", s=20, zorder=3, label="排名中位数")
     ax.scatter(t["rank"], y, color="#c55a11", marker="x", s=28, zorder=4, label="公布排名")
     ax.set_yticks(y, t["entity"], fontsize=8)
@@ -183,7 +183,7 @@ def aspect_profile(framework: Framework, result: PeriodResult, entity: str) -> F
     mine = a[a["entity"] == entity].set_index("aspect")["share"]
     ids = [k for k in framework.aspects["id"] if k in mine.index]
     names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
-    fig, ax = figure(8, 0.9 + 0.45 * len(ids))
+    fig, ax = figure(8, 0.8 + 0.3 * len(ids))  # compact: the scorecard fits one A4 page
     y = np.arange(len(ids))
     ax.barh(y + 0.18, [mine[k] * 100 for k in ids], height=0.36, color="#0072B2", label=entity)
     ax.barh(y - 0.18, [median[k] * 100 for k in ids], height=0.36, color="#bfbfbf", label=f"{framework.groups[group]}中位数")

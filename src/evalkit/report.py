@@ -112,14 +112,14 @@ def robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, seed: int
         "## 排名稳健性", "",
         f"按复合指标编制的通行做法，对权重和计算方式的不确定性做了 {draws} 次蒙特卡洛模拟（随机种子 {seed}）："
         f"每次将各考评方式的权重在 ±{band:.0%} 范围内随机调整后重新归一，并随机采用两种日常监测计算方式之一"
-        "（各方面得分相加，或各方面得分率平均）。下表给出每个考评对象排名的中位数、5%-95% 区间和保持前三名的概率。", "",
+        "（各方面得分相加，或各方面得分率平均）。下表给出每个考评对象排名的中位数、5%～95% 区间和保持前三名的概率。", "",
         *[f"- {md(sentence)}" for sentence in robustness_sentences(a.framework, table).values()]])))
     for group, label in a.framework.groups.items():
         part = table[table["group"] == group].sort_values("rank")
         if len(part):
             show_figure(plots.rank_intervals(a.framework, table, group))
             show_table(pd.DataFrame({"考评对象": part["entity"], "公布排名": part["rank"], "排名中位数": part["median_rank"],
-                                 "5%-95% 区间": [f"{lo}-{hi}" for lo, hi in zip(part["rank_p05"], part["rank_p95"])],
+                                 "5%～95% 区间": [tables.rank_range(lo, hi) for lo, hi in zip(part["rank_p05"], part["rank_p95"])],
                                  "保持前三概率": [f"{p:.0%}" for p in part["p_top3"]]}))
 
 

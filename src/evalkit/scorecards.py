@@ -190,7 +190,8 @@ def prints(entities: list[str], folder: Path, timeout: float = 60) -> dict[str, 
 
 
 def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
-    """The entities' scorecards in ``folder`` in this process: pages, their font, PDFs; the SHA-256 of each file."""
+    """The entities' scorecards in ``folder`` (made if needed) in this process: pages, their font, PDFs; the SHA-256 of each file."""
+    folder.mkdir(parents=True, exist_ok=True)
     shared = style(folder)
     hashes, text = pages(spec, entities, folder)
     return shared | hashes | font(folder, text) | prints(entities, folder, timeout)

@@ -122,8 +122,8 @@ def robustness_sentences(framework: Framework, table: pd.DataFrame, *, level: fl
             continue
         fixed = g[g["rank_p05"] == g["rank_p95"]]
         top = g[g["p_top3"] >= level].sort_values("rank")["entity"].tolist()
-        sentence = (f"{label}:{len(g)} 个考评对象中有 {len(fixed)} 个的排名在 90% 的模拟中保持不变"
-                    f"(其余的 5%-95% 排名区间最宽为 {int((g['rank_p95'] - g['rank_p05']).max())} 位)")
-        sentence += (f";{'、'.join(top)} 在至少 {level:.0%} 的模拟中保持前三名。" if top else ";没有考评对象能在 90% 的模拟中稳居前三名。")
+        sentence = (f"{label}：{len(g)} 个考评对象中有 {len(fixed)} 个的排名在 90% 的模拟中保持不变"
+                    f"（5%～95% 排名区间最宽为 {int((g['rank_p95'] - g['rank_p05']).max()) + 1} 个名次）")
+        sentence += (f"；{'、'.join(top)} 在至少 {level:.0%} 的模拟中保持前三名。" if top else "；没有考评对象能在 90% 的模拟中稳居前三名。")
         out[group] = sentence
     return out
