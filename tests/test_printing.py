@@ -51,3 +51,23 @@ def test_a_pool_started_while_this_process_prints_does_not_hang(tmp_path):
         for f in ex.as_completed(futures):
             f.result(timeout=120)
     assert all((tmp_path / f"{k}.pdf").stat().st_size > 0 for k in range(2))
+
+
+def test_a_spooler_prints_beside_the_caller_and_hands_back_each_error(tmp_path):
+    from evalkit.printing import Spooler
+
+    spool = Spooler(printers=2, timeout=30)
+    try:
+        for k in range(4):
+            (tmp_path / f"{k}.html").write_text(f"<html lang='zh-CN'><body><h1>第{k}页</h1></body></html>", encoding="utf-8")
+        jobs = [spool.submit(tmp_path / f"{k}.html", tmp_path / f"{k}.pdf") for k in range(4)]
+        missing = spool.submit(tmp_path / "none.html", tmp_path / "none.pdf")
+        for k, job in enumerate(jobs):
+            assert job.result(timeout=60) is None
+            assert f"第{k}页" in subprocess.run(["pdftotext", str(tmp_path / f"{k}.pdf"), "-"], capture_output=True, text=True).stdout
+        with pytest.raises(EvalkitError, match="could not print none.html"):
+            missing.result(timeout=60)
+        assert not (tmp_path / "none.pdf").exists()
+    finally:
+        spool.close()
+    assert not any(t.is_alive() for t in spool._threads)  # each browser closed in its own thread

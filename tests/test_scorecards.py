@@ -74,6 +74,8 @@ def test_a_folder_shares_one_style_sheet_and_one_font_holding_every_character_sh
         total = f"{display_round(totals.loc[entity, 'half_year']):.2f}"
         text = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{entity}.pdf"), "-"], capture_output=True, text=True).stdout
         assert entity in text and total in text and "失分最多的十项" in text
+        pages = subprocess.run(["pdfinfo", str(tmp_path / f"{entity}.pdf")], capture_output=True, text=True).stdout
+        assert "Pages:           1" in pages, f"{entity}: a half-year's first scorecard fits one A4 page"
     assert "EvalkitCJK.woff" in (tmp_path / scorecards.STYLE).read_text(encoding="utf-8")
 
 

@@ -77,7 +77,7 @@ def test_robustness_sentences(a):
     table = sensitivity.uncertainty(a.framework, a.result, draws=300)
     sentences = sensitivity.robustness_sentences(a.framework, table)
     assert set(sentences) == {"district", "department"}
-    assert sentences["district"].startswith("旗县区:10 个考评对象中有")
+    assert sentences["district"].startswith("旗县区：10 个考评对象中有")
 
 
 def test_points_lost_add_up(a):

@@ -79,14 +79,13 @@ def overdue(a: Assessment, entity: str) -> None:
 
 
 def interval(a: Assessment, entity: str, *, draws: int = 1000, band: float = 0.2, seed: int = 0) -> None:
-    """The entity's rank interval, from the same uncertainty analysis as the period report."""
+    """The entity's rank interval, from the same uncertainty analysis as the period report: one line under the header."""
     row = uncertainty(a.framework, a.result, draws=draws, band=band, seed=seed).set_index("entity").loc[entity]
     lo, hi = row["rank_p05"], row["rank_p95"]
     spread = f"至少 90% 的模拟排名为第 {lo} 名" if lo == hi else f"5%～95% 区间为第 {rank_range(lo, hi)} 名"
     top = f"，保持前三名的概率为 {row['p_top3']:.0%}" if row["p_top3"] > 0 else ""
-    display(Markdown("\n".join([
-        "## 排名稳健性",
-        f"权重在 ±{band:.0%} 内变化并采用两种日常监测计算方式的 {draws} 次模拟中，排名中位数为第 {row['median_rank']} 名，{spread}{top}。"])))
+    display(Markdown(f"- 排名稳健性：权重在 ±{band:.0%} 内变化并采用两种日常监测计算方式的 {draws} 次模拟中，"
+                     f"排名中位数为第 {row['median_rank']} 名，{spread}{top}。"))
 
 
 def change(a: Assessment, entity: str) -> None:

@@ -160,7 +160,7 @@ def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, s
         for entity in entities:
             label = f"{spec.label} scorecard of {entity}"
             nb = _execute(shell, source, {**spec.parameters, "entity": entity}, label)
-            nb.metadata.setdefault("evalkit", {})["title"] = f"{entity} 考评成绩单({spec.period.label})"
+            nb.metadata.setdefault("evalkit", {})["title"] = f"{entity}考评成绩单（{spec.period.label}）"
             page = _linked(exporter.from_notebook_node(nb)[0], css)
             stem = folder / entity
             nbformat.write(nb, str(stem.with_suffix(".ipynb")))  # as a kernel would have left it, with the recorded row
