@@ -32,7 +32,7 @@ def md(text: Any) -> str:
 
 
 NAME_COLUMNS = ("考评对象", "牵头考核单位", "指标", "方面", "来源", "部分", "牵头考核单位评分", "指标内容", "完成时限", "应达到",
-                "填报情况", "问题", "考评期")
+                "填报情况", "问题", "考评期", "组别", "等次", "原因", "项目", "内容", "城市")
 """Columns of names and text: left-aligned (numbers stay right-aligned); entity names never wrap."""
 
 
