@@ -183,16 +183,16 @@ def aspect_profile(framework: Framework, result: PeriodResult, entity: str) -> F
     mine = a[a["entity"] == entity].set_index("aspect")["share"]
     ids = [k for k in framework.aspects["id"] if k in mine.index]
     names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
-    fig, ax = figure(8, 0.8 + 0.3 * len(ids))  # compact: the scorecard fits one A4 page
+    fig, ax = figure(6, 0.9 + 0.28 * len(ids))  # narrow and short: legible at phone width, the scorecard on one A4 page
     y = np.arange(len(ids))
     ax.barh(y + 0.18, [mine[k] * 100 for k in ids], height=0.36, color="#0072B2", label=entity)
     ax.barh(y - 0.18, [median[k] * 100 for k in ids], height=0.36, color="#bfbfbf", label=f"{framework.groups[group]}中位数")
-    ax.set_yticks(y, [f"{k}、{names[k]}" for k in ids], fontsize=8)
+    ax.set_yticks(y, [f"{k}、{names[k]}" for k in ids], fontsize=9)
     ax.invert_yaxis()
     low = max(0, float(np.floor(min(mine.min(), median[ids].min()) * 10)) * 10 - 10)
     ax.set_xlim(low, 100)
     ax.set_xlabel("得分率（%）" + _axis_note(low))
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=2)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=9, ncols=2)
     ax.set_title(f"{entity}：各方面得分率与组内中位数")
     return fig
 
@@ -202,13 +202,14 @@ TREND_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 TREND_STYLES = ["-", "--", ":", "-."]
 
 
-def trend(totals: pd.DataFrame, labels: dict[str, str], title: str) -> Figure:
+def trend(totals: pd.DataFrame, labels: dict[str, str], title: str, width: float = 8.6) -> Figure:
     """One line per entity: its published total in each period (``totals``: entity, period, total), each
-    line labelled at its end; colours and dashes cycle so that no two neighbours look alike."""
+    line labelled at its end; colours and dashes cycle so that no two neighbours look alike. ``width`` in
+    inches (a scorecard's single line is narrower, to stay legible at phone width)."""
     periods = list(dict.fromkeys(totals.sort_values("period")["period"]))
     wide = totals.pivot_table(index="entity", columns="period", values="total", aggfunc="first").reindex(columns=periods)
     wide = wide.sort_values(periods[-1], ascending=False)
-    fig, ax = figure(8.6, 0.32 * len(wide) + 2.6)
+    fig, ax = figure(width, 0.32 * len(wide) + 2.6)
     x = np.arange(len(periods))
     for i, (entity, row) in enumerate(wide.iterrows()):
         ax.plot(x, row.to_numpy(), color=TREND_COLOURS[i % len(TREND_COLOURS)], linestyle=TREND_STYLES[(i // len(TREND_COLOURS)) % len(TREND_STYLES)], marker="o", markersize=3, linewidth=1.4)

@@ -120,7 +120,7 @@ def trend(a: Assessment, entity: str) -> None:
                              "组内排名": [int(r["rank"]) for _, r in rows]}))
     if len(rows) > 2:  # two periods: the table says it all; a line through two points only takes room
         line = pd.DataFrame({"entity": entity, "period": [str(p) for p, _ in rows], "total": [r["half_year"] for _, r in rows]})
-        show_figure(plots.trend(line, labels, f"{entity}历次半年考评分值"))
+        show_figure(plots.trend(line, labels, f"{entity}历次半年考评分值", width=6))
 
 
 def record(a: Assessment, entity: str) -> None:
