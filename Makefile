@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 lock: setup ## Regenerate requirements.lock (pip-compile, every version with its hashes) and environment.yml from pyproject.toml
-	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links --output-file requirements.lock pyproject.toml
 	$(BIN)/python deploy/pin_environment.py
 

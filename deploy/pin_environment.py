@@ -24,12 +24,12 @@ dependencies:
 
 
 def pins(lock_text: str) -> dict[str, str]:
-    """``name==version`` pairs of a pip-compile lock file.
+    """``name==version`` pairs of a pip-compile lock file; a name keeps the extras the lock installs it with.
 
-    >>> pins("pandas==2.2.3 \\\\\\n    --hash=sha256:ab\\nnumpy==2.1.0 \\\\\\n")
-    {'pandas': '2.2.3', 'numpy': '2.1.0'}
+    >>> pins("pandas==2.2.3 \\\\\\n    --hash=sha256:ab\\nnumpy==2.1.0 \\\\\\njsonschema[format-nongpl]==4.24.1 \\\\\\n")
+    {'pandas': '2.2.3', 'numpy': '2.1.0', 'jsonschema[format-nongpl]': '4.24.1'}
     """
-    return dict(re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)==([^\s\\;]+)", lock_text, re.M))
+    return dict(re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*(?:\[[^\]]*\])?)==([^\s\\;]+)", lock_text, re.M))
 
 
 def environment_yml(lock_text: str, python: str) -> str:
