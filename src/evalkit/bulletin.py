@@ -143,19 +143,19 @@ def tail_differences(totals: pd.DataFrame) -> pd.DataFrame:
                          "from_halves": from_halves[differ]}).reset_index(drop=True)
 
 
-def overview_text(a: Assessment) -> list[str]:
-    """一、总体情况 as paragraphs of formal Chinese, one per group."""
-    out = []
+def overview_text(a: Assessment | AnnualAssessment) -> list[str]:
+    """一、总体情况 as paragraphs of formal Chinese, one per group; changes against 上期 (a half-year) or 上年 (a year)."""
+    out, before = [], "上年" if isinstance(a, AnnualAssessment) else "上期"
     for f in overview_facts(a).itertuples():
         counts = "，".join(f"{name}{k}个" for name, k in f.grades.items() if k)
         text = (f"{f.label}共{f.n}个参加考评，平均分{f.mean:.2f}分，最高{f.max:.2f}分，最低{f.min:.2f}分，"
                 f"相差{f.max - f.min:.2f}分。等次分布：{counts}。{'、'.join(md(e) for e in f.leaders)}位列第一")
         text += f"，{'、'.join(md(e) for e in f.last)}排名靠后" if f.n > 1 else ""
         if f.gain is not None:
-            text += f"；与上期相比，{'、'.join(md(e) for e in f.improved)}分值提升最多（{f.gain:+.2f}分）"
+            text += f"；与{before}相比，{'、'.join(md(e) for e in f.improved)}分值提升最多（{f.gain:+.2f}分）"
         if f.mean_change is not None:
             word = "提高" if f.mean_change > 0 else ("下降" if f.mean_change < 0 else "持平")
-            text += f"；组内平均分较上期{word}" + (f"{abs(f.mean_change):.2f}分" if f.mean_change else "")
+            text += f"；组内平均分较{before}{word}" + (f"{abs(f.mean_change):.2f}分" if f.mean_change else "")
         out.append(text + "。")
     return out
 
