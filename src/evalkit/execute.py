@@ -4,6 +4,7 @@ Kernels talk over IPC sockets at a path unique to the execution, so parallel run
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import uuid
@@ -38,6 +39,7 @@ class IPCKernelManager(AsyncKernelManager):
             await super()._async_interrupt_kernel()
 
 
+@functools.cache
 def _save_at_end_engine():
     """papermill's nbclient engine, saving the executed notebook once when execution ends (finished, failed or
     timed out: papermill's ``notebook_complete`` saves it in every case) instead of at every cell's start and

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from fractions import Fraction
@@ -94,6 +94,18 @@ class Framework:
     def alias_map(self) -> dict[str, str]:
         """Every name and alias of a known unit -> its canonical name (assessed or not)."""
         return dict(self.names)
+
+    @cached_property
+    def _memos(self) -> dict[str, Any]:
+        return {}
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()``, worked out once per framework object and ``key`` (scoring a national period again, as
+        sensitivity analyses do, should not re-derive the framework's tables). The value is shared: read it,
+        never change it."""
+        if key not in self._memos:
+            self._memos[key] = make()
+        return self._memos[key]
 
     @cached_property
     def codes(self) -> Codes:

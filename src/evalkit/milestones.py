@@ -1,10 +1,6 @@
 """Milestone lags (METHOD.md §5): indicators due by the period's end that are behind schedule."""
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -13,20 +9,6 @@ from .framework import Framework
 from .periods import Period
 
 LAG_COLUMNS = ["lead_unit", "entity", "indicator", "deadline", "required", "status", "problem"]
-_derived: dict[int, dict[str, Any]] = {}
-
-
-def derived(framework: Framework, key: str, make: Callable[[], Any]) -> Any:
-    """``make()``, worked out once per framework object and ``key`` (scoring a national period again, as
-    sensitivity analyses do, should not re-derive the framework's tables); forgotten with the framework.
-    The value is shared: read it, never change it."""
-    memo = _derived.get(id(framework))
-    if memo is None:
-        memo = _derived[id(framework)] = {}
-        weakref.finalize(framework, _derived.pop, id(framework), None)  # before the id can be re-used
-    if key not in memo:
-        memo[key] = make()
-    return memo[key]
 
 
 def required_statuses(framework: Framework, period: str | Period) -> pd.Series:
@@ -46,7 +28,7 @@ def milestone_lags(framework: Framework, monitoring: pd.DataFrame, period: str |
     ``monitoring`` has ``lead_unit, entity, indicator, status`` (status "" when not given).
     """
     period = Period.parse(period)
-    required = derived(framework, f"required {period}", lambda: required_statuses(framework, period))
+    required = framework.memo(f"required {period}", lambda: required_statuses(framework, period))
     order = pd.Index(STATUSES)
     need = order.get_indexer(required)  # -1: nothing due
     ids = framework.indicators["id"]
@@ -56,7 +38,7 @@ def milestone_lags(framework: Framework, monitoring: pd.DataFrame, period: str |
     given = order.get_indexer(monitoring["status"].iloc[rows])  # -1: none given
     behind = given < due[rows]
     lag, given = rows[behind], given[behind]
-    units = derived(framework, "sorted units", lambda: pd.Index(sorted(set(framework.names.values()))))  # by lead unit, entity (unknown first), indicator
+    units = framework.memo("sorted units", lambda: pd.Index(sorted(set(framework.names.values()))))  # by lead unit, entity (unknown first), indicator
     by = np.lexsort((monitoring["indicator"].to_numpy()[lag], units.get_indexer(monitoring["entity"].array.take(lag)),
                      units.get_indexer(monitoring["lead_unit"].array.take(lag))))
     at = lag[by]

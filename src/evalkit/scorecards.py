@@ -117,9 +117,7 @@ def style(folder: Path) -> dict[str, str]:
     empty page: they depend on the template, not on the entity); its SHA-256."""
     page, _ = ReportHTMLExporter(font_file=FONT).from_notebook_node(nbformat.v4.new_notebook())
     target = folder / STYLE
-    partial = target.with_name(f".{STYLE}.partial")
-    partial.write_text(_head_styles(page)[1], encoding="utf-8")
-    partial.replace(target)
+    archive.write_atomic(target, _head_styles(page)[1].encode("utf-8"))
     return {f"scorecards/{STYLE}": archive.sha256(target)}
 
 
@@ -173,9 +171,7 @@ def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, s
 def font(folder: Path, text: str) -> dict[str, str]:
     """``folder/EvalkitCJK.woff``: the CJK font cut down to the characters of ``text`` (all the pages' own); its SHA-256."""
     target = folder / FONT
-    partial = target.with_name(f".{FONT}.partial")
-    partial.write_bytes(font_subset(text))
-    partial.replace(target)
+    archive.write_atomic(target, font_subset(text))
     return {f"scorecards/{FONT}": archive.sha256(target)}
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from .errors import InputError, ParameterError, Problem
 from .framework import Framework
 from .inputs import KEY, PeriodInputs
-from .milestones import derived, milestone_lags
+from .milestones import milestone_lags
 from .periods import Period
 from .ranking import display_round, rank_within_groups
 from .weights import check_weights, redistribute_weights
@@ -65,7 +65,7 @@ def _assignments(fw: Framework) -> _Assigned:
         order = np.argsort(fw.codes.keys.to_numpy(), kind="stable")
         return _Assigned(a.loc[score, KEY].reset_index(drop=True), targeted, fw.codes.units.get_indexer(targeted["entity"]),
                          order, fw.codes.keys.to_numpy()[order])
-    return derived(fw, "assignments", split)
+    return fw.memo("assignments", split)
 
 
 def score_period(framework: Framework, inputs: PeriodInputs, *, weights: Mapping[str, float] | None = None,
@@ -157,7 +157,8 @@ def _lead_unit_scores(fw: Framework, inputs: PeriodInputs) -> tuple[np.ndarray, 
 
 def _positions(fw: Framework, keys: np.ndarray) -> np.ndarray:
     """The position of each key in ``fw.codes.keys``, -1 where it is not there (as ``Index.get_indexer``, by binary search)."""
-    order, known = _assignments(fw).order, _assignments(fw).sorted_keys
+    assigned = _assignments(fw)
+    order, known = assigned.order, assigned.sorted_keys
     at = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
     return np.where(known[at] == keys, order[at], -1) if len(known) else np.full(len(keys), -1)
 
