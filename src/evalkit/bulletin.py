@@ -7,7 +7,7 @@ from IPython.display import Markdown, display
 
 from . import grades as grading
 from .assessment import AnnualAssessment, Assessment
-from .display import in_group_order, rank_change
+from .display import in_group_order, rank_change, rank_shown
 from .escape import md, styled
 from .ranking import display_round
 from .scoring import ANNUAL_TOTALS
@@ -50,10 +50,9 @@ def results_table(a: Assessment, group: str) -> pd.DataFrame:
     fw, b = a.framework, grading.bands(a.framework)
     t = in_group_order(fw, a.result.totals)
     t = t[t["group"] == group]
-    tied = t.duplicated(["group", "rank"], keep=False)
     total = _shown(t["half_year"])
     out = pd.DataFrame({"考评对象": t["entity"].to_numpy(), "考评分值": total.to_numpy(),
-                        "排名": t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "（并列）").to_numpy(),
+                        "排名": rank_shown(t).to_numpy(),
                         "等次": grading.grade(total, b).to_numpy()})
     for label, earlier in (("环比", a.previous), ("同比", a.year_before)):
         if earlier is None:
@@ -112,11 +111,10 @@ def annual_results_table(a: AnnualAssessment, group: str) -> pd.DataFrame:
     with the year before, the score and rank change against it; a ``*`` marks a 尾差 (:func:`tail_differences`)."""
     b = grading.bands(a.framework)
     t = a.totals[a.totals["group"] == group].sort_values("rank", kind="stable")
-    tied = t.duplicated("rank", keep=False)
     total = _shown(t["annual"])
     marked = set(tail_differences(a.totals)["entity"])
     out = pd.DataFrame({"考评对象": [e + ("*" if e in marked else "") for e in t["entity"]], "年度考评分值": total.to_numpy(),
-                        "排名": t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "（并列）").to_numpy(),
+                        "排名": rank_shown(t).to_numpy(),
                         "等次": grading.grade(total, b).to_numpy(),
                         "上半年": _shown(t["h1"]).to_numpy(), "下半年": _shown(t["h2"]).to_numpy()})
     if a.previous is not None:

@@ -56,8 +56,7 @@ def ranking_table(framework: Framework, result: PeriodResult, group: str | None 
     for m in framework.methods:
         out[m.name] = display_round(t[m.key])
     out["半年考评分值"] = display_round(t["half_year"])
-    tied = t.duplicated(["group", "rank"], keep=False)
-    out["排名"] = t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "（并列）")
+    out["排名"] = rank_shown(t)
     if previous is not None:
         before = t["entity"].map(previous.totals.set_index("entity")["rank"])
         out["排名变化"] = [rank_change(b, n) for b, n in zip(before, t["rank"])]
@@ -74,6 +73,16 @@ def rank_change(before, now) -> str:
         return "新"
     step = int(before) - int(now)
     return "—" if step == 0 else (f"↑{step}" if step > 0 else f"↓{-step}")
+
+
+def rank_shown(t: pd.DataFrame) -> pd.Series:
+    """Each row's rank as printed (``t``: group, rank): ``3（并列）`` where another entity of its group shares it.
+
+    >>> rank_shown(pd.DataFrame({"group": ["甲", "甲", "甲", "乙"], "rank": [1, 1, 3, 1]})).tolist()
+    ['1（并列）', '1（并列）', '3', '1']
+    """
+    tied = t.duplicated(["group", "rank"], keep=False)
+    return t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "（并列）")
 
 
 def rank_range(lo: int, hi: int) -> str:
@@ -121,7 +130,5 @@ def milestone_table(result: PeriodResult) -> pd.DataFrame:
 def annual_table(framework: Framework, totals: pd.DataFrame, group: str) -> pd.DataFrame:
     """The annual ranking of one group: H1, H2, annual = (H1 + H2) / 2, rank (ties 并列)."""
     t = totals[totals["group"] == group].sort_values("rank", kind="stable")
-    tied = t.duplicated("rank", keep=False)
     return pd.DataFrame({"考评对象": t["entity"], "上半年": display_round(t["h1"]), "下半年": display_round(t["h2"]),
-                         "年度考评分值": display_round(t["annual"]),
-                         "排名": t["rank"].astype(str).where(~tied, t["rank"].astype(str) + "（并列）")}).reset_index(drop=True)
+                         "年度考评分值": display_round(t["annual"]), "排名": rank_shown(t)}).reset_index(drop=True)
