@@ -52,6 +52,7 @@ lab: setup ## Open the notebooks in JupyterLab (as root too, e.g. in a container
 TEST_JOBS ?= auto
 
 test: setup system-deps ## Run the test suite (one process per core; the slowest tests listed at the end)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --durations=15
 
 test-scale: setup system-deps ## The county-scale tests (300 generated scorecards), too long for make test

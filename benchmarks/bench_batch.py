@@ -30,9 +30,9 @@ def _timed(fn) -> float:
 
 
 def floor(tmp: Path) -> dict[str, float]:
-    from evalkit.execute import execute
-    from evalkit.exporters import ReportHTMLExporter
-    from evalkit.printing import Printer
+    from evalkit.runs.execute import execute
+    from evalkit.publish.exporters import ReportHTMLExporter
+    from evalkit.publish.printing import Printer
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
                                          nbformat.v4.new_code_cell("import evalkit, pandas, matplotlib.pyplot"),
@@ -52,8 +52,8 @@ def floor(tmp: Path) -> dict[str, float]:
 
 
 def period_run(tmp: Path) -> float:
-    from evalkit.params import load_params
-    from evalkit.runner import run
+    from evalkit.inputs.params import load_params
+    from evalkit.runs.runner import run
 
     return _timed(lambda: run(load_params("baotou", "2022H1"), outputs=tmp / "outputs"))
 
@@ -81,14 +81,13 @@ def _load() -> str:
 def cards(root: Path, engine: str, workers: int, n: int) -> tuple[float, float]:
     """Scorecards per second over ``n`` entities, with workers started and ready as a long-lived cluster's
     are (imports, the shell, the font, the browser), and the largest worker's peak resident memory (MB)."""
-    import pandas as pd
 
-    from evalkit import archive
-    from evalkit.assessment import assess
-    from evalkit.executor import start
-    from evalkit.params import load_params
-    from evalkit.publish import render_scorecards
-    from evalkit.scorecards import warm
+    from evalkit.runs import archive
+    from evalkit.scoring.assessment import assess
+    from evalkit.runs.executor import start
+    from evalkit.inputs.params import load_params
+    from evalkit.runs.outputs import render_scorecards
+    from evalkit.publish.scorecards import warm
 
     spec = load_params("cards", "2022H1", root / "params")
     totals = assess("cards", "2022H1").result.totals
@@ -116,7 +115,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=120, help="scorecards per measurement (default 120)")
     args = parser.parse_args()
-    from evalkit import paths, synthetic
+    from evalkit.core import paths
+    from evalkit.demo import city as synthetic
 
     with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp:
         tmp = Path(tmp)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import evalkit
-from evalkit.demo import write_demo_period
+from evalkit.demo.period import write_demo_period
 from common import best_of, synthetic_framework
 
 
@@ -23,7 +23,7 @@ def compare(label: str, fw: evalkit.Framework, folder: Path, repeat: int) -> Non
 
 def main() -> None:
     baotou = evalkit.load_framework("baotou")
-    compare("Baotou 2022H1 (demo)", baotou, evalkit.paths.period_dir("baotou", "2022H1"), repeat=5)
+    compare("Baotou 2022H1 (demo)", baotou, evalkit.core.paths.period_dir("baotou", "2022H1"), repeat=5)
     probe = synthetic_framework(n_entities=300)
     per_entity = len(probe.assignments()) / 300
     big = synthetic_framework(n_entities=round(100 * len(baotou.assignments()) / per_entity))

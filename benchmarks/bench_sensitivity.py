@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import evalkit
 from common import best_of
-from evalkit.sensitivity import uncertainty
+from evalkit.analysis.sensitivity import uncertainty
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Write environment.yml from requirements.lock: the same exact versions, for conda users (run by `make lock`).
 
 Conda installs Python and pip; pip installs every locked distribution at its locked version, then evalkit
-itself (editable, so it is not in the hashed lock). `tests/test_environment.py` checks the two files agree.
+itself (editable, so it is not in the hashed lock). `tests/runs/test_environment.py` checks the two files agree.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import evalkit
-from evalkit import paths
+from evalkit.core import paths
 
 EXAMPLE = paths.DATA / "baotou" / "examples" / "method_7"
 
@@ -85,9 +85,9 @@ def demo_archive(tmp_path_factory):
     to need it builds it under the session's shared temporary folder while the others wait."""
     import fcntl
 
-    from evalkit.batch import run_all
-    from evalkit.params import load_params
-    from evalkit.runner import run
+    from evalkit.runs.batch import run_all
+    from evalkit.inputs.params import load_params
+    from evalkit.runs.runner import run
 
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):

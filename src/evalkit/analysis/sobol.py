@@ -1,0 +1,87 @@
+"""Variance-based sensitivity of the ranks (Sobol indices, with SALib), beside the Monte-Carlo intervals
+of :func:`evalkit.analysis.sensitivity.uncertainty`.
+
+The uncertain inputs are the same: each method weight in use multiplied by a factor uniform in
+[1 - band, 1 + band] (then renormalised), and the reading of 第三条（三） (a factor uniform in [0, 1)
+choosing one of the aggregations). For each entity, the first-order index S1 of a factor is the share
+of the variance of its rank that the factor explains alone; the total index ST adds its interactions.
+An entity whose rank never moves has no variance to share: its indices are NaN and ``stable`` is True.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import sobol as sobol_sample
+
+from ..framework.model import Framework
+from ..framework.options import AGGREGATIONS
+from ..scoring.scores import PeriodResult
+from .sensitivity import draw_ranks, monitoring_readings
+
+AGGREGATION_FACTOR = "aggregation"
+
+
+def sobol_indices(model: Callable[[np.ndarray], np.ndarray], problem: dict, *, n: int = 1024, seed: int = 0) -> pd.DataFrame:
+    """First-order and total Sobol indices of each output column of ``model`` (samples x factors ->
+    samples x outputs) over SALib's ``problem``, from Saltelli's scheme with ``n`` base samples
+    (a power of 2). Returns one row per (output, factor): ``output, factor, S1, S1_conf, ST, ST_conf``;
+    an output that does not vary gets NaN."""
+    x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    y = np.asarray(model(x), dtype="float64")
+    y = y.reshape(len(x), -1)
+    rows = []
+    for j in range(y.shape[1]):
+        col = y[:, j]
+        if np.ptp(col) == 0:
+            rows += [(j, f, np.nan, np.nan, np.nan, np.nan) for f in problem["names"]]
+            continue
+        s = sobol_analyze.analyze(problem, col, calc_second_order=False, seed=seed)
+        rows += [(j, f, s["S1"][k], s["S1_conf"][k], s["ST"][k], s["ST_conf"][k]) for k, f in enumerate(problem["names"])]
+    return pd.DataFrame(rows, columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf"])
+
+
+def rank_sobol(framework: Framework, result: PeriodResult, *, n: int = 512, band: float = 0.2,
+               aggregations: Sequence[str] = tuple(AGGREGATIONS), seed: int = 0) -> pd.DataFrame:
+    """Sobol indices of every entity's rank (within its group) with respect to each method weight in use
+    and the aggregation reading: ``entity, group, rank, factor, S1, S1_conf, ST, ST_conf, stable``.
+    ``factor`` is a method key or ``aggregation``."""
+    if not 0 < band < 1:
+        raise ValueError(f"band={band}: expected a number in (0, 1)")
+    t = result.totals
+    keys = [k for k, w in result.weights.items() if w > 0]
+    base = np.array([result.weights[k] for k in keys])
+    readings = monitoring_readings(result)
+    scores = {}
+    for agg in aggregations:
+        s = t[keys].to_numpy(dtype=float).copy()
+        if "monitoring" in keys:
+            s[:, keys.index("monitoring")] = readings[agg].to_numpy()
+        scores[agg] = np.nan_to_num(s)
+    groups = t["group"].to_numpy()
+
+    def model(x: np.ndarray) -> np.ndarray:
+        w = base * x[:, :len(keys)]
+        w /= w.sum(axis=1, keepdims=True)
+        which = np.minimum((x[:, -1] * len(aggregations)).astype(int), len(aggregations) - 1)
+        totals = np.empty((len(x), len(t)))
+        for j, agg in enumerate(aggregations):
+            rows = which == j
+            totals[rows] = w[rows] @ scores[agg].T
+        return draw_ranks(totals, groups)
+
+    problem = {"num_vars": len(keys) + 1, "names": keys + [AGGREGATION_FACTOR],
+               "bounds": [[1 - band, 1 + band]] * len(keys) + [[0.0, 1.0]]}
+    out = sobol_indices(model, problem, n=n, seed=seed)
+    out.insert(0, "entity", t["entity"].to_numpy()[out["output"]])
+    out.insert(1, "group", groups[out["output"]])
+    out.insert(2, "rank", t["rank"].to_numpy()[out["output"]])
+    out["stable"] = out["ST"].isna()
+    return out.drop(columns="output")
+
+
+def factor_names(framework: Framework) -> dict[str, str]:
+    """Chinese label of each factor of :func:`rank_sobol`."""
+    return {**{k: f"{n}权重" for k, n in framework.method_names.items()}, AGGREGATION_FACTOR: "日常监测汇总口径（第三条（三）的两种理解）"}

@@ -1,0 +1,98 @@
+"""The ``evalkit`` command's arguments: one sub-command per task, each with its ``--help``."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..demo.period import SEED
+from ..framework.options import AGGREGATIONS
+from ..runs.executor import ENGINES
+
+
+def _weights(text: str) -> dict[str, float]:
+    """``monitoring=0.6,field=0.2,...`` -> dict."""
+    try:
+        return {k.strip(): float(v) for k, v in (part.split("=") for part in text.split(","))}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected method=weight pairs, e.g. monitoring=0.6,field=0.2,survey=0.1,third_party=0.1") from None
+
+
+
+def _seconds(text: str) -> int:
+    """A positive whole number of seconds."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of seconds above 0, e.g. 600")
+    return value
+
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="evalkit", description="数字政府建设考评: score, check and publish a city's assessment.")
+    sub = p.add_subparsers(dest="command", required=True)
+    f = sub.add_parser("framework", help="summarise a city's indicator framework")
+    f.add_argument("city")
+    for name, help_ in (("score", "score a half-year and print the rankings"), ("validate", "read and check a period's inputs only")):
+        s = sub.add_parser(name, help=help_)
+        s.add_argument("city")
+        s.add_argument("period", help="e.g. 2022H1")
+        s.add_argument("--data-dir", help="folder of the period's input tables (default data/CITY/PERIOD)")
+        s.add_argument("--applicability", help="the 考评对象适用范围 workbook (.xlsx, from `evalkit applicability`) or a CSV of 考评对象,指标 pairs, replacing the framework's applicability")
+        s.add_argument("--redistribute", action="store_true", help="share the weight of a method with no data among the others")
+    for name, help_, default in (("templates", "write the lead units' workbooks for a period", "outputs/templates/CITY/PERIOD"),
+                                 ("demo-data", "write synthetic submissions (示例数据) for a period", "data/CITY/PERIOD")):
+        t = sub.add_parser(name, help=help_)
+        t.add_argument("city")
+        t.add_argument("period")
+        t.add_argument("--out", help=f"output folder (default {default}); existing files are never overwritten")
+    sub.choices["demo-data"].add_argument("--seed", type=int, default=SEED)
+    ap = sub.add_parser("applicability", help="write the 考评对象适用范围 workbook for the lead units to confirm")
+    ap.add_argument("city")
+    ap.add_argument("--out", type=Path, help="workbook to write (default outputs/applicability/CITY_考评对象适用范围.xlsx); never overwritten")
+    r = sub.add_parser("run", help="execute a period's notebooks with params/CITY/PERIOD.yaml and archive the run")
+    r.add_argument("city", nargs="?")
+    r.add_argument("period", nargs="?")
+    r.add_argument("--all", action="store_true", help="every params file (halves before years), in parallel")
+    r.add_argument("--city", dest="only_city", help="with --all: only this city")
+    r.add_argument("--jobs", type=int, help="with --all: parallel runs (default: one per core)")
+    r.add_argument("--force", action="store_true", help="run even if archived and unchanged; the archived run is kept beside "
+                   "the new one, named by its own start time")
+    r.add_argument("--quiet", action="store_true", help="with --all: no progress, no table; only problems and the last line")
+    r.add_argument("--json", action="store_true", help="with --all: print a JSON summary on stdout instead of the table")
+    r.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
+    r.add_argument("--scorecards", action="store_true", help="also render one scorecard (HTML and PDF) per entity")
+    r.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
+    r.add_argument("--params", type=Path, help="params folder (default params/)")
+    r.add_argument("--cluster", choices=list(ENGINES), default="local",
+                   help="where runs and scorecards execute: local processes (default) or a Dask LocalCluster of --jobs workers")
+    r.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on an existing Dask cluster (see the README)")
+    a = sub.add_parser("audit", help="re-run an archived run and compare its results exactly")
+    a.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
+    a.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
+    a.add_argument("--inputs", type=Path, help="audit against the input files of this folder (laid out like the project "
+                   "folder: data/CITY/...) instead of the copies kept in the archive")
+    d = sub.add_parser("diff", help="what changed between two archived runs: parameters, environment, input cells, results")
+    d.add_argument("run_a", type=Path)
+    d.add_argument("run_b", type=Path)
+    d.add_argument("--json", action="store_true", help="print the changes as JSON")
+    lg = sub.add_parser("ledger", help="the hash-chained log of every run, replacement and audit")
+    lg.add_argument("action", choices=["verify"], help="verify: check the chain and every archived run against its manifest")
+    lg.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
+    h = sub.add_parser("history", help="totals and ranks by period from the history database; 'rebuild' builds it anew from the archive")
+    h.add_argument("city", help="a city, or 'rebuild'")
+    h.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
+    h.add_argument("--annual", action="store_true", help="the years instead of the half-years")
+    rc = sub.add_parser("rectification", help="write each lead unit's 整改清单 workbook from an archived period run")
+    rc.add_argument("run_dir", type=Path, help="an archived half-year run, outputs/CITY/PERIOD")
+    rc.add_argument("--out", type=Path, help="output folder (default outputs/rectification/CITY/PERIOD); existing files are never overwritten")
+    st = sub.add_parser("site", help="build the static site of every published period from the archive")
+    st.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
+    st.add_argument("--out", type=Path, help="site folder (default outputs/site); replaced as a whole")
+    score = sub.choices["score"]
+    score.add_argument("--lenient", action="store_true", help="list problems as warnings; missing scores count 0")
+    score.add_argument("--weights", type=_weights, help="e.g. monitoring=0.6,field=0.2,survey=0.1,third_party=0.1")
+    score.add_argument("--aggregation", choices=list(AGGREGATIONS), default="sum")
+    return p

@@ -1,0 +1,144 @@
+"""Commands on a city's framework and one period's inputs: framework, score, validate, templates,
+applicability, demo-data, rectification."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from ..core import paths
+from ..core.errors import EvalkitError, InputError
+from ..demo.period import write_demo_period
+from ..framework.loading import load_framework
+from ..inputs.applicability import load_applicability
+from ..inputs.period import read_period
+from ..inputs.templates import write_templates
+from ..publish.tables import framework_summary, problems_table, ranking_table
+from ..scoring.scores import score_period
+
+
+def _framework(args: argparse.Namespace) -> int:
+    fw = load_framework(args.city)
+    print(f"{fw.title}: {len(fw.aspects)} 个方面, {len(fw.categories)} 个类别, {len(fw.indicators)} 项指标, "
+          f"{len(fw.entities)} 个考评对象, {len(fw.assignments())} 项评分任务")
+    print(framework_summary(fw).to_string(index=False))
+    print("考评方式及权重: " + ", ".join(f"{m.name} {m.weight:.0%}" for m in fw.methods))
+    return 0
+
+
+
+def _framework_of(args: argparse.Namespace):
+    """The city's framework, with ``--applicability`` applied."""
+    fw = load_framework(args.city)
+    return fw.with_applicability(load_applicability(fw, args.applicability)) if args.applicability else fw
+
+
+
+def _load(args: argparse.Namespace):
+    fw = _framework_of(args)
+    return fw, read_period(fw, args.period, args.data_dir, strict=not args.lenient)
+
+
+
+def _score(args: argparse.Namespace) -> int:
+    fw, inputs = _load(args)
+    result = score_period(fw, inputs, weights=args.weights, aggregation=args.aggregation, redistribute=args.redistribute)
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
+        for group, label in fw.groups.items():
+            table = ranking_table(fw, result, group)
+            if len(table):
+                print(f"\n{fw.name}{result.period.label} {label}排名")
+                print(table.to_string(index=False, float_format="{:.2f}".format))
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Read every file of the period as ``score`` would, list what was read, ignored or refused, and score it
+    (with ``--redistribute`` if given), so that a period that validates also scores."""
+    fw = _framework_of(args)
+    inputs = read_period(fw, args.period, args.data_dir, strict=False)
+    actions = {"read": "读取 read", "ignored": "忽略 ignored", "refused": "拒绝 refused"}
+    table = pd.DataFrame({"文件 file": [e.name for e in inputs.inventory], "处理 action": [actions[e.action] for e in inputs.inventory],
+                          "说明": [e.zh for e in inputs.inventory], "reason": [e.reason for e in inputs.inventory]})
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 120, "display.max_rows", None):
+        print(f"{inputs.data_dir}:")
+        print(table.to_string(index=False))
+    problems = list(inputs.problems)
+    if not problems:
+        try:
+            score_period(fw, inputs, redistribute=args.redistribute)
+        except InputError as exc:
+            problems = exc.problems
+    if problems:
+        print_problems(problems)
+        print(f"\n{len(problems)} 个问题 problem(s): 请按提示修改后重新报送 fix them and submit again", file=sys.stderr)
+        return 1
+    print(f"{len(inputs.files)} 个文件已读取 files read, {len(inputs.monitoring)} 条评分 score rows; 没有问题 no problems")
+    return 0
+
+
+
+def print_problems(problems) -> None:
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 120,
+                           "display.max_rows", None):
+        print(problems_table(problems).to_string(index=False), file=sys.stderr)
+
+
+
+def _templates(args: argparse.Namespace) -> int:
+    fw = load_framework(args.city)
+    out = args.out or paths.OUTPUTS / "templates" / args.city / args.period
+    files = write_templates(fw, args.period, out)
+    print(f"{len(files)} 个模板 templates in {out}")
+    return 0
+
+
+
+def _applicability(args: argparse.Namespace) -> int:
+    from ..inputs.applicability import write_applicability_workbook
+
+    fw = load_framework(args.city)
+    path = write_applicability_workbook(fw, args.out or paths.OUTPUTS / "applicability" / f"{args.city}_考评对象适用范围.xlsx")
+    print(f"考评对象适用范围表 applicability workbook: {path} ({len(fw.indicators)} 项指标 × {len(fw.entities)} 个考评对象)")
+    return 0
+
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    fw = load_framework(args.city)
+    out = args.out or paths.period_dir(args.city, args.period)
+    files = write_demo_period(fw, args.period, out, seed=args.seed)
+    print(f"{len(files)} 个示例数据文件 synthetic workbooks in {out}")
+    return 0
+
+
+
+def _rectification(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from ..core.recorded import recorded, synthetic
+    from ..inputs.rectification import write_workbooks
+    from ..runs.archive import load_manifest
+
+    manifest = load_manifest(args.run_dir)
+    if len(manifest["period"]) != 6:
+        raise EvalkitError(f"{args.run_dir}: a year's run; expected an archived half-year run folder, outputs/CITY/PERIOD")
+    nb = nbformat.read(str(args.run_dir / manifest["notebook"]), as_version=4)
+    try:
+        items = recorded(nb, "problems")
+    except ValueError:
+        raise EvalkitError(f"{args.run_dir}: the run recorded no problem list (问题清单); run the period again with this version") from None
+    example = synthetic(recorded(nb, "options"))
+    out = args.out or paths.OUTPUTS / "rectification" / manifest["city"] / manifest["period"]
+    files = write_workbooks(load_framework(manifest["city"]), items.fillna({"carried": "", "required": "", "status": ""}),
+                            manifest["period"], out, synthetic=example)
+    print(f"{len(files)} 份整改清单 workbooks in {out}")
+    return 0
+
+
+COMMANDS = {"applicability": _applicability, "demo-data": _demo_data, "framework": _framework,
+            "rectification": _rectification, "score": _score, "templates": _templates, "validate": _validate}

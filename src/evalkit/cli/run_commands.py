@@ -1,0 +1,157 @@
+"""Commands on runs and their record: run, audit, history, site, diff, ledger."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+from ..core import paths
+from ..core.errors import EvalkitError, ParameterError
+from ..framework.loading import load_framework
+from ..inputs.params import all_params, load_params
+from ..runs import diff as run_diff
+from ..runs import ledger
+from ..runs.audit import audit
+from ..runs.batch import run_all
+from ..runs.executor import start
+from ..runs.runner import run
+
+STATUS = {"ok": "成功 ok", "failed": "失败 failed", "unchanged": "未变 unchanged", "not run": "未运行 not run"}
+
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        raise ParameterError(f"--jobs {args.jobs}: expected a number of processes, 1 or more")
+    with start(args.cluster, jobs=args.jobs, scheduler=args.scheduler):
+        return _run_on(args)
+
+
+
+def _run_on(args: argparse.Namespace) -> int:
+    if args.all:
+        specs = all_params(args.only_city, args.params)
+        if not specs:
+            raise ParameterError(f"no params files{' for ' + args.only_city if args.only_city else ''} under {args.params or paths.PARAMS}")
+        outcomes = run_all(specs, outputs=args.outputs, force=args.force, timeout=args.timeout, jobs=args.jobs,
+                           scorecards=args.scorecards, progress=not (args.quiet or args.json))
+        return _summary(outcomes, quiet=args.quiet, as_json=args.json)
+    if not (args.city and args.period):
+        raise ParameterError("give CITY and PERIOD, or --all")
+    out = run(load_params(args.city, args.period, args.params), outputs=args.outputs, force=args.force, timeout=args.timeout,
+              scorecards=args.scorecards, jobs=args.jobs)
+    print(f"{args.city} {args.period}: {out}")
+    return 0
+
+
+
+def _summary(outcomes, *, quiet: bool, as_json: bool) -> int:
+    """Print a batch's outcomes (a table, or JSON) and the problems; exit 1 when any run failed or was not run."""
+    failed = sum(not o.ok for o in outcomes)
+    counts = {k: sum(o.status == k for o in outcomes) for k in STATUS}
+    if as_json:
+        print(json.dumps({"ok": not failed, "counts": counts, "runs": [
+            {"city": o.spec.city, "period": str(o.spec.period), "status": o.status, "seconds": round(o.seconds, 1),
+             "folder": o.where or None, "message": o.message or None} for o in outcomes]}, ensure_ascii=False, indent=2))
+        return 1 if failed else 0
+    if not quiet:
+        table = pd.DataFrame({"城市 city": [o.spec.city for o in outcomes], "期间 period": [str(o.spec.period) for o in outcomes],
+                              "结果 result": [STATUS[o.status] for o in outcomes],
+                              "用时 s": [f"{o.seconds:.0f}" for o in outcomes], "输出 output": [o.where for o in outcomes]})
+        with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
+            print(table.to_string(index=False))
+    for o in outcomes:
+        if not o.ok:
+            print(f"\n{o.message}", file=sys.stderr)
+    print(f"\n{counts['ok']} 成功 succeeded, {counts['unchanged']} 未变 unchanged, {counts['failed']} 失败 failed, "
+          f"{counts['not run']} 未运行 not run")
+    return 1 if failed else 0
+
+
+
+def _audit(args: argparse.Namespace) -> int:
+    report = audit(args.run_dir, timeout=args.timeout, inputs=args.inputs)
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if report.environment:
+        print("运行环境与存档时不同 the environment differs from the run's:", file=sys.stderr)
+        for line in report.environment:
+            print(f"  {line}", file=sys.stderr)
+    if report.identical:
+        print(f"{args.run_dir}: identical (结果一致)")
+        return 0
+    for p in report.problems:
+        print(p, file=sys.stderr)
+    if report.differences is not None and len(report.differences):
+        shown = report.differences.rename(columns={"entity": "考评对象 entity", "column": "列 column",
+                                                   "archived": "存档值 archived", "now": "复算值 now"})
+        with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_rows", None,
+                               "display.unicode.east_asian_width", True):
+            print(shown.to_string(index=False), file=sys.stderr)
+    print(f"{args.run_dir}: NOT identical (结果不一致)", file=sys.stderr)
+    return 1
+
+
+
+def _history(args: argparse.Namespace) -> int:
+    from ..store.history import history, rebuild
+
+    if args.city == "rebuild":
+        path = rebuild(args.outputs)
+        print(f"{path}: rebuilt from the run folders (已由存档重建)")
+        return 0
+    table = history(args.city, args.outputs).by_period(annual=args.annual)
+    if table.empty:
+        raise EvalkitError(f"no published runs of {args.city!r} in the history; run `evalkit run` first, or `evalkit history rebuild`")
+    fw = load_framework(args.city)
+    periods = list(dict.fromkeys(table.columns.get_level_values(1)))
+    shown = pd.DataFrame({p: [f"{t:.2f}（{int(r)}）" if pd.notna(t) else "—" for t, r in zip(table[("total", p)], table[("rank", p)])]
+                          for p in periods}, index=table.index)
+    order = {e: i for i, e in enumerate(fw.entities["entity"])}
+    shown = shown.iloc[sorted(range(len(shown)), key=lambda i: order.get(shown.index[i][1], len(order)))]
+    shown.index = pd.MultiIndex.from_tuples([(fw.groups.get(g, g), e) for g, e in shown.index], names=["组别", "考评对象"])
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_rows", None):
+        print(f"{fw.name}{'年度' if args.annual else '半年'}考评分值（组内排名）")
+        print(shown.to_string())
+    return 0
+
+
+
+def _site(args: argparse.Namespace) -> int:
+    from ..publish.site import build_site
+
+    print(f"{build_site(args.outputs, args.out)}")
+    return 0
+
+
+
+def _diff(args: argparse.Namespace) -> int:
+    changes = run_diff.diff(args.run_a, args.run_b)
+    if args.json:
+        print(json.dumps(run_diff.as_json(changes), ensure_ascii=False, indent=2))
+    elif changes:
+        with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 80,
+                               "display.max_rows", None):
+            print(run_diff.table(changes).to_string(index=False))
+        print(f"\n{len(changes)} 处不同 difference(s): A = {args.run_a}, B = {args.run_b}")
+    else:
+        print(f"{args.run_a} = {args.run_b}: 没有不同 no differences")
+    return 1 if changes else 0
+
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    outputs = args.outputs or paths.OUTPUTS
+    problems = ledger.verify(outputs)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{outputs / ledger.NAME}: {len(problems)} 个问题 problem(s) (台账或存档被改动)", file=sys.stderr)
+        return 1
+    print(f"{outputs / ledger.NAME}: 台账完整，存档与运行记录一致 the ledger's chain holds and every archived run matches its manifest")
+    return 0
+
+
+COMMANDS = {"audit": _audit, "diff": _diff, "history": _history, "ledger": _ledger, "run": _run, "site": _site}

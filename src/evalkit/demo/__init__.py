@@ -1,0 +1,1 @@
+"""Example data: a demo period written through the lead units' templates, and synthetic cities for scale."""

@@ -1,0 +1,193 @@
+"""The 考评对象适用范围 workbook: the framework's applicability sent to the lead units for confirmation.
+
+One sheet, one row per indicator (its text, lead units, evalkit's rule, the reason and the review
+decision) and one column per entity holding 适用 or 不适用 from a dropdown; the task force sends it out,
+the lead units change cells where they disagree, and the returned workbook read back by
+:func:`read_applicability_workbook` (or ``--applicability FILE.xlsx``) replaces the framework's
+applicability. It follows the templates' conventions: tinted unlocked input cells with validation,
+the rest protected, a hidden ``_evalkit`` sheet recording city and kind.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..core.errors import FrameworkError, InputError, OutputExistsError, Problem
+from ..framework.applicability import applicability_table
+from ..framework.model import Framework
+from .sheets import META_SHEET, read_table
+from .workbook import HEADER_FILL, INPUT_FILL, save_atomic
+
+KIND = "考评对象适用范围"
+SHEET = "适用范围"
+YES, NO = "适用", "不适用"
+FIXED = {"指标": 6, "所属方面": 16, "指标内容": 50, "牵头考核单位": 16, "适用范围": 24, "理由": 36, "复核意见": 40}
+REMARK = "牵头单位意见"
+
+
+def write_applicability_workbook(framework: Framework, path: str | Path) -> Path:
+    """Write the workbook to ``path`` (never over an existing file; written whole or not at all)."""
+    path = Path(path)
+    if path.exists():
+        raise OutputExistsError(f"{path} exists; it may hold the lead units' answers: choose another file name")
+    table = applicability_table(framework)
+    names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
+    aspect = framework.indicators["aspect"].map(lambda a: f"{a}、{names[a]}")
+    entities = list(framework.entities["entity"])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    header = list(FIXED) + entities + [REMARK]
+    ws.append(header)
+    for k, row in table.iterrows():
+        ws.append([int(row["指标"]), aspect.iloc[k], row["指标内容"], row["牵头考核单位"], row["适用范围"], row["理由"], row["复核意见"]]
+                  + [YES if row[e] == YES else NO for e in entities] + [None])
+    last = len(table) + 1
+    for i, h in enumerate(header, start=1):
+        cell = ws.cell(1, i)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(i)].width = FIXED.get(h, 30 if h == REMARK else 9)
+    first_input, last_input = len(FIXED) + 1, len(header)
+    for r in range(2, last + 1):
+        for i in range(1, len(FIXED) + 1):
+            ws.cell(r, i).alignment = Alignment(vertical="top", wrap_text=i > 2)
+        for i in range(first_input, last_input + 1):
+            ws.cell(r, i).protection = Protection(locked=False)
+            ws.cell(r, i).fill = INPUT_FILL
+    if last >= 2:
+        dv = DataValidation(type="list", formula1=f'"{YES},{NO}"', allow_blank=False, showErrorMessage=True,
+                            errorTitle="适用情况有误", error=f"请从下拉列表中选择“{YES}”或“{NO}”",
+                            showInputMessage=True, promptTitle="是否适用", prompt=f"该考评对象是否按本指标考评：{YES}或{NO}")
+        ws.add_data_validation(dv)
+        dv.add(f"{get_column_letter(first_input)}2:{get_column_letter(last_input - 1)}{last}")
+    ws.row_dimensions[1].height = 48
+    ws.freeze_panes = ws.cell(2, first_input)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = ws.protection.formatRows = ws.protection.autoFilter = ws.protection.sort = False
+    _instructions(wb.create_sheet("填报说明"), framework, len(table), len(entities))
+    meta = wb.create_sheet(META_SHEET)
+    for k, v in {"城市": framework.name, "类型": KIND, "指标数": len(table), "考评对象数": len(entities), "生成工具": "evalkit"}.items():
+        meta.append([k, v])
+    meta.sheet_state = "hidden"
+    meta.protection.sheet = True
+    wb.properties.title = f"{framework.title} {KIND}"
+    wb.properties.creator = "evalkit"
+    save_atomic(wb, path)
+    return path
+
+
+def _instructions(ws, fw: Framework, n_indicators: int, n_entities: int) -> None:
+    lines = [f"{fw.title} {KIND}表 填报说明", "",
+             f"本表列出全部 {n_indicators} 项指标对 {n_entities} 个考评对象的适用情况：“{YES}”表示该考评对象按该指标考评，"
+             f"由该指标的牵头考核单位评分；“{NO}”表示不考评。",
+             "“适用范围”“理由”“复核意见”是数字政府专班对指标条文的解读，供核对。",
+             f"如有不同意见，请在黄色单元格中从下拉列表改选“{YES}”或“{NO}”，并在“{REMARK}”列写明理由。",
+             "请勿修改灰色列、表头和工作表结构；不要插入或删除行、列，也不要清空单元格。",
+             "确认后保存为 .xlsx 格式，报送市政府办公室数字政府专班；专班确认后，本表取代指标体系中的适用范围。"]
+    for line in lines:
+        ws.append([line])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 110
+
+
+def read_applicability_workbook(framework: Framework, path: str | Path) -> pd.DataFrame:
+    """The ``entity, indicator`` pairs marked 适用 in a returned workbook; every problem (wrong city or kind,
+    an unknown entity column, a missing, repeated or unknown indicator, a cell that is neither 适用 nor
+    不适用) is collected and raised at once as an :class:`~evalkit.InputError`."""
+    path = Path(path)
+    name = str(path)
+    problems: list[Problem] = []
+    if not path.is_file():
+        raise InputError([Problem(name, "no such file; expected the applicability workbook written by `evalkit applicability`",
+                                  zh="文件不存在；应为 evalkit applicability 生成的考评对象适用范围表")])
+    table = read_table(path, name, problems)
+    if table is None:
+        raise InputError(problems)
+    meta = table.meta
+    if meta.get("类型") != KIND:
+        problems.append(Problem(name, f"workbook is a {meta.get('类型') or 'workbook without evalkit metadata'}; expected a {KIND} workbook",
+                                sheet=META_SHEET, zh=f"该工作簿不是{KIND}表"))
+    elif meta.get("城市") != framework.name:
+        problems.append(Problem(name, f"workbook is for {meta.get('城市')}; expected {framework.name}", sheet=META_SHEET,
+                                zh=f"该工作簿属于{meta.get('城市')}，应为{framework.name}"))
+    rows = table.rows
+    columns = [c for c in rows.columns if c not in (*FIXED, REMARK, "row")]
+    aliases = framework.alias_map
+    known = set(framework.entities["entity"])
+    entity_of = {}
+    for c in columns:
+        canonical = aliases.get(c)
+        if canonical not in known:
+            problems.append(Problem(name, f"column {c!r} is not an entity of {framework.name}; expected entity names as written by evalkit",
+                                    sheet=table.sheet, column=c, zh=f"列名“{c}”不是考评对象"))
+        else:
+            entity_of[c] = canonical
+    missing = known - set(entity_of.values())
+    if missing:
+        problems.append(Problem(name, f"no column for {'、'.join(sorted(missing))}; expected one column per entity",
+                                sheet=table.sheet, zh=f"缺少考评对象列：{'、'.join(sorted(missing))}"))
+    if "指标" not in rows.columns:
+        problems.append(Problem(name, "no column 指标; expected the indicator ids in column A", sheet=table.sheet, zh="缺少“指标”列"))
+        raise InputError(problems)
+    text = table.text(["指标", *entity_of])
+    ids = pd.to_numeric(text["指标"], errors="coerce")
+    valid = set(framework.indicators["id"])
+    seen: dict[int, int] = {}
+    chosen = []
+    for k, r in text.iterrows():
+        i = ids.loc[k]
+        if pd.isna(i) or int(i) not in valid:
+            problems.append(Problem(name, f"indicator {r['指标']!r} is not an indicator of the framework", row=int(r["row"]), column="指标",
+                                    sheet=table.sheet, zh=f"指标“{r['指标']}”不存在"))
+            continue
+        i = int(i)
+        if i in seen:
+            problems.append(Problem(name, f"indicator {i} is given twice (first in row {seen[i]})", row=int(r["row"]), column="指标",
+                                    sheet=table.sheet, zh=f"指标 {i} 重复（首次出现在第 {seen[i]} 行）"))
+            continue
+        seen[i] = int(r["row"])
+        for c, e in entity_of.items():
+            v = r[c]
+            if v == YES:
+                chosen.append((e, i))
+            elif v != NO:
+                problems.append(Problem(name, f"{v!r} is neither {YES} nor {NO}", row=int(r["row"]), column=c, sheet=table.sheet,
+                                        zh=f"“{v}”应为“{YES}”或“{NO}”"))
+    absent = sorted(valid - set(seen))
+    if absent:
+        problems.append(Problem(name, f"indicator(s) {', '.join(map(str, absent))} missing; expected one row per indicator",
+                                sheet=table.sheet, zh=f"缺少指标 {'、'.join(map(str, absent))} 的行"))
+    if problems:
+        raise InputError(problems)
+    return pd.DataFrame(chosen, columns=["entity", "indicator"]).astype({"indicator": "int64"})
+
+
+def load_applicability(framework: Framework, path: str | Path) -> pd.DataFrame:
+    """Read ``entity, indicator`` pairs for :func:`with_applicability`: the task force's workbook
+    (``.xlsx``, written by ``evalkit applicability``) or a CSV of ``考评对象, 指标`` pairs (names or aliases)."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        from .applicability import read_applicability_workbook
+
+        return read_applicability_workbook(framework, path)
+    try:
+        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise FrameworkError(f"{path}: cannot be read ({exc}); expected a CSV with columns 考评对象, 指标, or the applicability workbook (.xlsx)") from None
+    if not {"考评对象", "指标"} <= set(raw.columns):
+        raise FrameworkError(f"{path}: expected columns 考评对象, 指标; found {', '.join(raw.columns)}")
+    aliases = framework.alias_map
+    entity = raw["考评对象"].str.strip().map(aliases)
+    indicator = pd.to_numeric(raw["指标"], errors="coerce")
+    bad = entity.isna() | indicator.isna() | (indicator != indicator.round()) | ~indicator.isin(framework.indicators["id"])
+    if bad.any():
+        i = bad.idxmax()
+        raise FrameworkError(f"{path}, row {i + 2}: unknown entity {raw.loc[i, '考评对象']!r} or indicator {raw.loc[i, '指标']!r}")
+    return pd.DataFrame({"entity": entity, "indicator": indicator.astype("int64")})

@@ -1,0 +1,278 @@
+"""The public bulletin (通报) of a half-year: the facts each section states, as pure functions over the
+scoring results, and the sections that display them in formal Chinese (no English, no paths, no code)."""
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from ..core.escape import md, styled
+from ..core.rounding import display_round
+from ..framework import grades as grading
+from ..framework.options import ANNUAL_TOTALS
+from ..scoring.assessment import AnnualAssessment, Assessment
+from .tables import in_group_order, rank_change, rank_shown, shorten
+
+NUMERALS = "一二三四五六七八九十"
+DEFAULT_REQUIREMENTS = (
+    "各单位要对照本期考评发现的问题，逐项制定整改措施，明确责任人和完成时限，按期完成整改。",
+    "进度滞后的牵头考核单位要加快推进，确保各项任务按时完成。",
+    "各单位要如实、按时报送考评材料，对报送数据的真实性、准确性负责。",
+)
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    return display_round(values.astype("float64"))
+
+
+def results_table(a: Assessment, group: str) -> pd.DataFrame:
+    """One group's results as published: entity, total, rank (并列), grade, then the score and rank change
+    against the previous half-year and the same half of the year before (both on the printed values)."""
+    fw, b = a.framework, grading.bands(a.framework)
+    t = in_group_order(fw, a.result.totals)
+    t = t[t["group"] == group]
+    total = _shown(t["half_year"])
+    out = pd.DataFrame({"考评对象": t["entity"].to_numpy(), "考评分值": total.to_numpy(),
+                        "排名": rank_shown(t).to_numpy(),
+                        "等次": grading.grade(total, b).to_numpy()})
+    for label, earlier in (("环比", a.previous), ("同比", a.year_before)):
+        if earlier is None:
+            continue
+        before = earlier.result.totals.set_index("entity")
+        prev_total = t["entity"].map(_shown(before["half_year"]))
+        out[f"分值{label}变化"] = [f"{n - p:+.2f}" if pd.notna(p) else "—" for n, p in zip(total, prev_total)]
+        out[f"排名{label}变化"] = [rank_change(before["rank"].get(e), r) for e, r in zip(t["entity"], t["rank"])]
+    for m in fw.methods:
+        out[m.name] = _shown(t[m.key]).to_numpy()
+    return out
+
+
+def _totals(a: Assessment | AnnualAssessment) -> tuple[pd.DataFrame, str, pd.Series | None]:
+    """The totals table, its total column and the previous period's totals by entity (or None)."""
+    if isinstance(a, AnnualAssessment):
+        before = a.previous.totals.set_index("entity")["annual"] if a.previous else None
+        return a.totals, "annual", before
+    before = a.previous.result.totals.set_index("entity")["half_year"] if a.previous else None
+    return a.result.totals, "half_year", before
+
+
+def overview_facts(a: Assessment | AnnualAssessment) -> pd.DataFrame:
+    """Per group: how many, mean, highest and lowest printed total, the grade counts, the leaders, the last
+    placed, the most improved since the previous period and the change of the group's mean (all on the
+    printed totals)."""
+    fw, b = a.framework, grading.bands(a.framework)
+    totals, value, before = _totals(a)
+    rows = []
+    for group, label in fw.groups.items():
+        t = totals[totals["group"] == group]
+        if t.empty:
+            continue
+        shown = _shown(t[value])
+        row = {"group": group, "label": label, "n": len(t), "mean": float(display_round(shown.mean())),
+               "max": float(shown.max()), "min": float(shown.min()),
+               "grades": grading.grade(shown, b).value_counts().reindex(list(b.names), fill_value=0).to_dict(),
+               "leaders": t.loc[t["rank"] == t["rank"].min(), "entity"].tolist(),
+               "last": t.loc[t["rank"] == t["rank"].max(), "entity"].tolist(),
+               "improved": [], "gain": None, "mean_change": None}
+        if before is not None:
+            prev = t["entity"].map(_shown(before))
+            gain = (shown - prev).dropna()
+            if len(gain) and gain.max() > 0:
+                best = round(float(gain.max()), 2)
+                row["improved"] = t.loc[gain[gain.round(2) == best].index, "entity"].tolist()
+                row["gain"] = best
+            if prev.notna().any():
+                row["mean_change"] = round(row["mean"] - float(display_round(prev.dropna().mean())), 2)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def annual_results_table(a: AnnualAssessment, group: str) -> pd.DataFrame:
+    """One group's annual results: entity, annual total, rank (并列), grade, the printed half-years and,
+    with the year before, the score and rank change against it; a ``*`` marks a 尾差 (:func:`tail_differences`)."""
+    b = grading.bands(a.framework)
+    t = a.totals[a.totals["group"] == group].sort_values("rank", kind="stable")
+    total = _shown(t["annual"])
+    marked = set(tail_differences(a.totals)["entity"])
+    out = pd.DataFrame({"考评对象": [e + ("*" if e in marked else "") for e in t["entity"]], "年度考评分值": total.to_numpy(),
+                        "排名": rank_shown(t).to_numpy(),
+                        "等次": grading.grade(total, b).to_numpy(),
+                        "上半年": _shown(t["h1"]).to_numpy(), "下半年": _shown(t["h2"]).to_numpy()})
+    if a.previous is not None:
+        before = a.previous.totals.set_index("entity")
+        prev = t["entity"].map(_shown(before["annual"]))
+        out["分值较上年变化"] = [f"{n - p:+.2f}" if pd.notna(p) else "—" for n, p in zip(total, prev)]
+        out["排名较上年变化"] = [rank_change(before["rank"].get(e), r) for e, r in zip(t["entity"], t["rank"])]
+    return out
+
+
+def tail_differences(totals: pd.DataFrame) -> pd.DataFrame:
+    """The 尾差 rule: the annual total is computed at full precision, (H1 + H2) / 2, and printed to 2 decimals;
+    where the mean of the two printed half-year totals, printed to 2 decimals, differs from it (by 0.01
+    at most), the entity is listed with both values and marked ``*`` in the table.
+
+    >>> t = pd.DataFrame({"entity": ["甲", "乙"], "h1": [84.252, 90.0], "h2": [88.356, 80.0]})
+    >>> tail_differences(t.assign(annual=(t["h1"] + t["h2"]) / 2)).to_dict("records")
+    [{'entity': '甲', 'printed': 86.3, 'from_halves': 86.31}]
+    """
+    printed = _shown(totals["annual"])
+    from_halves = display_round((_shown(totals["h1"]) + _shown(totals["h2"])) / 2)
+    differ = (printed - from_halves).abs() > 1e-9
+    return pd.DataFrame({"entity": totals["entity"][differ], "printed": printed[differ],
+                         "from_halves": from_halves[differ]}).reset_index(drop=True)
+
+
+def overview_text(a: Assessment | AnnualAssessment) -> list[str]:
+    """一、总体情况 as paragraphs of formal Chinese, one per group; changes against 上期 (a half-year) or 上年 (a year)."""
+    out, before = [], "上年" if isinstance(a, AnnualAssessment) else "上期"
+    for f in overview_facts(a).itertuples():
+        counts = "，".join(f"{name}{k}个" for name, k in f.grades.items() if k)
+        text = (f"{f.label}共{f.n}个参加考评，平均分{f.mean:.2f}分，最高{f.max:.2f}分，最低{f.min:.2f}分，"
+                f"相差{f.max - f.min:.2f}分。等次分布：{counts}。{'、'.join(md(e) for e in f.leaders)}位列第一")
+        text += f"，{'、'.join(md(e) for e in f.last)}排名靠后" if f.n > 1 else ""
+        if f.gain is not None:
+            text += f"；与{before}相比，{'、'.join(md(e) for e in f.improved)}分值提升最多（{f.gain:+.2f}分）"
+        if f.mean_change is not None:
+            word = "提高" if f.mean_change > 0 else ("下降" if f.mean_change < 0 else "持平")
+            text += f"；组内平均分较{before}{word}" + (f"{abs(f.mean_change):.2f}分" if f.mean_change else "")
+        out.append(text + "。")
+    return out
+
+
+def aspect_rates(a: Assessment) -> pd.DataFrame:
+    """Each aspect's score rate (points earned of points available, over the entities assessed on it),
+    per group and across the city, in percent."""
+    fw = a.framework
+    s = a.result.aspects.merge(a.result.totals[["entity", "group"]], on="entity")
+    out = pd.DataFrame({"方面": [f"{k}、{n}" for k, n in zip(fw.aspects["id"], fw.aspects["name"])]})
+    for group, label in [*fw.groups.items(), (None, "全市")]:
+        part = s if group is None else s[s["group"] == group]
+        sums = part.groupby("aspect")[["earned", "available"]].sum().reindex(fw.aspects["id"])
+        out[f"{label}得分率"] = (100 * sums["earned"] / sums["available"]).round(1).to_numpy()
+    return out
+
+
+def lost_points(a: Assessment, n: int = 5) -> pd.DataFrame:
+    """The ``n`` indicators where the most points were lost across all entities, by name."""
+    ind = a.framework.indicators.set_index("id")
+    r = a.result.indicators.assign(lost=lambda d: d["points"] - d["score"])
+    per = r.groupby("indicator").agg(lost=("lost", "sum"), entities=("entity", "size"),
+                                     short=("lost", lambda x: int((x > 1e-9).sum()))).sort_values("lost", ascending=False)
+    per = per[per["lost"] > 1e-9].head(n)
+    return pd.DataFrame({"指标": [shorten(ind.loc[i, "text"]) for i in per.index],
+                         "牵头考核单位": ["、".join(ind.loc[i, "lead_units"]) for i in per.index],
+                         "失分合计": display_round(per["lost"]).to_numpy(),
+                         "失分单位数": [f"{s}/{e}" for s, e in zip(per["short"], per["entities"])]})
+
+
+def overdue_by_unit(a: Assessment) -> pd.DataFrame:
+    """Per lead unit: indicators behind schedule and with no status reported."""
+    m = a.result.milestones
+    counts = pd.crosstab(m["lead_unit"], m["problem"]).reindex(columns=["滞后于进度要求", "未填报完成情况"], fill_value=0)
+    counts["合计"] = counts.sum(axis=1)
+    return counts.sort_values("合计", ascending=False, kind="stable").reset_index().rename(columns={"lead_unit": "牵头考核单位"})
+
+
+def title(a: Assessment | AnnualAssessment, edition: str = "通报") -> None:
+    """The title block: issuing body, title, the 示例数据 mark when the inputs are synthetic."""
+    from .tables import is_synthetic
+
+    fw = a.framework
+    display(Markdown(f"# {md(fw.name)}数字政府建设考评结果{edition}\n\n（{a.period.label}）\n\n"
+                     f"{md(fw.name)}数字政府建设工作专班"))
+    if is_synthetic(a):
+        display(Markdown(f"> **示例数据**：本{edition}使用合成的示例数据，不是真实考评结果。"))
+
+
+def overview(a: Assessment | AnnualAssessment) -> None:
+    display(Markdown("\n\n".join(["## 一、总体情况", *overview_text(a)])))
+
+
+def results(a: Assessment | AnnualAssessment) -> None:
+    """二、考评结果: one table per group."""
+    b = grading.bands(a.framework)
+    notes = ["## 二、考评结果", "", f"等次按考评分值（保留两位小数）划分：{b.sentence()}。分值相同者排名并列。"]
+    annual = isinstance(a, AnnualAssessment)
+    if annual:
+        notes.append("年度考评分值为上半年与下半年考评分值的平均值。" + (f"变化对比{a.previous.period.label}。" if a.previous else ""))
+    elif a.previous is not None:
+        notes.append(f"环比对比{a.previous.period.label}" + (f"，同比对比{a.year_before.period.label}" if a.year_before else "") + "。")
+    display(Markdown(notes[0] + "\n\n" + "".join(notes[2:])))
+    for k, (group, label) in enumerate(a.framework.groups.items()):
+        table = annual_results_table(a, group) if annual else results_table(a, group)
+        if len(table):
+            display(Markdown(f"### （{NUMERALS[k]}）{md(label)}"))
+            display(styled(table).set_table_attributes('class="ranking"'))
+    tail = tail_differences(a.totals) if annual else pd.DataFrame()
+    if len(tail):
+        display(Markdown("注：带*的考评对象，年度考评分值按两个半年考评分值的全精度平均计算后保留两位小数，与两个半年公布值的平均"
+                         "相差0.01分（尾差）：" + "；".join(f"{md(e)}公布{p:.2f}分，按公布值平均为{h:.2f}分" for e, p, h in tail.itertuples(index=False)) + "。"))
+
+
+def aspects(a: Assessment) -> None:
+    """三、各方面情况: score rates, the strongest and the weakest aspects."""
+    rates = aspect_rates(a)
+    city = rates.set_index("方面")["全市得分率"].dropna().sort_values()
+    text = ["## 三、各方面情况", ""]
+    if len(city) > 1:
+        # in a sentence an aspect is named without its numeral: “强化基础设施支撑”, not 四、强化基础设施支撑
+        best, worst = (f"“{label.split('、', 1)[-1]}”" for label in (city.index[-1], city.index[0]))
+        text.append(f"从全市看，{best}方面得分率最高（{city.iloc[-1]:.1f}%），"
+                    f"{worst}方面得分率最低（{city.iloc[0]:.1f}%），是需要重点加强的方面。")
+    display(Markdown("\n".join(text)))
+    display(styled(rates, precision=1))
+
+
+def problems(a: Assessment) -> None:
+    """四、存在的问题: where most points were lost and which lead units' indicators are behind schedule."""
+    lost, late = lost_points(a), overdue_by_unit(a)
+    display(Markdown("## 四、存在的问题\n\n（一）失分较多的指标。"))
+    display(styled(lost) if len(lost) else Markdown("无。"))
+    display(Markdown(f"（二）进度滞后的指标。按方案确定的完成时限，本期共有{int(late['合计'].sum()) if len(late) else 0}项"
+                     "“指标×考评对象”进度滞后或未填报完成情况，按牵头考核单位统计如下。"))
+    display(styled(late) if len(late) else Markdown("无。"))
+    if a.previous is not None:
+        rectified(a)
+
+
+def closure_table(a: Assessment) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The previous period's problem list judged now (:func:`evalkit.analysis.rectification.closures`), and its closure
+    rate per lead unit for people: 牵头考核单位, 问题数, 已整改, 未整改, 整改率."""
+    from ..analysis.rectification import closure_rates, closures, problem_list
+
+    before = a.previous
+    judged = closures(a.framework, problem_list(a.framework, before.inputs, before.result), before.period, a.inputs, a.result)
+    rates = closure_rates(judged, "lead_unit").sort_values(["rate", "items"], ascending=[True, False], kind="stable")
+    return judged, pd.DataFrame({"牵头考核单位": rates["lead_unit"], "问题数": rates["items"], "已整改": rates["closed"],
+                                 "未整改": rates["open"], "整改率": [f"{r:.0%}" for r in rates["rate"]]})
+
+
+def rectified(a: Assessment) -> None:
+    """（三）上期问题整改情况: how many of the previous period's items were closed, per lead unit."""
+    judged, table = closure_table(a)
+    if judged.empty:
+        display(Markdown(f"（三）上期问题整改情况。{a.previous.period.label}问题清单无待整改事项。"))
+        return
+    done = int(judged["closed"].sum())
+    display(Markdown(f"（三）上期问题整改情况。{a.previous.period.label}问题清单共{len(judged)}项，本期已整改{done}项，"
+                     f"整改率{done / len(judged):.0%}；未整改的{len(judged) - done}项转入本期问题清单，继续整改。按牵头考核单位统计如下。"))
+    display(styled(table))
+
+
+def requirements(a: Assessment | AnnualAssessment) -> None:
+    """五、下一步工作要求: the framework's ``requirements:`` text, or a default."""
+    items = a.framework.publication.get("requirements") or DEFAULT_REQUIREMENTS
+    number = "三" if isinstance(a, AnnualAssessment) else "五"  # the annual bulletin has no aspects or problems sections
+    display(Markdown("\n".join([f"## {number}、下一步工作要求", "", *[f"{k}. {md(t)}" for k, t in enumerate(items, 1)]])))
+
+
+def annex(a: Assessment | AnnualAssessment) -> None:
+    """附件: the method in plain Chinese and the 尾差 note."""
+    names, r = a.framework.method_names, (a.h1 if isinstance(a, AnnualAssessment) else a).result
+    display(Markdown("\n".join([
+        "## 附件：考评方法", "",
+        f"- 半年考评分值 = {' + '.join(f'{names[k]}×{w:.0%}' for k, w in r.weights.items() if w > 0)}。",
+        f"- {names['monitoring']}按指标体系逐项评分；同一指标有多个牵头考核单位的，取各单位评分的平均值；"
+        "经数字政府建设工作专班核实的得分替代原评分。",
+        *([f"- 年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2，{ANNUAL_TOTALS[a.annual_total]}。"] if isinstance(a, AnnualAssessment) else []),
+        "- 排名按保留两位小数后的考评分值在组内排列，分值相同者排名并列。",
+        "- 尾差说明：各项分值按四舍五入保留两位小数显示，由显示值重新计算的合计、平均值与公布值可能相差0.01分，以公布值为准。"])))

@@ -1,0 +1,129 @@
+"""One entity's scorecard (notebooks/40_entity_scorecard.ipynb): where it stands and where it lost points."""
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from ..analysis.sensitivity import uncertainty
+from ..core.escape import md
+from ..core.recorded import record as record_table
+from ..core.rounding import display_round
+from ..framework.grades import bands, grade
+from ..scoring.assessment import Assessment
+from ..scoring.milestones import LAG_COLUMNS
+from . import plots
+from .explore import drilldown
+from .report import show_figure, show_table
+from .tables import is_synthetic, rank_change, rank_range
+
+
+def header(a: Assessment, entity: str) -> None:
+    fw, t = a.framework, a.result.totals.set_index("entity").loc[entity]
+    group = fw.groups[t["group"]]
+    size = int((a.result.totals["group"] == t["group"]).sum())
+    display(Markdown(f"# {md(fw.name)}数字政府建设考评成绩单：{md(entity)}（{a.period.label}）"))
+    if is_synthetic(a):
+        display(Markdown("> **示例数据**：本成绩单使用的是合成的示例数据，不是真实考评结果。"))
+    total = display_round(t["half_year"]).item()
+    level = grade(pd.Series([total]), bands(fw))[0]
+    lines = [f"- 半年考评分值 **{total:.2f}**，等次 **{level}**，{md(group)}第 **{t['rank']}** 名（共 {size} 个）。"]
+    if a.previous is not None:
+        before = a.previous.result.totals.set_index("entity")["rank"].get(entity)
+        lines.append(f"- 与{a.previous.period.label}相比：{rank_change(before, t['rank'])}（上期第 {before} 名）。")
+    lines.append("- 各考评方式：" + "、".join(f"{fw.method_names[k]} {display_round(t[k]).item():.2f}" for k, w in a.result.weights.items() if w > 0))
+    display(Markdown("\n".join(lines)))
+
+
+def profile(a: Assessment, entity: str) -> None:
+    display(Markdown("## 各方面得分率与组内中位数"))
+    show_figure(plots.aspect_profile(a.framework, a.result, entity))
+
+
+def lost_by_indicator(a: Assessment, entity: str, n: int = 10) -> pd.DataFrame:
+    """The ``n`` indicators where ``entity`` lost most points, each ONCE: its number and shortened name, its
+    points, its score (the mean of its lead units' scores, METHOD.md §3 step 1), the points lost and each lead
+    unit with the score it gave (the task force's where it verified one, marked 专班核实)."""
+    from .tables import indicator_names
+
+    scored = a.result.indicators[a.result.indicators["entity"] == entity]
+    lost = scored.assign(lost=scored["points"] - scored["score"])
+    lost = lost[lost["lost"] > 1e-9].sort_values(["lost", "indicator"], ascending=[False, True], kind="stable").head(n)
+    units = drilldown(a, entity)
+    by_unit = {}
+    for i, rows in units.groupby("指标"):
+        by_unit[i] = "；".join(f"{u} {v:.2f}" + ("（专班核实）" if pd.notna(c) else "") if pd.notna(v) and pd.notna(o) else str(u)
+                               for u, o, c, v in zip(rows["牵头考核单位"], rows["原评分"], rows["专班核实"], rows["采用得分"]))
+    count = units.groupby("指标")["牵头考核单位"].count()
+    return pd.DataFrame({"指标": indicator_names(a.framework, lost["indicator"]), "分值": lost["points"].to_numpy(),
+                         "得分": lost["score"].to_numpy(), "失分": lost["lost"].to_numpy(),
+                         "牵头考核单位评分": [by_unit.get(i, "") for i in lost["indicator"]],
+                         "units": [int(count.get(i, 1)) for i in lost["indicator"]]})
+
+
+def losses(a: Assessment, entity: str) -> None:
+    display(Markdown("## 失分最多的十项"))
+    table = lost_by_indicator(a, entity)
+    show_table(table.drop(columns="units"))
+    if (table["units"] > 1).any():
+        display(Markdown("注：由两个及以上牵头考核单位评分的指标，指标得分为各单位评分的平均值，失分按指标计一次。"))
+
+
+def overdue(a: Assessment, entity: str) -> None:
+    m = a.result.milestones
+    mine = m[m["entity"] == entity][LAG_COLUMNS]
+    display(Markdown(f"## 进度滞后的指标（{len(mine)} 项）"))
+    from .tables import indicator_names
+
+    show_table(pd.DataFrame({"牵头考核单位": mine["lead_unit"], "指标": indicator_names(a.framework, mine["indicator"]), "完成时限": mine["deadline"],
+                         "应达到": mine["required"], "填报情况": mine["status"].replace("", "—"), "问题": mine["problem"]}))
+
+
+def interval(a: Assessment, entity: str, *, draws: int = 1000, band: float = 0.2, seed: int = 0) -> None:
+    """The entity's rank interval, from the same uncertainty analysis as the period report: one line under the header."""
+    row = uncertainty(a.framework, a.result, draws=draws, band=band, seed=seed).set_index("entity").loc[entity]
+    lo, hi = row["rank_p05"], row["rank_p95"]
+    spread = f"至少 90% 的模拟排名为第 {lo} 名" if lo == hi else f"5%～95% 区间为第 {rank_range(lo, hi)} 名"
+    top = f"，保持前三名的概率为 {row['p_top3']:.0%}" if row["p_top3"] > 0 else ""
+    display(Markdown(f"- 排名稳健性：权重在 ±{band:.0%} 内变化并采用两种日常监测计算方式的 {draws} 次模拟中，"
+                     f"排名中位数为第 {row['median_rank']} 名，{spread}{top}。"))
+
+
+def change(a: Assessment, entity: str) -> None:
+    """Where the change of the entity's total since the previous half-year came from (methods and aspects);
+    the printed parts add up to the printed change."""
+    from ..analysis.contributions import attribution, part_names, rounded_to_sum
+
+    if a.previous is None:
+        return
+    t = attribution(a.framework, a.previous.result, a.result).set_index("entity")
+    if entity not in t.index:
+        return
+    row, labels = t.loc[entity], part_names(a.framework)
+    total = float(display_round(row["total_after"]).item() - display_round(row["total_before"]).item())
+    parts = rounded_to_sum(row[list(labels)].astype(float), total)
+    display(Markdown(f"## 分值变化的来源\n\n与{a.previous.period.label}相比，总分变化 {total:+.2f} 分，来自："))
+    show_table(pd.DataFrame({"来源": [labels[p] for p in parts.index], "贡献（分）": [f"{v:+.2f}" for v in parts]}).loc[parts.to_numpy() != 0])
+
+
+def trend(a: Assessment, entity: str) -> None:
+    """历次变化: the entity's total and rank in the periods the run compares with (the same half a year before,
+    the previous half) and now, as a table, and a small line from three periods on."""
+    from ..framework.periods import Period
+
+    runs = sorted([x for x in (a.year_before, a.previous) if x is not None] + [a], key=lambda x: x.period)
+    rows = [(x.period, x.result.totals.set_index("entity").loc[entity]) for x in runs if entity in set(x.result.totals["entity"])]
+    if len(rows) < 2:
+        return
+    labels = {str(p): Period.parse(p).label for p, _ in rows}
+    display(Markdown("## 历次变化"))
+    show_table(pd.DataFrame({"考评期": [labels[str(p)] for p, _ in rows], "半年考评分值": [display_round(r["half_year"]).item() for _, r in rows],
+                             "组内排名": [int(r["rank"]) for _, r in rows]}))
+    if len(rows) > 2:  # two periods: the table says it all; a line through two points only takes room
+        line = pd.DataFrame({"entity": entity, "period": [str(p) for p, _ in rows], "total": [r["half_year"] for _, r in rows]})
+        show_figure(plots.trend(line, labels, f"{entity}历次半年考评分值", width=6))
+
+
+def record(a: Assessment, entity: str) -> None:
+    """Record the entity's row of the period results, for checks and the archive."""
+    t = a.result.totals
+    record_table(t[t["entity"] == entity])

@@ -1,0 +1,249 @@
+"""Auditing an archived run: check every file against its manifest, list how the environment differs,
+re-execute the recorded source notebook on the archived copies of the inputs, and compare exactly.
+
+The run folder is self-contained: the inputs, the framework, the entities and the source notebook are kept
+in ``inputs/<sha256>``, so a folder copied to another machine audits without the project's data.
+Nothing is written into the run folder.
+"""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+
+from ..core import paths
+from ..core.errors import EvalkitError
+from ..core.files import results_csv, sha256
+from ..core.paths import project_path
+from ..core.recorded import recorded
+from ..framework.loading import load_framework
+from ..framework.periods import Period
+from ..inputs.params import RunSpec
+from . import archive, ledger, provenance
+from .execute import execute, failure
+from .outputs import publish
+
+PATH_PARAMETERS = ("data_dir", "applicability")
+
+
+@dataclass
+class AuditReport:
+    """What an audit found: ``identical`` or not, the reasons, how the environment differs and the differing values."""
+
+    identical: bool
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    environment: list[str] = field(default_factory=list)
+    differences: pd.DataFrame | None = None  # entity, column, archived, now (ranks included)
+
+
+def audit(run_dir: Path, *, timeout: int = 600, inputs: Path | None = None) -> AuditReport:
+    """Audit ``run_dir``; ``inputs`` (a folder laid out like the project folder, ``data/<city>/...``) audits
+    against those files instead of the copies kept in the archive."""
+    run_dir = Path(run_dir)
+    report = AuditReport(identical=False)
+    try:
+        manifest = archive.load_manifest(run_dir)
+    except EvalkitError as exc:
+        report.problems.append(str(exc))
+        return report
+    _audit(run_dir, manifest, report, timeout, inputs)
+    _log(run_dir, manifest, report)
+    return report
+
+
+def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout: int, inputs: Path | None) -> None:
+    report.problems += ledger.file_problems(run_dir, manifest)
+    report.environment = provenance.compare(manifest["software"], provenance.environment())
+    git = manifest.get("git") or {}
+    if git.get("dirty"):
+        report.warnings.append(f"the run used uncommitted code ({', '.join(git.get('changed') or [])}) at commit "
+                               f"{(git.get('commit') or '?')[:12]} (运行时代码有未提交的修改)")
+    now = provenance.git_state()
+    if now["dirty"]:
+        report.warnings.append(f"the code installed now has uncommitted changes ({', '.join(now['changed'])}) (当前代码有未提交的修改)")
+    source = run_dir / archive.STORE / manifest["source_notebook"]["sha256"]
+    if source.is_file():
+        report.problems += notebook_problems(run_dir / manifest["notebook"], source)
+    if report.problems:
+        return
+    with tempfile.TemporaryDirectory(prefix="evalkit-audit-") as tmp:
+        root = Path(tmp) / "inputs"
+        report.problems += materialise(manifest, run_dir, root, inputs)
+        report.warnings += _moved_inputs(manifest) if inputs is None else []
+        if report.problems:
+            return
+        again = Path(tmp) / manifest["notebook"]
+        copy = Path(tmp) / "source" / manifest["notebook"]  # papermill wants the notebook's own name
+        copy.parent.mkdir()
+        copy.write_bytes(source.read_bytes())
+        spec = RunSpec(manifest["city"], Period.parse(manifest["period"]), run_dir / "manifest.json", manifest["parameters"])
+        previous = os.environ.get(paths.INPUTS_VARIABLE)
+        os.environ[paths.INPUTS_VARIABLE] = str(root)
+        try:
+            execute(copy, again, relocate(manifest["parameters"], root), timeout=timeout, cwd=Path(tmp))
+            results = recorded(again)
+            published = Path(tmp) / "published"
+            published.mkdir()
+            if manifest.get("outputs"):
+                publish(spec, load_framework(spec.city), nbformat.read(str(again), as_version=4), results, manifest, published)
+        except Exception as exc:
+            report.problems.append(failure(spec, exc, None))
+            return
+        finally:
+            if previous is None:
+                os.environ.pop(paths.INPUTS_VARIABLE, None)
+            else:
+                os.environ[paths.INPUTS_VARIABLE] = previous
+        now_csv = results_csv(results)
+        report.problems += published_problems(run_dir, published, manifest)
+    archived = (run_dir / manifest["results"]["file"]).read_bytes()
+    if now_csv == archived:
+        report.identical = not report.problems
+    else:
+        report.differences = value_differences(pd.read_csv(io.BytesIO(archived)), pd.read_csv(io.BytesIO(now_csv)))
+        report.problems.append(f"{report.differences['entity'].nunique()} row(s) of the results differ "
+                               f"(结果有 {report.differences['entity'].nunique()} 行不一致)"
+                               + ("; the environment differs, see above (运行环境不同，见上)" if report.environment else ""))
+
+
+def published_problems(run_dir: Path, again: Path, manifest: dict[str, Any]) -> list[str]:
+    """The published files of the re-run that differ from the archived ones: report.html and scores.xlsx byte
+    for byte; report.pdf by its text (pdftotext), because Chromium writes the print time and random ids into it."""
+    problems = []
+    for name in ("report.html", "scores.xlsx"):
+        if name in manifest.get("outputs", {}) and (again / name).read_bytes() != (run_dir / name).read_bytes():
+            problems.append(f"{name}: the re-run writes another file (its bytes differ) (重新生成的{name}与存档不同)")
+    if "report.pdf" in manifest.get("outputs", {}) and pdf_text(again / "report.pdf") != pdf_text(run_dir / "report.pdf"):
+        problems.append("report.pdf: the re-run's text differs from the archived one (重新生成的 PDF 文字与存档不同)")
+    return problems
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF as ``pdftotext -layout`` extracts it (poppler-utils)."""
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise EvalkitError(f"pdftotext could not read {path}: {done.stderr.strip()} (install poppler-utils)")
+    return done.stdout
+
+
+def notebook_problems(executed: Path, source: Path) -> list[str]:
+    """The code cells of the archived executed notebook that differ from the recorded source notebook
+    (papermill's injected-parameters cell aside), each named by its number."""
+    try:
+        ran = nbformat.read(str(executed), as_version=4)
+    except Exception as exc:  # noqa: BLE001 - any unreadable notebook is a finding
+        return [f"{executed.name}: cannot be read ({type(exc).__name__}); the archived notebook is damaged (存档笔记本已损坏)"]
+    code = [c.source for c in nbformat.read(str(source), as_version=4).cells if c.cell_type == "code"]
+    done = [c.source for c in ran.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    problems = [f"{executed.name}, cell {i}: its code differs from the recorded source notebook: {_changed_lines(a, b)} "
+                f"(第 {i} 个代码单元与记录的源笔记本不同)"
+                for i, (a, b) in enumerate(zip(code, done), start=1) if a != b]
+    if len(code) != len(done):
+        problems.append(f"{executed.name}: {len(done)} code cells; the recorded source notebook has {len(code)} (代码单元数量不同)")
+    return problems
+
+
+def _changed_lines(recorded: str, archived: str) -> str:
+    r"""The lines one version of a cell has and the other lacks.
+
+    >>> _changed_lines("a = 1\nb = 2", "a = 1\nb = 2\nb += 5")
+    "added 'b += 5'"
+    """
+    a, b = recorded.splitlines(), archived.splitlines()
+    parts = [f"added {line!r}" for line in b if line not in a] + [f"removed {line!r}" for line in a if line not in b]
+    return "; ".join(parts) or "lines reordered"
+
+
+def _local(name: str) -> Path:
+    """Where a recorded input name goes in a materialised inputs folder (absolute names under ``_abs/``)."""
+    return Path("_abs", name.lstrip("/")) if Path(name).is_absolute() else Path(name)
+
+
+def materialise(manifest: dict[str, Any], run_dir: Path, root: Path, inputs: Path | None = None) -> list[str]:
+    """Lay out the run's inputs under ``root`` as the run read them: the archived copies, or the files of
+    ``inputs`` (checked against the recorded hashes); the problems found."""
+    problems = []
+    for name, digest in manifest["inputs"].items():
+        src = run_dir / archive.STORE / digest if inputs is None else (Path(name) if Path(name).is_absolute() else inputs / name)
+        if not src.is_file():
+            problems.append(f"input missing: {name}" + ("" if inputs is None else f" (looked for {src})") + " (输入文件缺失)")
+            continue
+        if inputs is not None and sha256(src) != digest:
+            problems.append(f"input changed: {src} (its SHA-256 differs from the archived one) (输入文件已改变)")
+            continue
+        target = root / _local(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(src.read_bytes())
+    return problems
+
+
+def relocate(parameters: dict[str, Any], root: Path) -> dict[str, Any]:
+    """The run's parameters with absolute input paths pointed into the materialised folder ``root``
+    (relative ones are read there through ``EVALKIT_INPUTS``).
+
+    >>> relocate({"data_dir": "/srv/d", "previous": {"data_dir": "data/x"}, "strict": True}, Path("/t"))
+    {'data_dir': '/t/_abs/srv/d', 'previous': {'data_dir': 'data/x'}, 'strict': True}
+    """
+    out = {}
+    for key, value in parameters.items():
+        if isinstance(value, dict):
+            out[key] = relocate(value, root)
+        elif key in PATH_PARAMETERS and isinstance(value, str) and Path(value).is_absolute():
+            out[key] = str(root / _local(value))
+        else:
+            out[key] = value
+    return out
+
+
+def _moved_inputs(manifest: dict[str, Any]) -> list[str]:
+    """Inputs whose original file has changed or gone since the run (the audit uses the archived copies)."""
+    notes = []
+    for name, digest in manifest["inputs"].items():
+        path = project_path(name)
+        if path.is_file() and sha256(path) != digest:
+            notes.append(f"input changed at its original place since the run: {name}; the audit used the archived copy "
+                         f"(原位置的输入文件已改变，复核使用存档副本)")
+    return notes
+
+
+def value_differences(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Each (entity, column) whose value differs, with the archived and the new value; rows only in one
+    table show with the other side empty.
+
+    >>> a = pd.DataFrame({"entity": ["甲", "乙"], "total": [90.0, 80.0], "rank": [1, 2]})
+    >>> b = pd.DataFrame({"entity": ["甲", "乙"], "total": [79.0, 80.0], "rank": [2, 1]})
+    >>> value_differences(a, b).to_dict("records")
+    [{'entity': '甲', 'column': 'total', 'archived': 90.0, 'now': 79.0}, {'entity': '甲', 'column': 'rank', 'archived': 1, 'now': 2}, {'entity': '乙', 'column': 'rank', 'archived': 2, 'now': 1}]
+    """
+    both = before.merge(after, on="entity", how="outer", suffixes=("_archived", "_now"))
+    order = {e: i for i, e in enumerate(list(before["entity"]) + list(after["entity"]))}
+    both = both.sort_values("entity", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    found = []
+    for position, c in enumerate(c for c in before.columns if c != "entity"):
+        old, new = both[f"{c}_archived"], both[f"{c}_now"]
+        differs = ~((old == new) | (old.isna() & new.isna()))
+        found += [(i, position, {"entity": both.at[i, "entity"], "column": c, "archived": _plain(o), "now": _plain(n)})
+                  for i, o, n in zip(both.index[differs], old[differs].tolist(), new[differs].tolist())]
+    rows = [row for _, _, row in sorted(found, key=lambda t: t[:2])]
+    return pd.DataFrame(rows, columns=["entity", "column", "archived", "now"], dtype=object)  # ranks stay integers
+
+
+def _plain(value: Any) -> Any:
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _log(run_dir: Path, manifest: dict[str, Any], report: AuditReport) -> None:
+    """Append the audit to the ledger of the outputs folder holding ``run_dir``, if it has one."""
+    outputs = run_dir.resolve().parent.parent
+    if (outputs / ledger.NAME).is_file():
+        ledger.append(outputs, "audit", run_dir, manifest, result="identical" if report.identical else "not identical")

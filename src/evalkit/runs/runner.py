@@ -1,0 +1,214 @@
+"""One run: execute a period's notebook in a staging folder, publish its files, archive it.
+
+A run executes in ``outputs/.partial/`` and is renamed to ``outputs/<city>/<period>/`` only when it
+succeeded, so a killed or failed run leaves no half-written folder there. A run holds a lock on
+``outputs/.locks/<city>-<period>.lock`` from start to archive: a second run of the same period at the
+same time refuses. Every run and replacement is appended to the ledger (:mod:`evalkit.runs.ledger`).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from ..core import paths
+from ..core.errors import OutputExistsError, RunBusyError, RunError, StorageError
+from ..core.files import results_csv, sha256, write_atomic, write_json
+from ..core.recorded import recorded
+from ..framework.loading import load_framework
+from ..inputs.params import RunSpec
+from ..publish.printing import chromium, spooler
+from ..store import history as store
+from . import archive, ledger, provenance
+from .execute import execute, failure
+from .outputs import publish, render_scorecards
+
+log = logging.getLogger("evalkit")
+
+
+def _stamp(when: dt.datetime | None = None) -> str:
+    """A folder-name time stamp, in UTC."""
+    return (when or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+
+
+def _clean_partials(root: Path) -> None:
+    """Remove staging folders of runs whose process is gone (killed midway)."""
+    for d in root.glob("*") if root.is_dir() else []:
+        try:
+            pid = int((d / ".pid").read_text())
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except (OSError, ValueError):
+            continue
+
+
+@contextlib.contextmanager
+def period_lock(outputs: Path, spec: RunSpec) -> Iterator[None]:
+    """Hold ``outputs/.locks/<city>-<period>.lock`` (flock); refuse at once when another run holds it."""
+    folder = outputs / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{spec.city}-{spec.period}.lock").open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise RunBusyError(f"{spec.label}: another evalkit run of this period is under way (process {holder}); "
+                               f"this one refuses rather than race it: wait for it to finish, then run again "
+                               f"(同一期间的另一次运行正在进行，本次运行已拒绝)") from None
+        fh.truncate(0)
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+
+
+def kept_name(folder: Path) -> Path:
+    """Where an archived run goes when a new one replaces it: ``<period>.<its own start time>``, with
+    ``-2``, ``-3`` ... when that name exists."""
+    try:
+        started = dt.datetime.fromisoformat(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["run"]["started"])
+    except (OSError, ValueError, KeyError, TypeError):
+        started = dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.timezone.utc)
+    base = folder.with_name(f"{folder.name}.{_stamp(started)}")
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def changes(spec: RunSpec, outputs: Path | None = None) -> list[str] | None:
+    """What differs between what ``spec`` would run and its archived run: inputs, parameters, framework,
+    notebook, code, environment (one line each); ``[]`` when nothing does, ``None`` when there is no archived run."""
+    folder = (outputs or paths.OUTPUTS) / spec.city / str(spec.period)
+    try:
+        before = archive.load_manifest(folder)
+    except Exception:  # noqa: BLE001 - no usable archived run: it runs
+        return None
+    fw = load_framework(spec.city)
+    lines = []
+    now_inputs = archive.input_files(list(fw.sources), archive.data_dirs(spec))
+    for name in sorted(set(now_inputs) | set(before["inputs"])):
+        if now_inputs.get(name) != before["inputs"].get(name):
+            lines.append(f"input {name}: " + ("new" if name not in before["inputs"] else "gone" if name not in now_inputs else "changed"))
+    if json.loads(json.dumps(spec.parameters)) != before["parameters"]:
+        lines.append("parameters changed")
+    if sha256(spec.notebook) != before["source_notebook"]["sha256"]:
+        lines.append(f"notebook {spec.notebook.name} changed")
+    lines += provenance.compare(before["software"], provenance.environment())
+    if archive.folder_files(folder) != before["files"]:
+        lines.append("the archived files differ from their manifest")
+    return lines
+
+
+def _storage(exc: OSError, where: Path) -> StorageError:
+    reason = {errno.ENOSPC: "the disk is full (磁盘已满)", errno.EROFS: "the file system is read-only (文件系统只读)",
+              errno.EACCES: "permission denied (没有写权限)", errno.EPERM: "permission denied (没有写权限)",
+              errno.EDQUOT: "the disk quota is exceeded (磁盘配额已满)", errno.ENOTDIR: "a file stands where a folder is expected "
+              "(应为目录的位置是一个文件)"}.get(exc.errno, exc.strerror or str(exc))
+    return StorageError(f"cannot write under {where}: {reason}; nothing was archived (未存档)")
+
+
+def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, timeout: int = 600,
+        scorecards: bool = False, jobs: int | None = None) -> Path:
+    """Execute ``spec``'s notebook and archive it in ``outputs/<city>/<period>/``; return that folder.
+
+    Refuses if the folder exists, unless ``force``, which keeps the old run beside it named by its own start
+    time; refuses if another run of the same period is under way. ``scorecards`` also renders one scorecard
+    per entity (half-years only) into ``scorecards/``. A full or read-only outputs folder is a
+    :class:`~evalkit.core.errors.StorageError` with one line, and leaves nothing in ``.partial/``. The history
+    store (:mod:`evalkit.store.history`) is then updated with the period's runs.
+    """
+    outputs = outputs or paths.OUTPUTS
+    try:
+        with period_lock(outputs, spec):
+            return _run(spec, outputs, force, timeout, scorecards, jobs)
+    except OSError as exc:
+        raise _storage(exc, outputs) from None
+
+
+def _run(spec: RunSpec, outputs: Path, force: bool, timeout: int, scorecards: bool, jobs: int | None) -> Path:
+    final = outputs / spec.city / str(spec.period)
+    if final.exists() and not force:
+        raise OutputExistsError(f"{final} exists: an archived run is never overwritten; "
+                                f"run with --force to keep it beside the new one under a dated name")
+    chromium()  # fail before running anything if the PDF cannot be printed
+    _clean_partials(outputs / ".partial")
+    staging = outputs / ".partial" / f"{spec.city}-{spec.period}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        return _stage(spec, outputs, final, staging, timeout, scorecards, jobs)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: int, scorecards: bool, jobs: int | None) -> Path:
+    (staging / ".pid").write_text(str(os.getpid()))
+    run_id = str(uuid.uuid4())
+    notebook = staging / spec.notebook.name
+    started = dt.datetime.now(dt.timezone.utc)
+    git = provenance.git_state()
+    side = ThreadPoolExecutor(1, thread_name_prefix="evalkit-environment")
+    software = side.submit(provenance.environment)  # chromium --version and the font's hash, while the notebook executes
+    side.shutdown(wait=False)
+    if git["dirty"]:
+        log.warning("%s: running uncommitted code (%s); the manifest and the report record it (运行的代码有未提交的修改)",
+                    spec.label, ", ".join(git["changed"][:5]) + (" ..." if len(git["changed"]) > 5 else ""))
+    spooler()  # the browsers that print the reports start while the notebook executes
+    try:
+        execute(spec.notebook, notebook, spec.parameters, timeout=timeout, cwd=staging)
+    except Exception as exc:
+        kept = _keep_failed(outputs, spec, notebook)
+        raise RunError(failure(spec, exc, kept)) from None
+    ended = dt.datetime.now(dt.timezone.utc)
+    executed = nbformat.read(str(notebook), as_version=4)
+    fw = load_framework(spec.city)
+    results = recorded(executed)
+    (staging / "results.csv").write_bytes(results_csv(results))
+    manifest = archive.manifest(spec, fw, executed, results, run_id, started, ended, staging, outputs / ".store",
+                                software=software.result(), git=git)
+    manifest["run"]["kept_as"] = f"{final.name}.{_stamp(started)}"  # its folder's name once a later run replaces it
+    manifest["outputs"] = publish(spec, fw, executed, results, manifest, staging)
+    if scorecards and not spec.period.is_annual:
+        manifest["outputs"] |= render_scorecards(spec, list(results["entity"]), staging, timeout=timeout, jobs=jobs)
+    (staging / ".pid").unlink()
+    manifest["files"] = archive.folder_files(staging)
+    write_json(staging / "manifest.json", manifest)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        previous = archive.load_manifest(final)
+        aside = kept_name(final)
+        final.rename(aside)
+        ledger.append(outputs, "replace", aside, previous, result=f"replaced by {run_id}")
+    staging.rename(final)
+    ledger.append(outputs, "run", final, manifest, result="archived")
+    store.update(spec.city, str(spec.period), outputs)
+    return final
+
+
+def _keep_failed(outputs: Path, spec: RunSpec, notebook: Path) -> Path | None:
+    """Move a failed run's executed notebook to ``outputs/failed/`` atomically (a temporary file, then a rename);
+    None when there is none or it cannot be written."""
+    if not notebook.exists():
+        return None
+    target = outputs / "failed" / f"{spec.city}-{spec.period}-{_stamp()}-{uuid.uuid4().hex[:4]}.ipynb"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, notebook.read_bytes())
+    except OSError as exc:
+        log.warning("%s: the failed notebook could not be kept: %s", spec.label, _storage(exc, target.parent))
+        return None
+    return target
+

@@ -1,0 +1,169 @@
+"""The assessment history store: every archived run's tables in one embedded DuckDB database.
+
+The run folders stay the source of truth: :func:`rebuild` loads the database from them at any time
+and :func:`update` reloads one city and period after a run. A run is ``current`` (published) while its
+folder is ``outputs/<city>/<period>``; one kept aside by ``--force`` stays queryable, not current.
+
+Tables (one row per run and entity, unit or item; every table has ``run_id``):
+
+- ``runs``: run_id, city, period, annual, folder, started, current, synthetic
+- ``totals``: run_id, city, period, entity, grp, total (half-year or annual score), rank
+- ``method_scores``: run_id, entity, method, score (half-years; annual runs: h1 and h2)
+- ``aspects``, ``unit_scores``, ``corrections``, ``milestones``, ``problems``, ``closures``: the tables
+  the period notebook recorded (see :func:`evalkit.publish.report.record`), where it recorded them
+- view ``published``: totals of current runs
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import nbformat
+import pandas as pd
+
+from ..core import paths
+from ..core.recorded import recorded, synthetic
+from ..framework.periods import Period
+
+DATABASE = "history.duckdb"
+RECORDED = ("aspects", "unit_scores", "corrections", "milestones", "problems", "closures")
+"""Tables a period notebook records (by name) that the history keeps as they are."""
+
+
+def database(outputs: Path | None = None) -> Path:
+    """``outputs/history.duckdb``."""
+    return (outputs or paths.OUTPUTS) / DATABASE
+
+
+def run_folders(outputs: Path, city: str | None = None, period: str | None = None) -> list[Path]:
+    """Archived run folders (those with a manifest), current and kept aside, in name order."""
+    cities = [outputs / city] if city else sorted(p for p in outputs.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [d for c in cities if c.is_dir() for d in sorted(c.iterdir())
+            if (d / "manifest.json").is_file() and (period is None or d.name.split(".")[0] == period)]
+
+
+def _tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """One run folder as the history's tables."""
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    period = Period.parse(m["period"])
+    run_id = m["run"]["id"]
+    results = pd.read_csv(folder / m["results"]["file"])
+    nb = nbformat.read(str(folder / m["notebook"]), as_version=4)
+    options = recorded(nb, "options")
+    total = "annual" if period.is_annual else "half_year"
+    methods = ["h1", "h2"] if period.is_annual else [c for c in results.columns if c not in ("entity", "group", "half_year", "rank")]
+    out = {
+        "runs": pd.DataFrame([{"run_id": run_id, "city": m["city"], "period": str(period), "annual": period.is_annual,
+                               "folder": folder.as_posix(), "started": pd.Timestamp(m["run"]["started"]).tz_convert(None),
+                               "current": folder.name == str(period), "synthetic": synthetic(options)}]),
+        "totals": pd.DataFrame({"run_id": run_id, "city": m["city"], "period": str(period), "entity": results["entity"],
+                                "grp": results["group"], "total": results[total], "rank": results["rank"].astype("int64")}),
+        "method_scores": results.melt(id_vars="entity", value_vars=methods, var_name="method", value_name="score").assign(run_id=run_id),
+    }
+    for name in RECORDED:
+        with contextlib.suppress(ValueError):  # a table the run's notebook did not record
+            out[name] = recorded(nb, name).assign(run_id=run_id)
+    return out
+
+
+@contextlib.contextmanager
+def _writing(outputs: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database open for writing, one process at a time (parallel runs each update it)."""
+    outputs.mkdir(parents=True, exist_ok=True)
+    with open(outputs / f"{DATABASE}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        con = duckdb.connect(str(database(outputs)))
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``run_id`` first and every column of nothing but missing values typed as text: DuckDB would
+    give such a column the type NULL, and a later run's text in it could not be inserted."""
+    empty = [c for c in df.columns if df[c].dtype == object and df[c].isna().all()]
+    df = df.astype(dict.fromkeys(empty, "string"))
+    return df[["run_id", *[c for c in df.columns if c != "run_id"]]]
+
+
+def _load(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for folder in folders:
+        for name, df in _tables(folder).items():
+            frames.setdefault(name, []).append(df)
+    existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()}
+    for name, parts in frames.items():
+        df = _typed(pd.concat(parts, ignore_index=True))
+        if name in existing:
+            cols = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
+            con.register("incoming", df.reindex(columns=cols))
+            con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
+        else:
+            con.register("incoming", df)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+        con.unregister("incoming")
+    con.execute("CREATE OR REPLACE VIEW published AS SELECT t.* FROM totals t JOIN runs r USING (run_id) WHERE r.current")
+
+
+def rebuild(outputs: Path | None = None) -> Path:
+    """Build the database anew from every run folder under ``outputs``; return its path."""
+    outputs = outputs or paths.OUTPUTS
+    with _writing(outputs) as con:
+        for (name,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall():
+            con.execute(f"DROP TABLE {name} CASCADE")
+        con.execute("DROP VIEW IF EXISTS published")
+        _load(con, run_folders(outputs) if outputs.is_dir() else [])
+    return database(outputs)
+
+
+def update(city: str, period: str, outputs: Path | None = None) -> Path:
+    """Reload one city and period (all its run folders, current and kept aside) after a run."""
+    outputs = outputs or paths.OUTPUTS
+    with _writing(outputs) as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
+        if "runs" in tables:
+            gone = "SELECT run_id FROM runs WHERE city = ? AND period = ?"
+            for name in (t for t in tables if t != "runs"):
+                con.execute(f"DELETE FROM {name} WHERE run_id IN ({gone})", [city, str(period)])
+            con.execute("DELETE FROM runs WHERE city = ? AND period = ?", [city, str(period)])
+        _load(con, run_folders(outputs, city, str(period)))
+    return database(outputs)
+
+
+@dataclass
+class History:
+    """The history database, read-only: ``con`` for SQL, ``totals`` the published totals of ``city`` (or all)."""
+
+    con: duckdb.DuckDBPyConnection
+    city: str | None
+
+    def sql(self, query: str, *params) -> pd.DataFrame:
+        """A query's result as a DataFrame."""
+        return self.con.execute(query, list(params)).df()
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        where = "WHERE city = ?" if self.city else ""
+        return self.sql(f"SELECT city, period, entity, grp, total, rank FROM published {where} ORDER BY city, period, grp, rank, entity",
+                        *([self.city] if self.city else []))
+
+    def by_period(self, annual: bool = False) -> pd.DataFrame:
+        """Entity x period: the published total and rank of each period (half-years, or years)."""
+        t = self.totals
+        t = t[t["period"].str.len() == (4 if annual else 6)]
+        wide = t.pivot_table(index=["grp", "entity"], columns="period", values=["total", "rank"], aggfunc="first")
+        return wide.sort_index(axis=1, level=1)
+
+
+def history(city: str | None = None, outputs: Path | None = None) -> History:
+    """The assessment history (built from the archive first if there is no database yet)."""
+    path = database(outputs)
+    if not path.is_file():
+        rebuild(outputs)
+    return History(duckdb.connect(str(path), read_only=True), city)

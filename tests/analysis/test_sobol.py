@@ -1,0 +1,61 @@
+"""Sobol indices: SALib used as intended on a model with a known answer, and on ranks built to depend on
+exactly one factor."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evalkit
+from evalkit.analysis.sobol import AGGREGATION_FACTOR, rank_sobol, sobol_indices
+
+
+@pytest.mark.parametrize("a1,a2", [(3.0, 1.0), (1.0, 1.0), (1.0, 2.0)])
+def test_additive_linear_model_has_known_variance_shares(a1, a2):
+    """Y = a1 X1 + a2 X2 with independent uniform X: S1_i = ST_i = a_i^2 / (a1^2 + a2^2), a factor that
+    is not used has 0."""
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0, 1], [0, 1], [0, 1]]}
+    s = sobol_indices(lambda x: a1 * x[:, 0] + a2 * x[:, 1], problem, n=4096).set_index("factor")
+    share = a1**2 / (a1**2 + a2**2)
+    assert s.loc["x1", "S1"] == pytest.approx(share, abs=0.02) and s.loc["x1", "ST"] == pytest.approx(share, abs=0.02)
+    assert s.loc["x2", "S1"] == pytest.approx(1 - share, abs=0.02) and s.loc["x2", "ST"] == pytest.approx(1 - share, abs=0.02)
+    assert s.loc["x3", "S1"] == 0 and s.loc["x3", "ST"] == 0
+
+
+def test_constant_output_has_no_indices():
+    problem = {"num_vars": 2, "names": ["x1", "x2"], "bounds": [[0, 1], [0, 1]]}
+    s = sobol_indices(lambda x: np.ones(len(x)), problem, n=64)
+    assert s[["S1", "ST"]].isna().all().all()
+
+
+def test_ranks_that_only_the_aggregation_decides(small):
+    """东区 and 西区 have the same field, survey and third-party scores; 东区 is ahead when the aspects are
+    summed (80 vs 79.2), 西区 when their rates are averaged (81 vs 75). No weight can change that, so all
+    of the rank's variance is the aggregation's."""
+    rate = {("东区", "一"): 1.0, ("东区", "二"): 0.5, ("西区", "一"): 0.72, ("西区", "二"): 0.9}
+    need = small.assignments()
+    ind = small.indicators.set_index("id")
+    aspect = need["indicator"].map(ind["aspect"])
+    share = [rate.get((e, k), 0.8) for e, k in zip(need["entity"], aspect)]
+    mon = need[["lead_unit", "entity", "indicator"]].assign(score=np.array(share) * need["indicator"].map(ind["points"]).to_numpy())
+    meth = pd.DataFrame({"entity": small.entities["entity"], "field": 80.0, "survey": 80.0, "third_party": 80.0})
+    r = evalkit.score_period(small, evalkit.PeriodInputs.from_tables("2022H1", mon, meth))
+    assert r.totals.set_index("entity").loc[["东区", "西区"], "monitoring"].tolist() == pytest.approx([80.0, 79.2])
+    s = rank_sobol(small, r, n=1024).set_index(["entity", "factor"])
+    for e in ("东区", "西区"):
+        assert s.loc[(e, AGGREGATION_FACTOR), "S1"] == pytest.approx(1, abs=0.1)
+        assert s.loc[(e, AGGREGATION_FACTOR), "ST"] == pytest.approx(1, abs=0.1)
+        for k in ("monitoring", "field", "survey", "third_party"):
+            assert s.loc[(e, k), "S1"] == 0 and s.loc[(e, k), "ST"] == 0
+
+
+def test_baotou_indices_are_shares(baotou):
+    r = evalkit.score_period(baotou, evalkit.read_period(baotou, "2022H1"))
+    s = rank_sobol(baotou, r, n=256)
+    assert set(s["factor"]) == {"monitoring", "field", "survey", "third_party", AGGREGATION_FACTOR}
+    moving = s[~s["stable"]]
+    assert len(moving) and (moving["ST"] > -0.1).all() and (moving["S1"] < 1.1).all()
+    # an entity whose rank never moves in the Monte-Carlo analysis has no indices
+    u = evalkit.analysis.sensitivity.uncertainty(baotou, r, draws=2000)
+    fixed = set(u.loc[u["rank_p05"] == u["rank_p95"], "entity"])
+    assert fixed & set(s.loc[s["stable"], "entity"])

@@ -1,0 +1,269 @@
+"""The published report: HTML and PDF in Chinese, the plots' font, and scores.xlsx."""
+from __future__ import annotations
+
+import re
+import subprocess
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import evalkit
+from evalkit.publish import plots
+from evalkit.scoring.assessment import assess, assess_annual
+from evalkit.publish.printing import CHROMIUM_FLAGS, chromium
+from evalkit.publish.workbook import write_scores
+
+pytestmark = pytest.mark.slow
+DISTRICTS = ["昆都仑区", "青山区", "东河区", "九原区", "石拐区", "白云鄂博矿区", "土默特右旗", "固阳县", "达尔罕茂明安联合旗", "稀土高新区"]
+
+
+@pytest.fixture(scope="module")
+def h2(demo_archive):
+    """Baotou's 2022H2 demo period, run as `evalkit run` does (with 2022H1 as the previous period)."""
+    return demo_archive / "baotou" / "2022H2"
+
+
+@pytest.fixture(scope="module")
+def year(demo_archive):
+    return demo_archive / "baotou" / "2022"
+
+
+class Tables(HTMLParser):
+    """The report's tables as lists of rows of cell texts, and every tag's attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.tags, self._cell = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(self._cell.strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def parse(path: Path) -> Tables:
+    p = Tables()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def test_html_has_the_tables_and_no_code(h2):
+    page = parse(h2 / "report-internal.html")
+    text = (h2 / "report-internal.html").read_text(encoding="utf-8")
+    assert "包头市数字政府建设考评结果（2022年下半年）" in text and "示例数据" in text
+    rankings = [t for t in page.tables if t and t[0][:2] == ["考评对象", "日常监测"]]
+    assert [len(t) - 1 for t in rankings] == [10, 27]  # districts, departments
+    assert rankings[0][0][-2:] == ["排名", "排名变化"]
+    assert {r[0] for r in rankings[0][1:]} == set(DISTRICTS)
+    results = pd.read_csv(h2 / "results.csv").set_index("entity")
+    for row in rankings[0][1:]:
+        assert row[5] == f"{evalkit.core.rounding.display_round(results.loc[row[0], 'half_year']).item():.2f}"
+    aspects = next(t for t in page.tables if t and t[0][0] == "考评对象" and t[0][1].startswith("一、"))
+    assert len(aspects) - 1 == 37
+    # no code cells, prompts, or the cell that records the results
+    classes = [a.get("class", "").split() for _, a in page.tags]
+    assert all("jp-mod-noInput" in c for c in classes if "jp-CodeCell" in c)  # markdown cells (the title block) are text
+    assert not any({"jp-InputPrompt", "jp-OutputPrompt"} & set(c) for c in classes)
+    assert "report.record" not in text and "evalkit results" not in text and "In&nbsp;[" not in text
+
+
+@pytest.mark.parametrize("name", ["report.html", "report-internal.html"])
+def test_html_fetches_nothing_and_embeds_images_and_font(h2, name):
+    page = parse(h2 / name)
+    for tag, attrs in page.tags:
+        for key in ("src", "href"):
+            value = attrs.get(key) or ""
+            assert not re.match(r"(https?:)?//", value), (tag, value)
+    images = [a for t, a in page.tags if t == "img"]
+    assert (len(images) >= 6 or name == "report.html") and all(a["src"].startswith("data:image/svg+xml;base64,") for a in images)
+    assert all(a.get("alt") and a["alt"] != "No description has been provided for this image" for a in images)
+    assert '<html lang="zh-CN">' in (h2 / name).read_text(encoding="utf-8")
+    assert "@font-face { font-family: \"EvalkitCJK\"; src: url(data:font/woff;base64," in (h2 / name).read_text(encoding="utf-8")
+
+
+def browser(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([chromium(), *CHROMIUM_FLAGS, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_chromium_shows_chinese_at_phone_width(h2, tmp_path):
+    """Headless Chromium renders the report at a phone's width with the embedded CJK font."""
+    probe = tmp_path / "probe.html"
+    probe.write_text((h2 / "report.html").read_text(encoding="utf-8").replace("</body>", (
+        '<p id="probe">?</p><script>document.fonts.ready.then(() => { const h = document.querySelector("h1");'
+        'document.getElementById("probe").textContent = "font=" + document.fonts.check("24px EvalkitCJK", h.textContent)'
+        ' + " family=" + getComputedStyle(h).fontFamily.split(",")[0] + " width=" + document.documentElement.scrollWidth'
+        ' + " viewport=" + window.innerWidth; });</script></body>')),
+        encoding="utf-8")
+    dom = browser(f"--user-data-dir={tmp_path / 'p1'}", "--window-size=390,900", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
+    found = re.search(r'id="probe">font=(\w+) family=([^ ]+) width=(\d+) viewport=(\d+)', dom.stdout)
+    assert found, dom.stderr[-500:]
+    assert found.group(1) == "true" and "EvalkitCJK" in found.group(2)
+    # headless Chromium's narrowest window is about 500 px; nothing is wider than it (wide tables scroll inside)
+    assert int(found.group(3)) <= int(found.group(4)) <= 520
+    shot = tmp_path / "phone.png"
+    browser(f"--user-data-dir={tmp_path / 'p2'}", "--window-size=390,1400", "--virtual-time-budget=10000", f"--screenshot={shot}", (h2 / "report.html").as_uri())
+    import numpy as np
+    from PIL import Image
+    pixels = np.asarray(Image.open(shot).convert("L"))
+    assert pixels.shape[0] == 1400 and pixels.min() < 80  # dark text was drawn
+    assert (pixels[:70] < 128).sum() > 300  # the Chinese title is ink, not blank
+
+
+def test_pdf_is_a4_with_the_district_names_as_text(h2):
+    info = subprocess.run(["pdfinfo", str(h2 / "report.pdf")], capture_output=True, text=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 3
+    assert "(A4)" in info
+    text = subprocess.run(["pdftotext", str(h2 / "report.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "包头市数字政府建设考评结果通报" in text and "（2022年下半年）" in text
+    for name in DISTRICTS:
+        assert name in text, name
+
+
+def test_scores_workbook_equals_results_to_the_cent(h2):
+    """Score sheets hold the printed value (at most 2 decimals, equal to the bulletin's), in rank order with
+    group, 并列, grade and the score and rank change as the bulletin prints them; 明细 keeps full precision;
+    every sheet shows 示例数据 in its first row and prints on A4 with it in the header."""
+    results = pd.read_csv(h2 / "results.csv")
+    wb = openpyxl.load_workbook(h2 / "scores.xlsx")
+    assert wb.sheetnames == ["旗县区", "市直部门", "各方面得分", "明细", "说明"]
+    printed = {}
+    for table in parse(h2 / "report.html").tables:
+        if table and table[0][:6] == ["考评对象", "考评分值", "排名", "等次", "分值环比变化", "排名环比变化"]:
+            printed |= {row[0]: (float(row[1]), row[3], row[4], row[5]) for row in table[1:]}
+    assert len(printed) == 37
+    for sheet, group in (("旗县区", "district"), ("市直部门", "department")):
+        ws = wb[sheet]
+        header = [c.value for c in ws[2]]
+        assert header == ["考评对象", "组别", "日常监测", "实地调研", "民意调查", "第三方评估", "半年考评分值", "排名", "并列", "等次",
+                          "分值变化", "排名变化"]
+        want = results[results["group"] == group].set_index("entity")
+        rows = list(ws.iter_rows(min_row=3))
+        assert len(rows) == len(want)
+        assert [r[7].value for r in rows] == sorted(r[7].value for r in rows)  # rank order
+        for row in rows:
+            entity = row[0].value
+            for cell, col in zip(row[2:7], ["monitoring", "field", "survey", "third_party", "half_year"]):
+                assert isinstance(cell.value, (int, float)) and cell.number_format == "0.00"
+                assert cell.value == round(cell.value, 2) == evalkit.core.rounding.display_round(want.loc[entity, col]).item()
+            assert (row[6].value, row[9].value, f"{row[10].value:+.2f}", row[11].value) == printed[entity]
+            assert row[10].value == round(row[10].value, 2)
+            assert row[7].value == want.loc[entity, "rank"] and isinstance(row[7].value, int)
+            assert (row[8].value == "并列") == ((want["rank"] == want.loc[entity, "rank"]).sum() > 1)
+    detail = pd.DataFrame(list(wb["明细"].iter_rows(min_row=3, values_only=True)), columns=[c.value for c in wb["明细"][2]])
+    assert detail.set_index("考评对象")["半年考评分值"].to_dict() == pytest.approx(results.set_index("entity")["half_year"].to_dict(), abs=1e-12)
+    for ws in wb.worksheets:
+        assert "示例数据" in ws.oddHeader.center.text and "示例数据" in ws["A1"].value and ws.print_title_rows == "$1:$2"
+        assert ws.page_setup.fitToWidth == 1 and ws["A1"].font.name == "Noto Sans CJK SC"
+    aspect_cells = [c.value for col in wb["各方面得分"].iter_cols(min_col=3, min_row=3) for c in col]
+    assert "不适用" in aspect_cells and all(v == round(v, 2) for v in aspect_cells if isinstance(v, float))
+    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=3, values_only=True)}
+    import json
+    manifest = json.loads((h2 / "manifest.json").read_text(encoding="utf-8"))
+    assert notes["结果哈希 (results.csv SHA-256)"] == manifest["results"]["sha256"]
+    assert wb.properties.created.isoformat() == manifest["run"]["started"][:19]
+    assert notes["考评期间"] == "2022年下半年(2022H2)" and notes["示例数据"].startswith("是")
+    assert set(manifest["outputs"]) == {"scores.xlsx", "report.html", "report.pdf", "report-internal.html", "report-internal.pdf"}
+
+
+def test_annual_report(year):
+    page = parse(year / "report-internal.html")
+    tables = [t for t in page.tables if t and t[0][:4] == ["考评对象", "上半年", "下半年", "年度考评分值"]]
+    assert [len(t) - 1 for t in tables] == [10, 27]
+    assert "上半年与下半年对比" in (year / "report-internal.html").read_text(encoding="utf-8")
+    public = parse(year / "report.html")
+    tables = [t for t in public.tables if t and t[0][:6] == ["考评对象", "年度考评分值", "排名", "等次", "上半年", "下半年"]]
+    assert [len(t) - 1 for t in tables] == [10, 27]
+    assert "上半年与下半年对比" not in (year / "report.html").read_text(encoding="utf-8")
+    wb = openpyxl.load_workbook(year / "scores.xlsx")
+    assert [c.value for c in wb["旗县区"][2]] == ["考评对象", "组别", "上半年", "下半年", "年度考评分值", "排名", "并列", "等次"]
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "report-internal.pdf"])
+def test_annual_pdf_pages(year, name):
+    """The annual bulletin's pages, as the half-years' (tests/test_bulletin.py): page numbers, 示例数据, no orphaned heading."""
+    from .test_bulletin import check_pdf
+
+    check_pdf(year / name, name == "report.pdf")
+
+
+def test_annual_public_edition_text(year, baotou):
+    from .test_bulletin import check_public_text
+
+    check_public_text(year / "report.html", baotou)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("name", ["report.html", "report-internal.html"])
+def test_annual_total_rank_and_grade_on_screen(year, name, width):
+    from .test_bulletin import check_on_screen
+
+    check_on_screen(year / name, width)
+
+
+def test_formula_like_names_stay_text(tmp_path, baotou):
+    results = pd.DataFrame({"entity": ["=HYPERLINK(\"http://x\",\"点我\")", "+1", "-2", "@SUM(A1)", "昆都仑区"],
+                            "group": "district", "monitoring": 90.0, "field": 80.0, "survey": 70.0, "third_party": 60.0,
+                            "half_year": 84.0, "rank": [1, 1, 1, 1, 1]})
+    notes = pd.DataFrame({"项目": ["备注"], "内容": ["=1+1"]})
+    write_scores(tmp_path / "s.xlsx", baotou, results, None, notes)
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["旗县区"]
+    names = [r[0] for r in ws.iter_rows(min_row=3)]
+    assert [c.value for c in names] == list(results["entity"])
+    assert all(c.data_type == "s" for c in names)
+    note = openpyxl.load_workbook(tmp_path / "s.xlsx")["说明"]["B3"]
+    assert note.value == "=1+1" and note.data_type == "s"
+
+
+def test_plots_render_chinese_without_missing_glyphs(baotou):
+    """Every plot, drawn with warnings as errors: a missing glyph (a box instead of a character) fails."""
+    a = assess("baotou", "2022H1")
+    y = assess_annual("baotou", 2022)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures = [plots.totals_distribution(a.framework, a.result.totals), plots.aspect_heatmap(a.framework, a.result),
+                   plots.h1_vs_h2(y.framework, y.totals)]
+        for g in a.framework.groups:
+            figures += [plots.ranking_bars(a.framework, a.result.totals, g), plots.methods_side_by_side(a.framework, a.result, g)]
+        for fig in figures:
+            assert plots.png(fig).startswith(b"\x89PNG")
+    assert plots.use_cjk_font() == "Noto Sans CJK SC"
+    import matplotlib
+    assert matplotlib.rcParams["axes.unicode_minus"] is False
+
+
+def test_missing_glyph_would_be_caught():
+    """The check above is real: without the CJK font, drawing Chinese warns about missing glyphs."""
+    from matplotlib.figure import Figure
+    fig = Figure()
+    fig.text(0.5, 0.5, "包头", family="DejaVu Sans")
+    with pytest.warns(UserWarning, match="missing from font"):
+        plots.png(fig)
+
+
+def test_nbconvert_exporters_are_registered(h2, tmp_path):
+    from nbconvert.exporters import get_exporter
+    assert get_exporter("evalkit_html").__name__ == "ReportHTMLExporter"
+    assert get_exporter("evalkit_pdf").__name__ == "ReportPDFExporter"
+    import sys
+    jupyter = Path(sys.executable).parent / "jupyter"
+    done = subprocess.run([str(jupyter), "nbconvert", "--to", "evalkit_pdf", "--output-dir", str(tmp_path),
+                           str(h2 / "10_period_assessment.ipynb")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "10_period_assessment.pdf").read_bytes().startswith(b"%PDF")

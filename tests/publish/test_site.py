@@ -1,0 +1,60 @@
+"""The published site, opened in a real headless Chromium: no request leaves it, every link resolves."""
+from __future__ import annotations
+
+from contextlib import closing
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from evalkit.publish.printing import launch
+from evalkit.publish.site import build_site
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site(demo_archive, tmp_path_factory):
+    return build_site(demo_archive, tmp_path_factory.mktemp("site") / "site")
+
+
+def test_site_has_every_published_period(site):
+    root = site.parent
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
+        "baotou/2022/bulletin.html", "baotou/2022/bulletin.pdf", "baotou/2022/scores.xlsx",
+        "baotou/2022H1/bulletin.html", "baotou/2022H1/bulletin.pdf", "baotou/2022H1/scores.xlsx",
+        "baotou/2022H2/bulletin.html", "baotou/2022H2/bulletin.pdf", "baotou/2022H2/scores.xlsx",
+        "baotou/index.html", "index.html"]
+
+
+def test_site_in_chromium_makes_no_outside_request_and_every_link_resolves(site):
+    root = site.parent
+    seen, failed, outside, todo = set(), [], [], [site.as_uri()]
+    with closing(launch()) as browser:  # this thread's Playwright: the runs' printer may hold it
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file://", "data:")) else None)
+        while todo:
+            url = todo.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            page.goto(url)
+            assert re.search(r"[\u4e00-\u9fff]", page.title()), url
+            for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+                target = Path(unquote(urlparse(href).path))
+                assert href.startswith("file://") and target.is_file() and target.is_relative_to(root), href
+                if target.suffix == ".html":
+                    todo.append(href)
+    assert not failed and not outside
+    assert {Path(urlparse(u).path).relative_to(root).as_posix() for u in seen} == {
+        "index.html", "baotou/index.html", "baotou/2022H1/bulletin.html", "baotou/2022H2/bulletin.html",
+        "baotou/2022/bulletin.html"}
+
+
+def test_index_and_trend_pages_are_chinese_only(site):
+    for page in (site, site.parent / "baotou" / "index.html"):
+        text = re.sub(r"(?s)<(style|script|svg)[^>]*>.*?</\1>|<[^>]+>", " ", page.read_text(encoding="utf-8"))
+        assert not re.findall(r"[A-Za-z]{2,}", text), page

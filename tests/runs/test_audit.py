@@ -1,0 +1,215 @@
+"""Audit, diff and ledger on real runs: a self-contained archive, tampering caught, the environment compared."""
+from __future__ import annotations
+
+import json
+import re
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from openpyxl import load_workbook
+
+from evalkit.runs import ledger
+from evalkit.core import paths
+from evalkit.core.files import sha256
+from evalkit.runs.audit import audit
+from evalkit.inputs.params import load_params
+from evalkit.runs.runner import run
+
+from .test_runner import FIXTURE_PARAMS, cli, own_copy
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory) -> Path:
+    """One archived run of the fixture period in an outputs folder with its ledger (tests copy it before changing it)."""
+    out = tmp_path_factory.mktemp("outputs")
+    run(load_params("baotou", "2022H1", FIXTURE_PARAMS), outputs=out)
+    return out
+
+
+def copy_of(outputs: Path, tmp_path: Path) -> Path:
+    """A private copy of the whole outputs folder; the run folder inside it."""
+    shutil.copytree(outputs, tmp_path / "out")
+    return tmp_path / "out" / "baotou" / "2022H1"
+
+
+def rehash(folder: Path, *names: str) -> None:
+    """What a careful forger does: update the manifest's hashes of the files they changed."""
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for name in names:
+        m["files"][name] = sha256(folder / name)
+    if "results.csv" in names:
+        m["results"]["sha256"] = sha256(folder / "results.csv")
+    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+
+
+def test_copied_folder_audits_without_the_project_data_and_lists_environment_differences(outputs, tmp_path):
+    """The folder on a USB stick: copied elsewhere, audited with the project's data out of reach
+    (EVALKIT_INPUTS points every read of data/ and of relative inputs at an empty folder, as if data/ were
+    renamed away); its manifest edited to other versions and uncommitted code: still identical, each difference listed."""
+    stick = tmp_path / "stick" / "2022H1"
+    shutil.copytree(outputs / "baotou" / "2022H1", stick)
+    m = json.loads((stick / "manifest.json").read_text(encoding="utf-8"))
+    now_pandas, now_python = m["software"]["packages"]["pandas"], m["software"]["python"]
+    m["software"]["packages"]["pandas"] = "2.0.0"
+    m["software"]["python"] = "3.10.0"
+    m["software"]["source_sha256"] = "0" * 64  # the run's code differed from what is installed now
+    m["git"] = {"commit": "abc", "dirty": True, "changed": ["src/evalkit/ranking.py"]}
+    (stick / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    done = subprocess.run([sys.executable, "-m", "evalkit.cli", "audit", str(stick)], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, paths.INPUTS_VARIABLE: str(empty)})
+    assert done.returncode == 0, done.stderr
+    assert "identical" in done.stdout and "KeyboardInterrupt" not in done.stderr and "Traceback" not in done.stderr
+    assert f"package pandas: 2.0.0 then, {now_pandas} now" in done.stderr
+    assert f"python: 3.10.0 then, {now_python} now" in done.stderr
+    assert "source_sha256: 0000000000000000000000000000000000000000000000000000000000000000 then" in done.stderr
+    assert "the run used uncommitted code (src/evalkit/ranking.py)" in done.stderr
+
+
+@pytest.mark.parametrize("tamper, named", [
+    ("scores", "scores.xlsx: changed"),
+    ("html", "report.html: changed"),
+    ("pdf", "report.pdf: missing"),
+    ("extra", "notes.txt: not listed"),
+])
+def test_audit_catches_tampering_with_published_files(outputs, tmp_path, tamper, named):
+    folder = copy_of(outputs, tmp_path)
+    if tamper == "scores":
+        wb = load_workbook(folder / "scores.xlsx")
+        ws = wb.worksheets[0]
+        ws.cell(row=2, column=ws.max_column - 1).value = 10.0  # an entity's total
+        wb.save(folder / "scores.xlsx")
+    elif tamper == "html":
+        page = folder / "report.html"
+        page.write_text(page.read_text(encoding="utf-8").replace("昆都仑区", "昆都仑区 ", 1), encoding="utf-8")
+    elif tamper == "pdf":
+        (folder / "report.pdf").unlink()
+    else:
+        (folder / "notes.txt").write_text("x", encoding="utf-8")
+    out = cli("audit", str(folder))
+    assert out.returncode == 1 and named in out.stderr and "NOT identical" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_republished_files_are_compared_byte_for_byte(outputs, tmp_path):
+    """A forger who edits scores.xlsx and updates its hash in the manifest is caught by the re-run's workbook."""
+    folder = copy_of(outputs, tmp_path)
+    wb = load_workbook(folder / "scores.xlsx")
+    wb.worksheets[0].cell(row=2, column=2).value = 10.0
+    wb.save(folder / "scores.xlsx")
+    rehash(folder, "scores.xlsx")
+    report = audit(folder)
+    assert not report.identical and any(p.startswith("scores.xlsx: the re-run writes another file") for p in report.problems)
+
+
+def test_a_cell_that_adds_5_with_a_regenerated_results_csv_is_named(outputs, tmp_path):
+    folder = copy_of(outputs, tmp_path)
+    path = folder / "10_period_assessment.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next(c for c in nb.cells if "a = assess(" in c.source)
+    cell.source += "\na.result.totals.loc[0, 'half_year'] += 5"
+    nbformat.write(nb, str(path))
+    results = (folder / "results.csv").read_text(encoding="utf-8").replace("93.72", "98.72")
+    (folder / "results.csv").write_text(results, encoding="utf-8")
+    rehash(folder, "10_period_assessment.ipynb", "results.csv")
+    report = audit(folder)
+    assert not report.identical
+    assert any("10_period_assessment.ipynb, cell 2: its code differs from the recorded source notebook" in p and "+= 5" in p
+               for p in report.problems)
+
+
+@pytest.mark.parametrize("damage, message", [("truncate", "not valid JSON"), ("no-inputs", "lacks inputs")])
+def test_malformed_manifest_is_a_clear_audit_failure(outputs, tmp_path, damage, message):
+    folder = copy_of(outputs, tmp_path)
+    manifest = folder / "manifest.json"
+    if damage == "truncate":
+        manifest.write_bytes(manifest.read_bytes()[:500])
+    else:
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        del m["inputs"]
+        manifest.write_text(json.dumps(m), encoding="utf-8")
+    out = cli("audit", str(folder))
+    assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_ledger_verify_catches_one_changed_byte(outputs, tmp_path):
+    folder = copy_of(outputs, tmp_path)
+    out = tmp_path / "out"
+    assert cli("ledger", "verify", "--outputs", str(out)).returncode == 0
+    ledger = out / "ledger.jsonl"
+    original = ledger.read_bytes()
+    ledger.write_bytes(original.replace(b'"archived"', b'"archiveD"', 1))
+    done = cli("ledger", "verify", "--outputs", str(out))
+    assert done.returncode == 1 and "line 1: the entry was edited" in done.stderr
+    ledger.write_bytes(original)
+    results = folder / "results.csv"
+    results.write_bytes(results.read_bytes().replace(b"93.72", b"93.73"))
+    done = cli("ledger", "verify", "--outputs", str(out))
+    assert done.returncode == 1 and "baotou/2022H1/results.csv: changed" in done.stderr
+
+
+def test_ledger_chain_detects_deleted_and_reordered_entries(outputs, tmp_path):
+    folder = copy_of(outputs, tmp_path)
+    out = tmp_path / "out"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for result in ("identical", "identical"):  # what two audits append
+        ledger.append(out, "audit", folder, manifest, result=result)
+    assert ledger.verify(out) == []
+    lines = (out / "ledger.jsonl").read_bytes().splitlines(keepends=True)
+    assert [json.loads(line)["event"] for line in lines] == ["run", "audit", "audit"]
+    (out / "ledger.jsonl").write_bytes(lines[0] + lines[2])
+    assert any("line 2: the chain is broken" in p for p in ledger.verify(out))
+    (out / "ledger.jsonl").write_bytes(lines[0] + lines[2] + lines[1])
+    assert any("chain is broken" in p for p in ledger.verify(out))
+
+
+def test_diff_names_the_changed_cell_and_the_results(tmp_path):
+    params = own_copy(tmp_path)
+    out = tmp_path / "out"
+    a = run(load_params("baotou", "2022H1", params), outputs=out)
+    methods = tmp_path / "data" / "methods.csv"
+    methods.write_text(methods.read_text(encoding="utf-8").replace("昆都仑区,90,85,80", "昆都仑区,90,85,60"), encoding="utf-8")
+    b = run(load_params("baotou", "2022H1", params), outputs=out, force=True)
+    a = next(p for p in (out / "baotou").iterdir() if p != b)
+    done = cli("diff", str(a), str(b), "--json")
+    assert done.returncode == 1
+    changes = json.loads(done.stdout)
+    cell = [c for c in changes if c["kind"] == "cell"]
+    assert cell == [{"kind": "cell", "file": str(methods.resolve()), "sheet": "", "row": 2, "column": "D 第三方评估",
+                     "a": "80", "b": "60"}]
+    results = {(c["sheet"], c["column"]): (c["a"], c["b"]) for c in changes if c["kind"] == "result"}
+    assert results[("昆都仑区", "third_party")] == (80, 60)
+    assert results[("昆都仑区", "half_year")] == pytest.approx((93.72, 91.72))
+    table = cli("diff", str(a), str(b))
+    assert table.returncode == 1 and "单元格 cell" in table.stdout and "第三方评估" in table.stdout and "处不同 difference(s)" in table.stdout
+    same = cli("diff", str(b), str(b))
+    assert same.returncode == 0 and "no differences" in same.stdout
+
+
+
+def test_two_runs_of_the_same_inputs_publish_the_same_bytes(outputs, tmp_path):
+    """report.html byte for byte; scores.xlsx too but for what names the run (its 说明 rows 运行编号, and the
+    document time, which is the run's start); the audit's re-run, with the same run record, matches all bytes."""
+    import zipfile
+
+    first = outputs / "baotou" / "2022H1"
+    second = run(load_params("baotou", "2022H1", FIXTURE_PARAMS), outputs=tmp_path / "out")
+    assert (first / "report.html").read_bytes() == (second / "report.html").read_bytes()
+    books = [load_workbook(f / "scores.xlsx") for f in (first, second)]
+    assert [ws.title for ws in books[0]] == [ws.title for ws in books[1]]
+    for a, b in zip(*books):
+        rows = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in (a, b)]
+        differing = [(x, y) for x, y in zip(*rows) if x != y]
+        assert differing == [] or (a.title == "说明" and [x[0] for x, _ in differing] == ["运行编号"])
+    with zipfile.ZipFile(second / "scores.xlsx") as z:
+        m = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+        assert m["run"]["started"][:19] in z.read("docProps/core.xml").decode().replace("Z", "")
+        *minute, second = (int(x) for x in re.split("[-T:]", m["run"]["started"][:19]))
+        assert {i.date_time for i in z.infolist()} == {(*minute, second - second % 2)}  # ZIP (DOS) times count 2 s steps
