@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -213,3 +214,123 @@ def test_two_runs_of_the_same_inputs_publish_the_same_bytes(outputs, tmp_path):
         assert m["run"]["started"][:19] in z.read("docProps/core.xml").decode().replace("Z", "")
         *minute, second = (int(x) for x in re.split("[-T:]", m["run"]["started"][:19]))
         assert {i.date_time for i in z.infolist()} == {(*minute, second - second % 2)}  # ZIP (DOS) times count 2 s steps
+
+
+def reseal_source(folder: Path, nb: nbformat.NotebookNode) -> None:
+    """What a forger who knows the layout does to the archived source notebook: write it under its new hash and
+    record that hash in the manifest (files and source_notebook)."""
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    old = m["source_notebook"]["sha256"]
+    (folder / "inputs" / old).unlink()
+    tmp = folder / "inputs" / "new"
+    nbformat.write(nb, str(tmp))
+    digest = sha256(tmp)
+    tmp.rename(folder / "inputs" / digest)
+    m["source_notebook"]["sha256"] = digest
+    m["inputs"] = {k: (digest if v == old else v) for k, v in m["inputs"].items()}
+    del m["files"][f"inputs/{old}"]
+    m["files"][f"inputs/{digest}"] = digest
+    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_hidden_cell_in_the_archive_never_runs_and_is_named(outputs, tmp_path):
+    """Issue 21: a code cell tagged remove_cell (shown in neither edition) added to the archived source and executed
+    notebooks, every hash re-sealed: the audit runs the installed notebook, so the cell never runs; it is named."""
+    folder = copy_of(outputs, tmp_path)
+    marker = tmp_path / "pwned"
+    cell = nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w').write('ran')", metadata={"tags": ["remove_cell"]})
+    for path in (folder / "10_period_assessment.ipynb",):
+        nb = nbformat.read(str(path), as_version=4)
+        nb.cells.insert(2, cell)
+        nbformat.write(nb, str(path))
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    source = nbformat.read(str(folder / "inputs" / m["source_notebook"]["sha256"]), as_version=4)
+    source.cells.insert(1, cell)
+    reseal_source(folder, source)
+    rehash(folder, "10_period_assessment.ipynb")
+    report = audit(folder)
+    assert not marker.exists()
+    assert not report.identical
+    assert any("the archived source differs from the installed notebook" in p and "pwned" in p and "检出提交" in p
+               for p in report.problems), report.problems
+
+
+def test_recorded_names_never_leave_the_audit_folder(outputs, tmp_path):
+    """A manifest input named ../../../../<somewhere>/x (re-sealed: the manifest is not itself hashed) is refused
+    and nothing is written outside the audit's temporary folder."""
+    folder = copy_of(outputs, tmp_path)
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    escape = f"../../../../{tmp_path.name}-escaped/x.csv"
+    name, digest = next(iter(m["inputs"].items()))
+    m["inputs"] = {escape if k == name else k: v for k, v in m["inputs"].items()}
+    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    report = audit(folder)
+    assert not report.identical
+    assert any("input refused" in p and "must stay inside its folder" in p for p in report.problems), report.problems
+    assert not list(Path("/").glob(f"{tmp_path.name}-escaped")) and not list(Path("/tmp").glob(f"{tmp_path.name}-escaped"))
+
+
+@pytest.mark.parametrize("field, value, named", [
+    ("source_notebook", {"path": "notebooks/10_period_assessment.ipynb", "sha256": "../../../../etc/passwd"}, "is not a SHA-256"),
+    ("city", "../../elsewhere", "not a plain name"),
+    ("notebook", "../../../x.ipynb", "notebook '../../../x.ipynb'"),
+])
+def test_hostile_manifest_names_are_refused(outputs, tmp_path, field, value, named):
+    folder = copy_of(outputs, tmp_path)
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    m[field] = value
+    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    report = audit(folder)
+    assert not report.identical and any(named in p and "运行记录不可信" in p for p in report.problems), report.problems
+
+
+def test_changed_injected_parameters_are_named(outputs, tmp_path):
+    """The injected-parameters cell edited to aggregation="aspect_mean", its hash re-sealed: the audit reads the
+    cell as literals (never runs it) and names the parameter that disagrees with the manifest."""
+    folder = copy_of(outputs, tmp_path)
+    path = folder / "10_period_assessment.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    cell.source = cell.source.replace('aggregation = "sum"', 'aggregation = "aspect_mean"')
+    nbformat.write(nb, str(path))
+    rehash(folder, "10_period_assessment.ipynb")
+    report = audit(folder)
+    assert not report.identical
+    assert any("the injected parameter aggregation is 'aspect_mean'" in p for p in report.problems), report.problems
+
+
+def test_diff_reads_an_xlsx_input_by_content_and_names_the_cell_and_the_ranks(tmp_path):
+    """Issue 21: the archive keeps inputs under their hashes, without a suffix; a changed .xlsx input (the demo
+    period's methods workbook) is read by its content and the difference named down to the cell, with the rank it moved."""
+    import yaml
+    from openpyxl import load_workbook
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(paths.DATA / "baotou" / "2022H1", data)
+    params = tmp_path / "params"
+    (params / "baotou").mkdir(parents=True)
+    (params / "baotou" / "2022H1.yaml").write_text(yaml.safe_dump({"city": "baotou", "period": "2022H1", "data_dir": str(data)}),
+                                                   encoding="utf-8")
+    first = run(load_params("baotou", "2022H1", params), outputs=out)
+    results = pd.read_csv(first / "results.csv")
+    leader = results[(results["group"] == "district") & (results["rank"] == 1)]["entity"].iloc[0]
+    book = next(data.glob("methods*.xlsx"))
+    wb = load_workbook(book)
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[header.index("考评对象")].value == leader)
+    cell = row[header.index("第三方评估")]
+    before = cell.value
+    cell.value = 0
+    wb.save(book)
+    b = run(load_params("baotou", "2022H1", params), outputs=out, force=True)
+    a = next(p for p in (out / "baotou").iterdir() if p != b)
+    done = cli("diff", str(a), str(b), "--json")
+    assert done.returncode == 1, done.stderr
+    changes = json.loads(done.stdout)
+    assert [c for c in changes if c["kind"] == "cell"] == [{"kind": "cell", "file": str(book.resolve()), "sheet": ws.title,
+                                                            "row": cell.row, "column": f"{cell.column_letter} 第三方评估",
+                                                            "a": before, "b": 0}]
+    moved = {(c["sheet"], c["column"]): (c["a"], c["b"]) for c in changes if c["kind"] == "result"}
+    assert moved[(leader, "third_party")][1] == 0
+    assert moved[(leader, "rank")][0] == 1 and moved[(leader, "rank")][1] > 1

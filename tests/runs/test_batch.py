@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from evalkit.cli import main as cli_module
+from evalkit import cli as cli_module
 from evalkit.core import paths
 from evalkit.inputs.params import RunSpec
 from evalkit.framework.periods import Period

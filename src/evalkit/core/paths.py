@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from .errors import EvalkitError
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(os.environ.get("EVALKIT_DATA") or ROOT / "data")
@@ -37,3 +38,26 @@ def project_path(path: str | Path | None) -> Path | None:
         return None
     path = Path(path)
     return path if path.is_absolute() else inputs_root() / path
+
+
+def confined(base: Path, name: str | Path) -> Path:
+    """``base / name`` for a name read from outside (a manifest, a folder from elsewhere), refused unless it
+    stays inside ``base``: no absolute name, no ``..``, no link that leads out.
+
+    >>> confined(Path("/t"), "inputs/ab12").as_posix()
+    '/t/inputs/ab12'
+    >>> confined(Path("/t"), "../../etc/passwd")
+    Traceback (most recent call last):
+    evalkit.core.errors.EvalkitError: '../../etc/passwd': a recorded name must stay inside its folder (no absolute path, no '..', no link out) (记录的文件名越出了所在文件夹)
+    """
+    text = str(name)
+    parts = Path(text).parts
+    refused = not text or Path(text).is_absolute() or ".." in parts or "\\" in text or "\x00" in text
+    target = Path(base) / text
+    if not refused:
+        real, inside = os.path.realpath(target), os.path.realpath(base)
+        refused = os.path.commonpath([real, inside]) != inside
+    if refused:
+        raise EvalkitError(f"{text!r}: a recorded name must stay inside its folder (no absolute path, no '..', no link out) "
+                           "(记录的文件名越出了所在文件夹)")
+    return target

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -21,12 +22,13 @@ import pandas as pd
 from ..core import paths
 from ..core.errors import EvalkitError
 from ..core.files import results_csv, sha256
-from ..core.paths import project_path
+from ..core.paths import confined, project_path
 from ..core.recorded import recorded
 from ..framework.loading import load_framework
 from ..framework.periods import Period
 from ..inputs.params import RunSpec
 from . import archive, ledger, provenance
+from .code_check import injected_problems, installed_differences, notebook_problems
 from .execute import execute, failure
 from .outputs import publish
 
@@ -69,22 +71,31 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
     now = provenance.git_state()
     if now["dirty"]:
         report.warnings.append(f"the code installed now has uncommitted changes ({', '.join(now['changed'])}) (当前代码有未提交的修改)")
-    source = run_dir / archive.STORE / manifest["source_notebook"]["sha256"]
+    try:
+        spec = recorded_spec(run_dir, manifest)
+        source = stored(run_dir, manifest["source_notebook"]["sha256"])
+        executed = confined(run_dir, manifest["notebook"])
+    except (EvalkitError, KeyError, TypeError, ValueError) as exc:
+        report.problems.append(f"the manifest cannot be trusted: {exc} (运行记录不可信)")
+        return
     if source.is_file():
-        report.problems += notebook_problems(run_dir / manifest["notebook"], source)
+        report.problems += notebook_problems(executed, source)
+    report.problems += injected_problems(executed, manifest["parameters"])
     if report.problems:
         return
+    if source.is_file():  # the archive's code is compared, never run: the installed notebook is what runs
+        report.problems += installed_differences(source, spec.notebook, git.get("commit"))
     with tempfile.TemporaryDirectory(prefix="evalkit-audit-") as tmp:
         root = Path(tmp) / "inputs"
-        report.problems += materialise(manifest, run_dir, root, inputs)
+        missing = materialise(manifest, run_dir, root, inputs)
+        report.problems += missing
         report.warnings += _moved_inputs(manifest) if inputs is None else []
-        if report.problems:
+        if missing:
             return
         again = Path(tmp) / manifest["notebook"]
         copy = Path(tmp) / "source" / manifest["notebook"]  # papermill wants the notebook's own name
         copy.parent.mkdir()
-        copy.write_bytes(source.read_bytes())
-        spec = RunSpec(manifest["city"], Period.parse(manifest["period"]), run_dir / "manifest.json", manifest["parameters"])
+        copy.write_bytes(spec.notebook.read_bytes())
         previous = os.environ.get(paths.INPUTS_VARIABLE)
         os.environ[paths.INPUTS_VARIABLE] = str(root)
         try:
@@ -104,7 +115,7 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
                 os.environ[paths.INPUTS_VARIABLE] = previous
         now_csv = results_csv(results)
         report.problems += published_problems(run_dir, published, manifest)
-    archived = (run_dir / manifest["results"]["file"]).read_bytes()
+    archived = confined(run_dir, manifest["results"]["file"]).read_bytes()
     if now_csv == archived:
         report.identical = not report.problems
     else:
@@ -134,37 +145,28 @@ def pdf_text(path: Path) -> str:
     return done.stdout
 
 
-def notebook_problems(executed: Path, source: Path) -> list[str]:
-    """The code cells of the archived executed notebook that differ from the recorded source notebook
-    (papermill's injected-parameters cell aside), each named by its number."""
-    try:
-        ran = nbformat.read(str(executed), as_version=4)
-    except Exception as exc:  # noqa: BLE001 - any unreadable notebook is a finding
-        return [f"{executed.name}: cannot be read ({type(exc).__name__}); the archived notebook is damaged (存档笔记本已损坏)"]
-    code = [c.source for c in nbformat.read(str(source), as_version=4).cells if c.cell_type == "code"]
-    done = [c.source for c in ran.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
-    problems = [f"{executed.name}, cell {i}: its code differs from the recorded source notebook: {_changed_lines(a, b)} "
-                f"(第 {i} 个代码单元与记录的源笔记本不同)"
-                for i, (a, b) in enumerate(zip(code, done), start=1) if a != b]
-    if len(code) != len(done):
-        problems.append(f"{executed.name}: {len(done)} code cells; the recorded source notebook has {len(code)} (代码单元数量不同)")
-    return problems
-
-
-def _changed_lines(recorded: str, archived: str) -> str:
-    r"""The lines one version of a cell has and the other lacks.
-
-    >>> _changed_lines("a = 1\nb = 2", "a = 1\nb = 2\nb += 5")
-    "added 'b += 5'"
-    """
-    a, b = recorded.splitlines(), archived.splitlines()
-    parts = [f"added {line!r}" for line in b if line not in a] + [f"removed {line!r}" for line in a if line not in b]
-    return "; ".join(parts) or "lines reordered"
-
-
 def _local(name: str) -> Path:
     """Where a recorded input name goes in a materialised inputs folder (absolute names under ``_abs/``)."""
     return Path("_abs", name.lstrip("/")) if Path(name).is_absolute() else Path(name)
+
+
+def recorded_spec(run_dir: Path, manifest: dict[str, Any]) -> RunSpec:
+    """The run a manifest records, its names checked: a city is a plain name, the period parses, and the
+    executed notebook is the one evalkit runs for that period (whose installed copy the audit executes)."""
+    city = str(manifest["city"])
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", city):
+        raise EvalkitError(f"city {city!r} is not a plain name (城市名称不合法)")
+    spec = RunSpec(city, Period.parse(manifest["period"]), run_dir / "manifest.json", dict(manifest["parameters"]))
+    if manifest["notebook"] != spec.notebook.name:
+        raise EvalkitError(f"notebook {manifest['notebook']!r}: a run of {spec.period} executes {spec.notebook.name} (笔记本名称不符)")
+    return spec
+
+
+def stored(run_dir: Path, digest: str) -> Path:
+    """A run's kept copy ``inputs/<sha256>``, its name checked to be a SHA-256."""
+    if not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
+        raise EvalkitError(f"{digest!r} is not a SHA-256 (不是有效的哈希值)")
+    return confined(run_dir, f"{archive.STORE}/{digest}")
 
 
 def materialise(manifest: dict[str, Any], run_dir: Path, root: Path, inputs: Path | None = None) -> list[str]:
@@ -172,14 +174,18 @@ def materialise(manifest: dict[str, Any], run_dir: Path, root: Path, inputs: Pat
     ``inputs`` (checked against the recorded hashes); the problems found."""
     problems = []
     for name, digest in manifest["inputs"].items():
-        src = run_dir / archive.STORE / digest if inputs is None else (Path(name) if Path(name).is_absolute() else inputs / name)
+        try:
+            src = stored(run_dir, digest) if inputs is None else (Path(name) if Path(name).is_absolute() else confined(inputs, name))
+            target = confined(root, _local(name))
+        except EvalkitError as exc:
+            problems.append(f"input refused: {exc}")
+            continue
         if not src.is_file():
             problems.append(f"input missing: {name}" + ("" if inputs is None else f" (looked for {src})") + " (输入文件缺失)")
             continue
         if inputs is not None and sha256(src) != digest:
             problems.append(f"input changed: {src} (its SHA-256 differs from the archived one) (输入文件已改变)")
             continue
-        target = root / _local(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(src.read_bytes())
     return problems

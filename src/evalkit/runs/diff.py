@@ -12,8 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.paths import confined
 from . import archive, provenance
-from .audit import value_differences
+from .audit import stored, value_differences
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,10 @@ def diff(run_a: Path, run_b: Path) -> list[Change]:
         if ha is None or hb is None:
             changes.append(Change("input", file=name, a="absent" if ha is None else ha[:12], b="absent" if hb is None else hb[:12]))
             continue
-        cells = cell_changes(run_a / archive.STORE / ha, run_b / archive.STORE / hb, name)
+        cells = cell_changes(stored(run_a, ha), stored(run_b, hb), name)
         changes += cells or [Change("input", file=name, a=ha[:12], b=hb[:12])]
-    ra = pd.read_csv(run_a / a["results"]["file"])
-    rb = pd.read_csv(run_b / b["results"]["file"])
+    ra = pd.read_csv(confined(run_a, a["results"]["file"]))
+    rb = pd.read_csv(confined(run_b, b["results"]["file"]))
     changes += [Change("result", file="results.csv", row=None, sheet=str(r.entity), column=r.column, a=r.archived, b=r.now)
                 for r in value_differences(ra, rb).itertuples()]
     return changes
@@ -65,17 +66,19 @@ def _flat_diff(a: Any, b: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
 
 
 def _sheets(path: Path, name: str) -> dict[str, list[list[Any]]]:
-    """The cell values of a table file by sheet (a CSV is one sheet named '')."""
-    if name.lower().endswith((".xlsx", ".xlsm")):
+    """The cell values of a table file by sheet (a CSV is one sheet named ''), read by its content: a run keeps its
+    inputs under their hashes, without a suffix."""
+    data = path.read_bytes()
+    if data[:4] == b"PK\x03\x04":  # a zip: an .xlsx workbook
         from openpyxl import load_workbook
 
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
         finally:
             wb.close()
     if name.lower().endswith((".csv", ".txt")):
-        return {"": [row for row in csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig", errors="replace")))]}
+        return {"": [row for row in csv.reader(io.StringIO(data.decode("utf-8-sig", errors="replace")))]}
     return {}
 
 

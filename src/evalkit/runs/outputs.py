@@ -75,10 +75,10 @@ def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbfor
     for cell in out.cells:  # the title block reads: title, period, issuing body, date, then the 示例数据 mark
         if cell.cell_type == "code" and cell.source.startswith("bulletin.title(") and cell.outputs:
             cell.outputs.insert(1, copy.deepcopy(date))
-    folder = f"outputs/{manifest['city']}/{manifest['period']}"
+    folder = manifest["run"].get("folder") or f"outputs/{manifest['city']}/{manifest['period']}"
     kept = manifest["run"].get("kept_as")
     lines = ["## 运行记录", "", f"- 运行编号 {manifest['run']['id']}，开始于{started:%Y年%m月%d日 %H:%M}（北京时间）。",
-             f"- 存档目录 `{folder}`" + (f"；被之后的运行替换时，本次运行保存为 `outputs/{manifest['city']}/{kept}`" if kept else "") + "。",
+             f"- 存档目录 `{folder}`" + (f"；被之后的运行替换时，本次运行保存为 `{Path(folder).parent / kept}`" if kept else "") + "。",
              f"- 复核：`evalkit audit {folder}`（替换后为该保存目录），重新计算并逐字节比对结果、通报和成绩表。"]
     git = manifest.get("git") or {}
     if git.get("dirty"):

@@ -61,11 +61,12 @@ def fonts() -> dict[str, str]:
     return {CJK_FONT.name: sha256(CJK_FONT)}
 
 
-def git_state() -> dict[str, Any]:
-    """The project's git commit, whether the work tree had uncommitted changes, and which files."""
+def git_state(root: Path | None = None) -> dict[str, Any]:
+    """The project's git commit (of ``root``, the project folder by default), whether the work tree had uncommitted
+    changes, and which files."""
     def git(*args: str) -> str | None:
         try:
-            return subprocess.run(["git", *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=20, check=True).stdout
+            return subprocess.run(["git", *args], cwd=root or paths.ROOT, capture_output=True, text=True, timeout=20, check=True).stdout
         except (OSError, subprocess.SubprocessError):
             return None
     commit = git("rev-parse", "HEAD")

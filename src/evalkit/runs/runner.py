@@ -180,6 +180,7 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
     manifest = archive.manifest(spec, fw, executed, results, run_id, started, ended, staging, outputs / ".store",
                                 software=software.result(), git=git)
     manifest["run"]["kept_as"] = f"{final.name}.{_stamp(started)}"  # its folder's name once a later run replaces it
+    manifest["run"]["folder"] = archive.shown(final)  # where it is archived: outputs/..., or the --outputs folder
     manifest["outputs"] = publish(spec, fw, executed, results, manifest, staging)
     if scorecards and not spec.period.is_annual:
         manifest["outputs"] |= render_scorecards(spec, list(results["entity"]), staging, timeout=timeout, jobs=jobs)
