@@ -1,5 +1,8 @@
-"""Signing the PDF reports: a self-signed Ed25519 certificate, a PAdES baseline (B-B) signature made with
-pyHanko, and the check that a signed report is intact, wholly covered and signed by a given certificate.
+"""Signing the PDF reports: a self-signed certificate, a PAdES baseline (B-B) signature made with pyHanko,
+and the check that a signed report is intact, wholly covered and signed by a given certificate.
+
+The document-signing key is ECDSA P-256 (signed with SHA-256), because common PDF readers (poppler's
+``pdfsig``, for one) do not verify Ed25519 signatures in PDFs; Ed25519 keys (with SHA-512) still work.
 
 A reader (or ``pyhanko sign validate --trust CERT.pem report.pdf``) trusts the signature when it is told
 to trust the certificate; nothing is fetched from the network.
@@ -20,7 +23,8 @@ from asn1crypto import algos
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -37,11 +41,21 @@ DEMO_MARK = "（示例）"
 """Ends the common name of a demo certificate."""
 DEMO_ORGANIZATION = "示例密钥"
 """The organization (O) of a demo certificate."""
-MECHANISM = "ed25519"
-DIGEST = "sha512"
-"""The digest that Ed25519 signatures in CMS use (RFC 8419): pyHanko refuses any other."""
+ALGORITHMS = {"p256": ("sha256_ecdsa", "sha256"), "ed25519": ("ed25519", "sha512")}
+"""Each key type's signature mechanism and digest; Ed25519 in CMS uses SHA-512 (RFC 8419), pyHanko no other."""
 
 _T = TypeVar("_T")
+
+
+def _kind(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> str:
+    """``'p256'`` or ``'ed25519'``; an EvalkitError for any other key type or curve."""
+    if isinstance(key, Ed25519PrivateKey):
+        return "ed25519"
+    if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
+        return "p256"
+    what = f"an EC key on {key.curve.name}" if isinstance(key, ec.EllipticCurvePrivateKey) else type(key).__name__
+    raise EvalkitError(f"the signing key must be an ECDSA P-256 or Ed25519 private key, not {what} "
+                       "(签名密钥须为 ECDSA P-256 或 Ed25519)")
 
 
 def _der(cert: x509.Certificate) -> bytes:
@@ -62,15 +76,15 @@ def _sync(call: Callable[[], _T]) -> _T:
         return pool.submit(call).result()
 
 
-def certificate(key: Ed25519PrivateKey, *, holder: str, demo: bool, valid_from: dt.datetime | None = None,
-                years: int = 10) -> x509.Certificate:
+def certificate(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey, *, holder: str, demo: bool,
+                valid_from: dt.datetime | None = None, years: int = 10) -> x509.Certificate:
     """A self-signed certificate for ``key``, issued to and by ``holder`` (the CN), for document signing.
 
     A demo certificate's CN ends with （示例） and its O says 示例密钥. The serial number is derived from the
-    public key, so one key always gives the same serial. ``valid_from`` defaults to now (a naive time is UTC).
+    public key, so one key always gives the same serial. A P-256 certificate is signed with ECDSA-SHA256.
+    ``valid_from`` defaults to now (a naive time is UTC).
     """
-    if not isinstance(key, Ed25519PrivateKey):
-        raise EvalkitError(f"the signing key must be an Ed25519 private key, not {type(key).__name__} (签名密钥须为 Ed25519)")
+    kind = _kind(key)
     if not holder.strip():
         raise EvalkitError("the certificate needs a holder's name (证书须写明持有者)")
     start = (valid_from or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
@@ -85,7 +99,8 @@ def certificate(key: Ed25519PrivateKey, *, holder: str, demo: bool, valid_from: 
         attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORGANIZATION))
     name = x509.Name(attributes)
     public = key.public_key()
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = (public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw) if kind == "ed25519"
+           else public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
     usage = x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
                           data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
                           encipher_only=False, decipher_only=False)
@@ -95,15 +110,18 @@ def certificate(key: Ed25519PrivateKey, *, holder: str, demo: bool, valid_from: 
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                .add_extension(usage, critical=True)
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False))
-    return builder.sign(key, None)
+    return builder.sign(key, None if kind == "ed25519" else hashes.SHA256())
 
 
-def sign_pdf(pdf: Path, key: Ed25519PrivateKey, cert: x509.Certificate, *, reason: str, location: str = "") -> None:
-    """Sign ``pdf`` in place with ``key`` (Ed25519) as ``cert``'s holder: a PAdES B-B signature in a new
+def sign_pdf(pdf: Path, key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey, cert: x509.Certificate, *,
+             reason: str, location: str = "") -> None:
+    """Sign ``pdf`` in place with ``key`` (P-256 or Ed25519) as ``cert``'s holder: a PAdES B-B signature in a new
     invisible field, written beside the file and renamed over it, so that on any error the file is unchanged."""
     pdf = Path(pdf)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise EvalkitError(f"{pdf.name}: the signing key must be an Ed25519 private key (签名密钥须为 Ed25519)")
+    try:
+        mechanism, digest = ALGORITHMS[_kind(key)]
+    except EvalkitError as e:
+        raise EvalkitError(f"{pdf.name}: {e}") from None
     if key.public_key() != cert.public_key():
         raise EvalkitError(f"{pdf.name}: the certificate is not the signing key's (证书与签名密钥不符)")
     try:
@@ -113,12 +131,12 @@ def sign_pdf(pdf: Path, key: Ed25519PrivateKey, cert: x509.Certificate, *, reaso
     signing_key = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     signer = signers.SimpleSigner(signing_cert=_asn1(cert), signing_key=signing_key, cert_registry=None,
-                                  signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": MECHANISM}))
+                                  signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": mechanism}))
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(original), strict=False)
         taken = {name for name, _, _ in fields.enumerate_sig_fields(writer.prev, filled_status=None)}
         field = next(f"Signature{n}" for n in range(1, len(taken) + 2) if f"Signature{n}" not in taken)
-        meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm=DIGEST, reason=reason or None,
+        meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm=digest, reason=reason or None,
                                             location=location or None, subfilter=fields.SigSeedSubFilter.PADES)
         out = _sync(lambda: signers.PdfSigner(meta, signer).sign_pdf(writer, in_place=False))
         signed = out.getvalue()
@@ -175,7 +193,7 @@ def validate_pdf(pdf: Path, cert: x509.Certificate) -> list[str]:
 
 
 def signature_algorithm(pdf: Path) -> list[str]:
-    """The signature algorithm of each signature in ``pdf`` as named in its CMS object, e.g. ``['ed25519']``."""
+    """The signature algorithm of each signature in ``pdf`` as named in its CMS object, e.g. ``['ecdsa']``."""
     signatures = PdfFileReader(io.BytesIO(Path(pdf).read_bytes()), strict=False).embedded_regular_signatures
     return [s.signer_info["signature_algorithm"].signature_algo for s in signatures]
 
