@@ -2,15 +2,59 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import evalkit
-from evalkit.core import paths
+from evalkit.core import keys, paths
 
 EXAMPLE = paths.DATA / "baotou" / "examples" / "method_7"
+
+
+TEST_KEY = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"evalkit test suite").digest())
+"""Baotou's record key in the tests: the same in every test process (pytest-xdist), so that each can check the
+runs another made; never a real key."""
+TEST_PDF_KEY = ec.derive_private_key(int.from_bytes(hashlib.sha256(b"evalkit test suite pdf").digest(), "big"), ec.SECP256R1())
+
+
+def _shared(tmp_path_factory) -> Path:
+    """The session's temporary folder that every test process (pytest-xdist worker) shares."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys(tmp_path_factory):
+    """Every run in the tests is signed, as in production: Baotou holds its record key and its PDF key (in a private
+    keys folder) and trusts their public halves only; the other cities have no key. One trust folder for all test
+    processes (a PDF certificate's own signature is random: each process must trust the same one). The project's
+    own key folders are never touched."""
+    import fcntl
+
+    from evalkit.publish.pdf_signing import certificate
+
+    root = _shared(tmp_path_factory) / "keys"
+    with open(_shared(tmp_path_factory) / "keys.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        os.environ[keys.KEYS_VARIABLE], os.environ[keys.TRUST_VARIABLE] = str(root / "private"), str(root / "trust")
+        if not (root / "done").exists():
+            (root / "private").mkdir(parents=True, exist_ok=True)
+            for name, key in (("baotou.pem", TEST_KEY), ("baotou-pdf.pem", TEST_PDF_KEY)):
+                (root / "private" / name).write_bytes(key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+            (root / "trust" / "baotou" / "keys").mkdir(parents=True, exist_ok=True)
+            (root / "trust" / "baotou" / "keys" / f"{keys.fingerprint(TEST_KEY.public_key())}.pub").write_bytes(
+                TEST_KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+            keys.write_certificate("baotou", certificate(TEST_PDF_KEY, holder="包头市数字政府建设专班（测试）", demo=True), demo=False)
+            (root / "done").touch()
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from evalkit.runs.audit import audit
 from evalkit.inputs.params import load_params
 from evalkit.runs.runner import run
 
+from .forger import rechain, rehash, write_manifest
 from .test_runner import FIXTURE_PARAMS, cli, own_copy
 
 pytestmark = pytest.mark.slow
@@ -40,16 +41,6 @@ def copy_of(outputs: Path, tmp_path: Path) -> Path:
     return tmp_path / "out" / "baotou" / "2022H1"
 
 
-def rehash(folder: Path, *names: str) -> None:
-    """What a careful forger does: update the manifest's hashes of the files they changed."""
-    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    for name in names:
-        m["files"][name] = sha256(folder / name)
-    if "results.csv" in names:
-        m["results"]["sha256"] = sha256(folder / "results.csv")
-    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
-
-
 def test_copied_folder_audits_without_the_project_data_and_lists_environment_differences(outputs, tmp_path):
     """The folder on a USB stick: copied elsewhere, audited with the project's data out of reach
     (EVALKIT_INPUTS points every read of data/ and of relative inputs at an empty folder, as if data/ were
@@ -62,7 +53,7 @@ def test_copied_folder_audits_without_the_project_data_and_lists_environment_dif
     m["software"]["python"] = "3.10.0"
     m["software"]["source_sha256"] = "0" * 64  # the run's code differed from what is installed now
     m["git"] = {"commit": "abc", "dirty": True, "changed": ["src/evalkit/ranking.py"]}
-    (stick / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    write_manifest(stick, m)
     empty = tmp_path / "no-data"
     empty.mkdir()
     done = subprocess.run([sys.executable, "-m", "evalkit.cli", "audit", str(stick)], capture_output=True, text=True,
@@ -196,13 +187,17 @@ def test_diff_names_the_changed_cell_and_the_results(tmp_path):
 
 
 def test_two_runs_of_the_same_inputs_publish_the_same_bytes(outputs, tmp_path):
-    """report.html byte for byte; scores.xlsx too but for what names the run (its 说明 rows 运行编号, and the
-    document time, which is the run's start); the audit's re-run, with the same run record, matches all bytes."""
+    """report.html byte for byte but for the run's own verification code (核验码, from its run id); scores.xlsx too
+    but for what names the run (its 说明 rows 运行编号, and the document time, which is the run's start); the audit's
+    re-run, with the same run record, matches all bytes."""
     import zipfile
 
     first = outputs / "baotou" / "2022H1"
     second = run(load_params("baotou", "2022H1", FIXTURE_PARAMS), outputs=tmp_path / "out")
-    assert (first / "report.html").read_bytes() == (second / "report.html").read_bytes()
+    pages = [(f / "report.html").read_text(encoding="utf-8") for f in (first, second)]
+    codes = [re.findall("核验码：([0-9-]{14})", page) for page in pages]
+    assert len(codes[0]) == 1 and codes[0] != codes[1]
+    assert pages[0].replace(codes[0][0], codes[1][0]) == pages[1]
     books = [load_workbook(f / "scores.xlsx") for f in (first, second)]
     assert [ws.title for ws in books[0]] == [ws.title for ws in books[1]]
     for a, b in zip(*books):
@@ -230,7 +225,7 @@ def reseal_source(folder: Path, nb: nbformat.NotebookNode) -> None:
     m["inputs"] = {k: (digest if v == old else v) for k, v in m["inputs"].items()}
     del m["files"][f"inputs/{old}"]
     m["files"][f"inputs/{digest}"] = digest
-    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    write_manifest(folder, m)
 
 
 def test_a_hidden_cell_in_the_archive_never_runs_and_is_named(outputs, tmp_path):
@@ -256,14 +251,14 @@ def test_a_hidden_cell_in_the_archive_never_runs_and_is_named(outputs, tmp_path)
 
 
 def test_recorded_names_never_leave_the_audit_folder(outputs, tmp_path):
-    """A manifest input named ../../../../<somewhere>/x (re-sealed: the manifest is not itself hashed) is refused
+    """A manifest input named ../../../../<somewhere>/x (re-signed, as an insider with the key could) is refused
     and nothing is written outside the audit's temporary folder."""
     folder = copy_of(outputs, tmp_path)
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     escape = f"../../../../{tmp_path.name}-escaped/x.csv"
     name, digest = next(iter(m["inputs"].items()))
     m["inputs"] = {escape if k == name else k: v for k, v in m["inputs"].items()}
-    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    write_manifest(folder, m)  # an insider with the key: the confinement must hold even then
     report = audit(folder)
     assert not report.identical
     assert any("input refused" in p and "must stay inside its folder" in p for p in report.problems), report.problems
@@ -279,7 +274,7 @@ def test_hostile_manifest_names_are_refused(outputs, tmp_path, field, value, nam
     folder = copy_of(outputs, tmp_path)
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     m[field] = value
-    (folder / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    write_manifest(folder, m, sign=field != "city")  # a hostile city name must not even reach the key look-up
     report = audit(folder)
     assert not report.identical and any(named in p and "运行记录不可信" in p for p in report.problems), report.problems
 
@@ -334,3 +329,41 @@ def test_diff_reads_an_xlsx_input_by_content_and_names_the_cell_and_the_ranks(tm
     moved = {(c["sheet"], c["column"]): (c["a"], c["b"]) for c in changes if c["kind"] == "result"}
     assert moved[(leader, "third_party")][1] == 0
     assert moved[(leader, "rank")][0] == 1 and moved[(leader, "rank")][1] > 1
+
+
+def test_a_forgery_without_the_key_is_caught_by_the_signatures(outputs, tmp_path):
+    """report-internal.html edited (90.00 -> 91.00), the manifest re-hashed and the whole ledger chain re-hashed,
+    as anyone can: the manifest's and the ledger entries' signatures no longer match, and audit and verify say so."""
+    folder = copy_of(outputs, tmp_path)
+    page = folder / "report-internal.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("90.00", "91.00", 3), encoding="utf-8")
+    rehash(folder, "report-internal.html", sign=False)
+    new = sha256(folder / "manifest.json")
+    rechain(folder.parents[1] / "ledger.jsonl", lambda e: e.update(manifest_sha256=new) if e["folder"] == "baotou/2022H1" else None)
+    report = audit(folder)
+    assert not report.identical
+    assert any(p.startswith("manifest.json: the signature does not match") for p in report.problems), report.problems
+    problems = ledger.verify(folder.parents[1])
+    assert any("ledger.jsonl, line 1: the signature does not match" in p for p in problems), problems
+    assert any("baotou/2022H1/manifest.json: the signature does not match" in p for p in problems), problems
+    done = cli("ledger", "verify", "--outputs", str(folder.parents[1]))
+    assert done.returncode == 1 and "签名不符" in done.stdout + done.stderr and "Traceback" not in done.stderr
+
+
+def test_stripped_signatures_are_named_where_the_city_signs(outputs, tmp_path):
+    """The forger's way round the signatures: delete manifest.sig and drop every entry's signature, re-hashing the
+    chain. Baotou has a trusted key, so an unsigned record of Baotou is itself the finding."""
+    folder = copy_of(outputs, tmp_path)
+    (folder / "manifest.sig").unlink()
+    rechain(folder.parents[1] / "ledger.jsonl", strip=True)
+    report = audit(folder)
+    assert any("manifest.json: not signed" in p and "baotou signs its records" in p for p in report.problems), report.problems
+    problems = ledger.verify(folder.parents[1])
+    assert any("line 1: not signed" in p for p in problems) and any("2022H1/manifest.json: not signed" in p for p in problems)
+
+
+def test_an_untouched_signed_run_verifies(outputs, tmp_path):
+    folder = copy_of(outputs, tmp_path)
+    assert (folder / "manifest.sig").is_file()
+    assert ledger.verify(folder.parents[1]) == []
+    assert all("signature" in json.loads(line) for line in (folder.parents[1] / "ledger.jsonl").read_text(encoding="utf-8").splitlines())

@@ -105,7 +105,7 @@ def test_run_all_twice_runs_nothing_the_second_time_then_reruns_a_changed_period
     again = cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json")
     assert again.returncode == 0, again.stderr
     summary = json.loads(again.stdout)
-    assert summary["ok"] and summary["counts"] == {"ok": 0, "failed": 0, "unchanged": 1, "not run": 0}
+    assert summary["ok"] and summary["counts"] == {"ok": 0, "failed": 0, "unchanged": 1, "published": 0, "would run": 0, "not run": 0}
     assert summary["runs"][0]["status"] == "unchanged"
     # a changed input: re-run, the old run kept under its own start time, its report still names it
     before = json.loads((out / "baotou" / "2022H1" / "manifest.json").read_text(encoding="utf-8"))

@@ -20,7 +20,10 @@ from evalkit.core.files import sha256
 from evalkit.publish.plots import CJK_FONT
 from evalkit.inputs.params import load_params
 from evalkit.runs.audit import audit
+from evalkit.runs import archive
 from evalkit.runs.runner import run
+
+from .forger import write_manifest
 
 FIXTURE_PARAMS = Path(__file__).parents[1] / "fixtures" / "params"
 EXAMPLE = "data/baotou/examples/method_7"
@@ -71,7 +74,8 @@ def test_end_to_end_run_archives_everything(archived):
     assert all((archived / "inputs" / h).is_file() for h in m["inputs"].values())
     assert (archived / "inputs" / m["source_notebook"]["sha256"]).is_file()
     assert m["files"] == {p.relative_to(archived).as_posix(): sha256(p) for p in archived.rglob("*")
-                          if p.is_file() and p.name != "manifest.json"}
+                          if p.is_file() and p.name not in ("manifest.json", "manifest.sig")}
+    assert archive.manifest_signature(archived, "baotou")[0] == "signed"  # the tests' Baotou key (conftest.signing_keys)
     assert {"report.html", "report.pdf", "scores.xlsx", "results.csv", "10_period_assessment.ipynb"} <= set(m["files"])
     assert m["run"]["papermill"]["version"]
     # the executed notebook records the same results
@@ -117,7 +121,7 @@ def test_audit_shows_differing_rows(tmp_path):
     # if both the table and its recorded hashes were changed, the re-run shows the values that differ
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     m["results"]["sha256"] = m["files"]["results.csv"] = sha256(results)
-    (folder / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    write_manifest(folder, m)  # re-signed, as an insider with the key could
     report = audit(folder)
     assert not report.identical and report.differences["entity"].unique().tolist() == ["昆都仑区"]
     assert report.differences.query("column == 'monitoring'")[["archived", "now"]].values.tolist() == [[97.7, 98.7]]

@@ -7,11 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from ..core.errors import EvalkitError, InputError, ParameterError, RunError
-from . import period_commands, run_commands
+from . import period_commands, record_commands, run_commands
 from .parser import parser
 from .period_commands import print_problems
 
-COMMANDS = {**period_commands.COMMANDS, **run_commands.COMMANDS}
+COMMANDS = {**period_commands.COMMANDS, **run_commands.COMMANDS, **record_commands.COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

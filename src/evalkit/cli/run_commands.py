@@ -18,8 +18,8 @@ from ..runs.batch import run_all
 from ..runs.executor import start
 from ..runs.runner import run
 
-STATUS = {"ok": "成功 ok", "failed": "失败 failed", "unchanged": "未变 unchanged", "not run": "未运行 not run"}
-
+STATUS = {"ok": "成功 ok", "failed": "失败 failed", "unchanged": "未变 unchanged", "published": "已发布 published",
+          "would run": "将运行 would run", "not run": "未运行 not run"}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -29,22 +29,28 @@ def _run(args: argparse.Namespace) -> int:
         return _run_on(args)
 
 
-
 def _run_on(args: argparse.Namespace) -> int:
     if args.all:
         specs = all_params(args.only_city, args.params)
         if not specs:
             raise ParameterError(f"no params files{' for ' + args.only_city if args.only_city else ''} under {args.params or paths.PARAMS}")
+        if args.correct:
+            raise ParameterError("--correct corrects one period: give CITY and PERIOD, not --all")
         outcomes = run_all(specs, outputs=args.outputs, force=args.force, timeout=args.timeout, jobs=args.jobs,
-                           scorecards=args.scorecards, progress=not (args.quiet or args.json))
+                           scorecards=args.scorecards, progress=not (args.quiet or args.json or args.dry_run), dry_run=args.dry_run)
         return _summary(outcomes, quiet=args.quiet, as_json=args.json)
     if not (args.city and args.period):
         raise ParameterError("give CITY and PERIOD, or --all")
-    out = run(load_params(args.city, args.period, args.params), outputs=args.outputs, force=args.force, timeout=args.timeout,
-              scorecards=args.scorecards, jobs=args.jobs)
-    print(f"{args.city} {args.period}: {out}")
+    if args.correct != (args.reason is not None):
+        raise ParameterError("--correct and --reason \"…\" go together: a correction states its reason (更正须说明原因)")
+    spec = load_params(args.city, args.period, args.params)
+    if args.dry_run:
+        return _summary(run_all([spec], outputs=args.outputs, force=args.force, progress=False, dry_run=True),
+                        quiet=args.quiet, as_json=args.json)
+    out = run(spec, outputs=args.outputs, force=args.force, timeout=args.timeout, scorecards=args.scorecards, jobs=args.jobs,
+              correct=args.reason if args.correct else None)
+    print(f"{args.city} {args.period}: {out}" + ("（更正 correction, published）" if args.correct else ""))
     return 0
-
 
 
 def _summary(outcomes, *, quiet: bool, as_json: bool) -> int:
@@ -54,21 +60,24 @@ def _summary(outcomes, *, quiet: bool, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"ok": not failed, "counts": counts, "runs": [
             {"city": o.spec.city, "period": str(o.spec.period), "status": o.status, "seconds": round(o.seconds, 1),
-             "folder": o.where or None, "message": o.message or None} for o in outcomes]}, ensure_ascii=False, indent=2))
+             "folder": o.where or None, "message": o.message or o.reason or None, "reason": o.reason or None}
+            for o in outcomes]}, ensure_ascii=False, indent=2))
         return 1 if failed else 0
     if not quiet:
         table = pd.DataFrame({"城市 city": [o.spec.city for o in outcomes], "期间 period": [str(o.spec.period) for o in outcomes],
                               "结果 result": [STATUS[o.status] for o in outcomes],
-                              "用时 s": [f"{o.seconds:.0f}" for o in outcomes], "输出 output": [o.where for o in outcomes]})
+                              "用时 s": [f"{o.seconds:.0f}" for o in outcomes], "输出 output": [o.where for o in outcomes],
+                              "原因 reason": [o.reason for o in outcomes]})
         with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
             print(table.to_string(index=False))
     for o in outcomes:
         if not o.ok:
             print(f"\n{o.message}", file=sys.stderr)
     print(f"\n{counts['ok']} 成功 succeeded, {counts['unchanged']} 未变 unchanged, {counts['failed']} 失败 failed, "
-          f"{counts['not run']} 未运行 not run")
+          f"{counts['not run']} 未运行 not run"
+          + (f", {counts['published']} 已发布 published (frozen)" if counts["published"] else "")
+          + (f", {counts['would run']} 将运行 would run (dry run: nothing ran)" if counts["would run"] else ""))
     return 1 if failed else 0
-
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -94,7 +103,6 @@ def _audit(args: argparse.Namespace) -> int:
     return 1
 
 
-
 def _history(args: argparse.Namespace) -> int:
     from ..store.history import history, rebuild
 
@@ -118,13 +126,11 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def _site(args: argparse.Namespace) -> int:
     from ..publish.site import build_site
 
     print(f"{build_site(args.outputs, args.out)}")
     return 0
-
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -139,7 +145,6 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         print(f"{args.run_a} = {args.run_b}: 没有不同 no differences")
     return 1 if changes else 0
-
 
 
 def _ledger(args: argparse.Namespace) -> int:

@@ -11,14 +11,16 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from ..core import paths
+from ..core import keys, paths
 from ..core.errors import EvalkitError
-from ..core.files import results_csv, sha256, write_atomic
+from ..core.files import results_csv, sha256, write_atomic, write_json
 from ..core.paths import project_path
 from ..framework.model import Framework
 from ..inputs.params import RunSpec
 from ..inputs.schema import inventory
 
+SIGNATURE = "manifest.sig"
+"""The manifest's signature, beside it in the run folder."""
 STORE = "inputs"
 """Folder of a run holding a copy of every input it read, named by SHA-256 (``inputs/<sha256>``)."""
 REQUIRED = ("city", "period", "notebook", "source_notebook", "parameters", "inputs", "results", "run", "software", "files")
@@ -66,9 +68,39 @@ def keep(files: dict[str, Path], folder: Path, store: Path) -> dict[str, str]:
 
 
 def folder_files(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file in a run folder but its manifest, by relative path."""
+    """SHA-256 of every file in a run folder but its manifest and the manifest's signature, by relative path."""
     return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != "manifest.json" and p.name != ".pid"}
+            if p.is_file() and p.relative_to(folder).as_posix() not in ("manifest.json", SIGNATURE, ".pid")}
+
+
+def seal(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write the run's ``manifest.json`` and, when this machine holds the city's key, ``manifest.sig``: its
+    signature (:mod:`evalkit.core.keys`), which nobody without the key can make for an edited manifest."""
+    write_json(folder / "manifest.json", manifest)
+    record = keys.sign(manifest["city"], (folder / "manifest.json").read_bytes())
+    if record is not None:
+        write_json(folder / SIGNATURE, record)
+
+
+def manifest_signature(folder: Path, city: str) -> tuple[str, str]:
+    """``(state, text)`` of a run folder's manifest signature (:func:`evalkit.core.keys.check`); an unreadable
+    signature file is ``forged``."""
+    path = folder / SIGNATURE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if record is not None and not isinstance(record, dict):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        return "forged", f"{SIGNATURE} is damaged (签名文件已损坏)"
+    return keys.check(city, (folder / "manifest.json").read_bytes(), record)
+
+
+def signature_problem(state: str, text: str, city: str, what: str) -> str | None:
+    """The problem a signature state is, or None: forged or untrusted always; unsigned when the city signs
+    (has trusted keys), since removing a signature is the easiest forgery."""
+    if state in ("forged", "unknown") or (state == "unsigned" and keys.public_keys(city)):
+        return f"{what}: {text}" + (f"; {city} signs its records (该城市的记录应有签名)" if state == "unsigned" else "")
+    return None
 
 
 def load_manifest(run_dir: Path) -> dict[str, Any]:

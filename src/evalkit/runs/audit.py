@@ -30,7 +30,7 @@ from ..inputs.params import RunSpec
 from . import archive, ledger, provenance
 from .code_check import injected_problems, installed_differences, notebook_problems
 from .execute import execute, failure
-from .outputs import publish
+from .outputs import pdf_signature_problems, publish
 
 PATH_PARAMETERS = ("data_dir", "applicability")
 
@@ -78,6 +78,14 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
     except (EvalkitError, KeyError, TypeError, ValueError) as exc:
         report.problems.append(f"the manifest cannot be trusted: {exc} (运行记录不可信)")
         return
+    state, text = archive.manifest_signature(run_dir, spec.city)
+    problem = archive.signature_problem(state, text, spec.city, "manifest.json")
+    if problem:
+        report.problems.append(problem)
+    elif state != "signed":
+        report.warnings.append(f"manifest.json: {text}")
+    report.problems += pdf_signature_problems(spec.city, run_dir, [n for n in manifest.get("outputs", {}) if n.startswith("report")
+                                                                  and n.endswith(".pdf") and (run_dir / n).is_file()])
     if source.is_file():
         report.problems += notebook_problems(executed, source)
     report.problems += injected_problems(executed, manifest["parameters"])

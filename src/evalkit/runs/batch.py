@@ -2,10 +2,12 @@
 whatever the exception, is that run's recorded failure and the batch goes on.
 
 A run starts once the runs it reads (a half-year's previous halves, a year's halves and the year before's)
-have finished; when one of them failed, it is not run and says which and why (:func:`blocked`). With
-``skip_unchanged`` a period whose inputs, parameters, framework, notebook, code and environment equal its
-archived run's is reported ``unchanged`` and not run again (:func:`plan`), so a batch killed midway resumes
-where it stopped. Progress is a bar on a terminal and one line per finished run otherwise (:func:`reporter`).
+have finished; when one of them failed, it is not run and says which and why (:func:`blocked`). What runs is
+decided by :func:`plan`, and every decision carries its reason: a published period is never re-run (a change to
+its inputs is reported: correcting it is an explicit act); an unpublished period re-runs when its inputs,
+framework or parameters changed; a code or environment drift alone is reported and re-runs only with ``force``;
+an unchanged period is skipped, so a batch killed midway resumes where it stopped. ``dry_run`` only says what
+would run and why. Progress is a bar on a terminal and one line per finished run otherwise (:func:`reporter`).
 """
 from __future__ import annotations
 
@@ -21,10 +23,11 @@ from ..core import paths
 from ..core.errors import EvalkitError
 from ..framework.periods import Period
 from ..inputs.params import RunSpec
+from . import publication
 from .executor import Executor, current, result
 from .runner import changes, run
 
-Status = Literal["ok", "failed", "unchanged", "not run"]
+Status = Literal["ok", "failed", "unchanged", "published", "would run", "not run"]
 
 
 @dataclass
@@ -37,11 +40,12 @@ class Outcome:
     where: str
     message: str = ""
     status: Status = "ok"
+    reason: str = ""  # why it ran, or why not
 
     def line(self) -> str:
-        """One line for logs: label, status, time, folder or first line of the problem."""
+        """One line for logs: label, status, time, folder or first line of the problem, and the reason."""
         tail = self.where if self.ok else self.message.splitlines()[0] if self.message else ""
-        return f"{self.spec.label}: {self.status} {self.seconds:.0f}s {tail}".rstrip()
+        return f"{self.spec.label}: {self.status} {self.seconds:.0f}s {tail}".rstrip() + (f" ({self.reason})" if self.reason else "")
 
 
 def dependencies(spec: RunSpec) -> list[Period]:
@@ -66,28 +70,43 @@ def blocked(spec: RunSpec, done: dict[tuple[str, str], Outcome]) -> Outcome | No
     return None
 
 
-def plan(spec: RunSpec, outputs: Path | None, force: bool, skip_unchanged: bool) -> Outcome | bool:
-    """An "unchanged" outcome when ``skip_unchanged`` and the archived run of ``spec`` would be reproduced as is;
-    otherwise whether to run it with ``force`` (so that a changed period replaces its archived run, which is kept)."""
-    if force or not skip_unchanged:
-        return force
+def plan(spec: RunSpec, outputs: Path | None, force: bool, skip_unchanged: bool) -> Outcome | tuple[bool, str]:
+    """An outcome when ``spec`` is not to run (published, or unchanged), else ``(force, reason)``: whether the
+    run replaces the archived one (kept beside it) and why it runs."""
+    folder = str((outputs or paths.OUTPUTS) / spec.city / str(spec.period))
+    record = publication.published(outputs or paths.OUTPUTS, spec.city, str(spec.period))
+    if record is not None:
+        found = changes(spec, outputs)
+        if found is not None and found.data:
+            return Outcome(spec, True, 0.0, folder, "", "published", "published record kept, but since then " + "; ".join(found.data)
+                           + f"; to correct it: evalkit run {spec.city} {spec.period} --correct --reason \"…\"")
+        return Outcome(spec, True, 0.0, folder, "", "published", "published record, frozen")
+    if force:
+        return True, "--force"
+    if not skip_unchanged:
+        return False, "run"
     found = changes(spec, outputs)
-    if found == []:
-        return Outcome(spec, True, 0.0, str((outputs or paths.OUTPUTS) / spec.city / str(spec.period)), "", "unchanged")
-    return found is not None
+    if found is None:
+        return False, "no archived run"
+    if found.data:
+        return True, "; ".join(found.data)
+    if found.drift:
+        return Outcome(spec, True, 0.0, folder, "", "unchanged", "data unchanged; not re-run for a code or environment "
+                       "difference alone (--force re-runs it): " + "; ".join(found.drift))
+    return Outcome(spec, True, 0.0, folder, "", "unchanged")
 
 
 def _message(spec: RunSpec, exc: BaseException) -> str:
     return str(exc) if isinstance(exc, EvalkitError) else f"{spec.label}: failed with {type(exc).__name__}: {exc}"
 
 
-def _run_one(spec: RunSpec, outputs: Path | None, force: bool, timeout: int, scorecards: bool) -> Outcome:
+def _run_one(spec: RunSpec, outputs: Path | None, force: bool, timeout: int, scorecards: bool, reason: str = "") -> Outcome:
     t0 = time.perf_counter()
     try:
         path = run(spec, outputs=outputs, force=force, timeout=timeout, scorecards=scorecards, jobs=1)
-        return Outcome(spec, True, time.perf_counter() - t0, str(path))
+        return Outcome(spec, True, time.perf_counter() - t0, str(path), reason=reason)
     except Exception as exc:  # one run's failure, of any kind, is that run's
-        return Outcome(spec, False, time.perf_counter() - t0, "", _message(spec, exc), "failed")
+        return Outcome(spec, False, time.perf_counter() - t0, "", _message(spec, exc), "failed", reason)
 
 
 def reporter(total: int, *, progress: bool = True, stream: TextIO | None = None) -> tuple[Callable[[Outcome], None], Callable[[], None]]:
@@ -106,12 +125,11 @@ def reporter(total: int, *, progress: bool = True, stream: TextIO | None = None)
 
 def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = False, timeout: int = 600,
             jobs: int | None = None, progress: bool = True, scorecards: bool = False,
-            skip_unchanged: bool = True, executor: Executor | None = None) -> list[Outcome]:
+            skip_unchanged: bool = True, executor: Executor | None = None, dry_run: bool = False) -> list[Outcome]:
     """Run every spec through ``executor`` (default: the current one, else ``jobs`` local processes), each
     once the runs it reads are done; a failed run does not stop the batch, and a run that reads a failed one
-    is not run (its message says why). With ``skip_unchanged`` a period unchanged since its archived run is
-    skipped and a changed one replaces it (the archived run is kept beside it); ``force`` re-runs every
-    period so."""
+    is not run (its message says why). What runs, and why, is :func:`plan`'s; ``dry_run`` runs nothing and
+    reports each period as ``would run`` with its reason, or as it would end."""
     update, close = reporter(len(specs), progress=progress)
     done: dict[tuple[str, str], Outcome] = {}
     in_batch = {(s.city, str(s.period)) for s in specs}
@@ -132,8 +150,10 @@ def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = 
                 outcome = blocked(s, done) or plan(s, outputs, force, skip_unchanged)
                 if isinstance(outcome, Outcome):
                     finish(outcome)
+                elif dry_run:
+                    finish(Outcome(s, True, 0.0, "", "", "would run", outcome[1]))
                 else:
-                    futures[ex.submit(_run_one, s, outputs, outcome, timeout, scorecards)] = s
+                    futures[ex.submit(_run_one, s, outputs, outcome[0], timeout, scorecards, outcome[1])] = s
             for f in ex.as_completed(futures):
                 outcome, exc = result(f)
                 if exc is not None:  # the task itself was lost (a killed worker, an unpicklable result)

@@ -1,9 +1,11 @@
 """The run ledger: an append-only, hash-chained log of every run, replacement and audit (``outputs/ledger.jsonl``).
 
 Each line is one JSON entry: ``time, event, run_id, city, period, folder, manifest_sha256, result,
-previous`` (the previous entry's ``hash``) and ``hash`` (SHA-256 of the entry without it). Editing,
-reordering or deleting an entry breaks the chain; :func:`verify` also checks that every archived run
-is in the ledger with its manifest and that its files still match that manifest.
+previous`` (the previous entry's ``hash``), ``hash`` (SHA-256 of the entry without it and its signature) and,
+when this machine holds the city's key, ``signature`` (of the hash, :mod:`evalkit.core.keys`). Editing,
+reordering or deleting an entry breaks the chain; re-hashing the chain after an edit breaks the signatures,
+which nobody without the key can remake. :func:`verify` also checks that every archived run is in the
+ledger with its manifest, that the manifest's signature holds and that its files still match it.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..core import keys
 from ..core.files import sha256
 from . import archive
 
@@ -23,7 +26,7 @@ GENESIS = "0" * 64
 
 
 def _digest(entry: dict[str, Any]) -> str:
-    body = {k: v for k, v in entry.items() if k != "hash"}
+    body = {k: v for k, v in entry.items() if k not in ("hash", "signature")}
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -38,9 +41,12 @@ def append(outputs: Path, event: str, folder: Path, manifest: dict[str, Any], re
         previous = json.loads(lines[-1])["hash"] if lines else GENESIS
         entry = {"time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "event": event,
                  "run_id": manifest["run"]["id"], "city": manifest["city"], "period": manifest["period"],
-                 "folder": _relative(folder, outputs), "manifest_sha256": sha256(folder / "manifest.json"),
+                 "folder": relative(folder, outputs), "manifest_sha256": sha256(folder / "manifest.json"),
                  "result": result, "previous": previous}
         entry["hash"] = _digest(entry)
+        signature = keys.sign(entry["city"], entry["hash"].encode("ascii"))
+        if signature is not None:
+            entry["signature"] = signature
         fh.seek(0, os.SEEK_END)
         fh.write((json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
         fh.flush()
@@ -48,7 +54,7 @@ def append(outputs: Path, event: str, folder: Path, manifest: dict[str, Any], re
     return entry
 
 
-def _relative(folder: Path, outputs: Path) -> str:
+def relative(folder: Path, outputs: Path) -> str:
     try:
         return folder.resolve().relative_to(outputs.resolve()).as_posix()
     except ValueError:
@@ -81,10 +87,15 @@ def verify(outputs: Path) -> list[str]:
             problems.append(f"{path}, line {number}: the chain is broken; an entry before it was deleted, edited or "
                             f"moved (台账第 {number} 行之前的记录被删除、修改或调换)")
         previous = recorded
+        city = str(entry.get("city", ""))
+        state, text = keys.check(city, str(recorded).encode("ascii", "replace"), entry.get("signature"))
+        problem = archive.signature_problem(state, text, city, f"{path}, line {number}")
+        if problem:
+            problems.append(problem)
         if entry.get("event") in ("run", "replace"):
             latest[entry["run_id"]] = entry
     for folder in run_folders(outputs):
-        name = _relative(folder, outputs)
+        name = relative(folder, outputs)
         try:
             manifest = archive.load_manifest(folder)
         except Exception as exc:  # noqa: BLE001 - reported, not raised: verify lists every problem
@@ -98,6 +109,9 @@ def verify(outputs: Path) -> list[str]:
         elif entry["folder"] != name:
             problems.append(f"{name}: the ledger has this run at {entry['folder']} (存档目录被移动)")
         problems += [f"{name}/{p}" for p in file_problems(folder, manifest)]
+        problem = archive.signature_problem(*archive.manifest_signature(folder, manifest["city"]), manifest["city"], f"{name}/manifest.json")
+        if problem:
+            problems.append(problem)
     return problems
 
 

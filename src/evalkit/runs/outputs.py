@@ -11,7 +11,10 @@ from typing import Any
 import nbformat
 import pandas as pd
 
+from ..core import keys
+from ..core.codes import code
 from ..core.errors import EvalkitError, RunError
+from ..core.escape import md
 from ..core.files import reproducible_xlsx, sha256
 from ..core.recorded import option, recorded, synthetic
 from ..framework.loading import load_framework
@@ -19,6 +22,7 @@ from ..framework.model import Framework
 from ..inputs.params import RunSpec
 from ..publish import scorecards
 from ..publish.exporters import ReportHTMLExporter, running_header
+from ..publish.pdf_signing import sign_pdf, validate_pdf
 from ..publish.printing import PAGE_TIMEOUT, spooler
 from ..publish.workbook import write_scores
 from .executor import current, result
@@ -56,8 +60,35 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
         wait(prints)  # never leave a print writing into a folder the caller is about to remove
     for done in prints:
         done.result()
+    sign_reports(spec.city, folder, f"{fw.name}数字政府建设考评结果（{spec.period.label}），核验码：{code(manifest['run']['id'])}")
     written = ["scores.xlsx"] + [f"{stem}{ext}" for stem in EDITION_FILES.values() for ext in (".html", ".pdf")]
     return {name: sha256(folder / name) for name in written}
+
+
+def sign_reports(city: str, folder: Path, reason: str) -> None:
+    """Sign both editions' PDFs (PAdES, :mod:`evalkit.publish.pdf_signing`) with the city's document key, when this
+    machine holds it; a key without its certificate among the city's trusted keys is an error, not an unsigned report."""
+    key = keys.document_key(city)
+    if key is None:
+        return
+    mine = [c for c in keys.certificates(city) if c.public_key().public_numbers() == key.public_key().public_numbers()]
+    if not mine:
+        raise EvalkitError(f"{city}: this machine holds the PDF signing key, but its certificate is not among {city}'s trusted "
+                           f"keys ({keys.trust_dir(city)}); add it, or remove the key (文档签名证书缺失)")
+    for stem in EDITION_FILES.values():
+        sign_pdf(folder / f"{stem}.pdf", key, mine[0], reason=reason)
+
+
+def pdf_signature_problems(city: str, folder: Path, names: list[str]) -> list[str]:
+    """The reports among ``names`` whose PDF signature does not hold for any of the city's certificates; none when the
+    city has no certificate (it does not sign its PDFs)."""
+    certs = keys.certificates(city)
+    found = []
+    for name in names if certs else []:
+        checks = [validate_pdf(folder / name, cert) for cert in certs]
+        if all(checks):
+            found.append(checks[0][0])
+    return found
 
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
@@ -72,9 +103,10 @@ def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbfor
     out = copy.deepcopy(nb)
     started = dt.datetime.fromisoformat(manifest["run"]["started"]).astimezone(BEIJING)
     date = nbformat.v4.new_output("display_data", data={"text/markdown": f"{started.year}年{started.month}月{started.day}日"})
-    for cell in out.cells:  # the title block reads: title, period, issuing body, date, then the 示例数据 mark
+    check = nbformat.v4.new_output("display_data", data={"text/markdown": f"核验码：{code(manifest['run']['id'])}"})
+    for cell in out.cells:  # the title block reads: title, period, issuing body, date, code, then the 示例数据 mark
         if cell.cell_type == "code" and cell.source.startswith("bulletin.title(") and cell.outputs:
-            cell.outputs.insert(1, copy.deepcopy(date))
+            cell.outputs[1:1] = [copy.deepcopy(date), copy.deepcopy(check), *correction_notes(manifest)]
     folder = manifest["run"].get("folder") or f"outputs/{manifest['city']}/{manifest['period']}"
     kept = manifest["run"].get("kept_as")
     lines = ["## 运行记录", "", f"- 运行编号 {manifest['run']['id']}，开始于{started:%Y年%m月%d日 %H:%M}（北京时间）。",
@@ -89,6 +121,17 @@ def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbfor
     # an output like every other section's (a markdown cell would be exported as an input area)
     out.cells.insert(last + 1, nbformat.v4.new_code_cell("", id="run-record", metadata={"tags": ["internal"]}, outputs=[record]))
     return out
+
+
+def correction_notes(manifest: dict[str, Any]) -> list[nbformat.NotebookNode]:
+    """The 更正说明 of a correction run (its manifest's ``correction``): which published bulletin it corrects and why."""
+    fix = manifest.get("correction")
+    if not fix:
+        return []
+    when = dt.datetime.fromisoformat(fix["published"]).astimezone(BEIJING)
+    text = (f"**更正说明**：本通报更正{when.year}年{when.month}月{when.day}日发布的原通报（核验码：{code(fix['of'])}），原通报同时存档备查。"
+            f"更正原因：{md(fix['reason'])}")
+    return [nbformat.v4.new_output("display_data", data={"text/markdown": text})]
 
 
 SCORECARD_NOTEBOOK = scorecards.NOTEBOOK

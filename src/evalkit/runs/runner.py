@@ -18,19 +18,27 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from ..core import paths
-from ..core.errors import OutputExistsError, RunBusyError, RunError, StorageError
-from ..core.files import results_csv, sha256, write_atomic, write_json
+from ..core.errors import (
+    EvalkitError,
+    OutputExistsError,
+    ParameterError,
+    RunBusyError,
+    RunError,
+    StorageError,
+)
+from ..core.files import results_csv, sha256, write_atomic
 from ..core.recorded import recorded
 from ..framework.loading import load_framework
 from ..inputs.params import RunSpec
 from ..publish.printing import chromium, spooler
 from ..store import history as store
-from . import archive, ledger, provenance
+from . import archive, ledger, provenance, publication
 from .execute import execute, failure
 from .outputs import publish, render_scorecards
 
@@ -89,28 +97,37 @@ def kept_name(folder: Path) -> Path:
     return candidate
 
 
-def changes(spec: RunSpec, outputs: Path | None = None) -> list[str] | None:
-    """What differs between what ``spec`` would run and its archived run: inputs, parameters, framework,
-    notebook, code, environment (one line each); ``[]`` when nothing does, ``None`` when there is no archived run."""
+@dataclass
+class Changes:
+    """What differs between what a spec would run and its archived run: ``data`` (inputs, framework, parameters, the
+    archived files themselves), which re-runs an unpublished period, and ``drift`` (notebook, code, environment),
+    which is reported and re-runs only when asked (``--force``)."""
+
+    data: list[str]
+    drift: list[str]
+
+
+def changes(spec: RunSpec, outputs: Path | None = None) -> Changes | None:
+    """What differs between what ``spec`` would run and its archived run (one line each); None when there is no
+    usable archived run."""
     folder = (outputs or paths.OUTPUTS) / spec.city / str(spec.period)
     try:
         before = archive.load_manifest(folder)
     except Exception:  # noqa: BLE001 - no usable archived run: it runs
         return None
     fw = load_framework(spec.city)
-    lines = []
+    data = []
     now_inputs = archive.input_files(list(fw.sources), archive.data_dirs(spec))
     for name in sorted(set(now_inputs) | set(before["inputs"])):
         if now_inputs.get(name) != before["inputs"].get(name):
-            lines.append(f"input {name}: " + ("new" if name not in before["inputs"] else "gone" if name not in now_inputs else "changed"))
+            data.append(f"input {name}: " + ("new" if name not in before["inputs"] else "gone" if name not in now_inputs else "changed"))
     if json.loads(json.dumps(spec.parameters)) != before["parameters"]:
-        lines.append("parameters changed")
-    if sha256(spec.notebook) != before["source_notebook"]["sha256"]:
-        lines.append(f"notebook {spec.notebook.name} changed")
-    lines += provenance.compare(before["software"], provenance.environment())
+        data.append("parameters changed")
     if archive.folder_files(folder) != before["files"]:
-        lines.append("the archived files differ from their manifest")
-    return lines
+        data.append("the archived files differ from their manifest")
+    drift = [f"notebook {spec.notebook.name} changed"] if sha256(spec.notebook) != before["source_notebook"]["sha256"] else []
+    drift += provenance.compare(before["software"], provenance.environment())
+    return Changes(data, drift)
 
 
 def _storage(exc: OSError, where: Path) -> StorageError:
@@ -122,11 +139,13 @@ def _storage(exc: OSError, where: Path) -> StorageError:
 
 
 def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, timeout: int = 600,
-        scorecards: bool = False, jobs: int | None = None) -> Path:
+        scorecards: bool = False, jobs: int | None = None, correct: str | None = None) -> Path:
     """Execute ``spec``'s notebook and archive it in ``outputs/<city>/<period>/``; return that folder.
 
     Refuses if the folder exists, unless ``force``, which keeps the old run beside it named by its own start
-    time; refuses if another run of the same period is under way. ``scorecards`` also renders one scorecard
+    time; refuses if another run of the same period is under way. A published period is never replaced, ``force``
+    or not: ``correct`` (the reason) makes a correction, kept beside the original and published in its place
+    (:mod:`evalkit.runs.publication`). ``scorecards`` also renders one scorecard
     per entity (half-years only) into ``scorecards/``. A full or read-only outputs folder is a
     :class:`~evalkit.core.errors.StorageError` with one line, and leaves nothing in ``.partial/``. The history
     store (:mod:`evalkit.store.history`) is then updated with the period's runs.
@@ -134,13 +153,23 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
     outputs = outputs or paths.OUTPUTS
     try:
         with period_lock(outputs, spec):
-            return _run(spec, outputs, force, timeout, scorecards, jobs)
+            return _run(spec, outputs, force, timeout, scorecards, jobs, correct)
     except OSError as exc:
         raise _storage(exc, outputs) from None
 
 
-def _run(spec: RunSpec, outputs: Path, force: bool, timeout: int, scorecards: bool, jobs: int | None) -> Path:
+def _run(spec: RunSpec, outputs: Path, force: bool, timeout: int, scorecards: bool, jobs: int | None,
+         correct: str | None) -> Path:
     final = outputs / spec.city / str(spec.period)
+    record = publication.published(outputs, spec.city, str(spec.period))
+    if correct is not None:
+        if record is None:
+            raise EvalkitError(f"{spec.label}: nothing is published to correct; run it without --correct (没有可更正的已发布记录)")
+        if not correct.strip():
+            raise ParameterError(f"{spec.label}: --reason is empty; a correction states why the published record is corrected")
+        force = True
+    elif record is not None:
+        raise publication.FrozenError(publication.frozen_message(spec.city, str(spec.period), record))
     if final.exists() and not force:
         raise OutputExistsError(f"{final} exists: an archived run is never overwritten; "
                                 f"run with --force to keep it beside the new one under a dated name")
@@ -149,12 +178,14 @@ def _run(spec: RunSpec, outputs: Path, force: bool, timeout: int, scorecards: bo
     staging = outputs / ".partial" / f"{spec.city}-{spec.period}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        return _stage(spec, outputs, final, staging, timeout, scorecards, jobs)
+        correction = {"of": record["run_id"], "reason": correct.strip(), "published": record["time"]} if correct else None
+        return _stage(spec, outputs, final, staging, timeout, scorecards, jobs, correction)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: int, scorecards: bool, jobs: int | None) -> Path:
+def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: int, scorecards: bool, jobs: int | None,
+           correction: dict[str, str] | None) -> Path:
     (staging / ".pid").write_text(str(os.getpid()))
     run_id = str(uuid.uuid4())
     notebook = staging / spec.notebook.name
@@ -181,12 +212,14 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
                                 software=software.result(), git=git)
     manifest["run"]["kept_as"] = f"{final.name}.{_stamp(started)}"  # its folder's name once a later run replaces it
     manifest["run"]["folder"] = archive.shown(final)  # where it is archived: outputs/..., or the --outputs folder
+    if correction:
+        manifest["correction"] = correction
     manifest["outputs"] = publish(spec, fw, executed, results, manifest, staging)
     if scorecards and not spec.period.is_annual:
         manifest["outputs"] |= render_scorecards(spec, list(results["entity"]), staging, timeout=timeout, jobs=jobs)
     (staging / ".pid").unlink()
     manifest["files"] = archive.folder_files(staging)
-    write_json(staging / "manifest.json", manifest)
+    archive.seal(staging, manifest)
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():
         previous = archive.load_manifest(final)
@@ -195,6 +228,8 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
         ledger.append(outputs, "replace", aside, previous, result=f"replaced by {run_id}")
     staging.rename(final)
     ledger.append(outputs, "run", final, manifest, result="archived")
+    if correction:
+        ledger.append(outputs, "correct", final, manifest, result=correction["reason"])
     store.update(spec.city, str(spec.period), outputs)
     return final
 

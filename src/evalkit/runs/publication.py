@@ -1,0 +1,113 @@
+"""Publication (DESIGN.md §2): a run becomes its period's published record by a signed ``publish`` event in the
+ledger; a published record is frozen; a correction (``correct``) is a new record beside the original, with its
+reason, and becomes the published record in its turn. The published view is read from the ledger, and the
+runs from their folders: nothing else holds the state.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..core import paths
+from ..core.errors import EvalkitError
+from ..core.paths import confined
+from . import archive, ledger
+
+EVENTS = ("publish", "correct")
+
+
+class FrozenError(EvalkitError):
+    """The period's published record would be replaced: it is corrected, never replaced."""
+
+
+def entries(outputs: Path) -> list[dict[str, Any]]:
+    """The ledger's entries, in order; a damaged ledger is an error that says so (nothing is decided on it)."""
+    path = outputs / ledger.NAME
+    if not path.is_file():
+        return []
+    out = []
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            entry = json.loads(line)
+            if not isinstance(entry, dict) or "event" not in entry:
+                raise ValueError
+        except (ValueError, UnicodeDecodeError):
+            raise EvalkitError(f"{path}, line {number}: not a ledger entry; the ledger is damaged, so what is published "
+                               f"cannot be known: run `evalkit ledger verify` (台账已损坏，无法确定已发布的记录)") from None
+        out.append(entry)
+    return out
+
+
+def records(outputs: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """The published record of each (city, period): its latest ``publish`` or ``correct`` entry."""
+    return {(e["city"], e["period"]): e for e in entries(outputs) if e["event"] in EVENTS}
+
+
+def published(outputs: Path, city: str, period: str) -> dict[str, Any] | None:
+    """The entry that made the period's current published record, or None."""
+    return records(outputs).get((city, str(period)))
+
+
+def ever_published(outputs: Path) -> set[str]:
+    """The ids of every run that was ever a published record (an original that was corrected included)."""
+    return {e["run_id"] for e in entries(outputs) if e["event"] in EVENTS}
+
+
+def run_folder(outputs: Path, run_id: str) -> Path | None:
+    """The folder that holds the run ``run_id`` now (a replaced run is kept under a dated name)."""
+    for folder in ledger.run_folders(outputs):
+        try:
+            if archive.load_manifest(folder)["run"]["id"] == run_id:
+                return folder
+        except EvalkitError:
+            continue
+    return None
+
+
+def frozen_message(city: str, period: str, entry: dict[str, Any]) -> str:
+    return (f"{city} {period} is published (run {entry['run_id'][:8]}, {entry['event']} {entry['time'][:10]}); a published "
+            f"record is never replaced: to correct it, run `evalkit run {city} {period} --correct --reason \"…\"`, which keeps "
+            f"the original and states the reason in the new bulletin (该期已发布，已发布的记录不会被替换；如需更正请使用 --correct --reason)")
+
+
+def publish(run_dir: Path, outputs: Path | None = None) -> dict[str, Any]:
+    """Make the archived run ``run_dir`` its period's published record (a signed ``publish`` entry); refused when the
+    run's files do not match its manifest, its signature does not hold, or the period already has a published record."""
+    run_dir = Path(run_dir)
+    outputs = Path(outputs) if outputs is not None else run_dir.resolve().parents[1]
+    folder = confined(outputs, ledger.relative(run_dir, outputs))
+    manifest = archive.load_manifest(folder)
+    problems = ledger.file_problems(folder, manifest)
+    problem = archive.signature_problem(*archive.manifest_signature(folder, manifest["city"]), manifest["city"], "manifest.json")
+    if problem or problems:
+        raise EvalkitError(f"{folder}: not published: " + "; ".join([*problems, *([problem] if problem else [])]))
+    current = published(outputs, manifest["city"], manifest["period"])
+    if current is not None:
+        if current["run_id"] == manifest["run"]["id"]:
+            raise EvalkitError(f"{folder}: already the published record of {manifest['city']} {manifest['period']} (已发布)")
+        raise FrozenError(frozen_message(manifest["city"], manifest["period"], current))
+    return ledger.append(outputs, "publish", folder, manifest, result="published")
+
+
+def prune(outputs: Path | None = None, *, dry_run: bool = False) -> list[Path]:
+    """Remove the superseded runs (``<period>.<time>`` folders) that were never a published record; each removal is a
+    ledger entry. Published records, corrected originals and current runs are never removed."""
+    outputs = Path(outputs or paths.OUTPUTS)
+    keep = ever_published(outputs)
+    gone = []
+    for folder in ledger.run_folders(outputs):
+        if "." not in folder.name:
+            continue  # the period's current run
+        try:
+            manifest = archive.load_manifest(folder)
+        except EvalkitError:
+            continue  # a damaged folder is evidence: verify reports it, prune leaves it
+        if manifest["run"]["id"] in keep:
+            continue
+        gone.append(folder)
+        if not dry_run:
+            ledger.append(outputs, "prune", folder, manifest, result="superseded, never published: removed")
+            shutil.rmtree(folder)
+    return gone

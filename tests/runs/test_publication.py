@@ -1,0 +1,113 @@
+"""Publication as an act (issue 21): a published record is frozen, a correction keeps the original and says why,
+scheduled runs never replace a published period and say why they run, prune never removes a record."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.core.codes import code
+from evalkit.core.files import sha256
+from evalkit.inputs.params import load_params
+from evalkit.runs import ledger, publication
+from evalkit.runs.runner import run
+
+from .forger import write_manifest
+from .test_runner import cli, own_copy
+
+pytestmark = pytest.mark.slow
+
+
+def published_copy(tmp_path) -> tuple[Path, Path, Path]:
+    """(params, outputs, data): the fixture period on a private copy of its data, run and published."""
+    params, out = own_copy(tmp_path), tmp_path / "out"
+    publication.publish(run(load_params("baotou", "2022H1", params), outputs=out))
+    return params, out, tmp_path / "data"
+
+
+def test_a_published_record_is_frozen_even_with_force(tmp_path):
+    params, out, _ = published_copy(tmp_path)
+    folder = out / "baotou" / "2022H1"
+    before = sha256(folder / "manifest.json")
+    done = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--force")
+    assert done.returncode == 2 and "is published" in done.stderr and "--correct --reason" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sha256(folder / "manifest.json") == before and [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
+    again = cli("publish", str(folder))
+    assert again.returncode == 2 and "already the published record" in again.stderr
+
+
+def test_scheduled_runs_report_a_published_periods_changed_input_and_run_nothing(tmp_path):
+    params, out, data = published_copy(tmp_path)
+    quiet = cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json")
+    assert json.loads(quiet.stdout)["runs"][0]["status"] == "published"
+    methods = data / "methods.csv"
+    methods.write_text(methods.read_text(encoding="utf-8").replace("昆都仑区,90,85,80", "昆都仑区,90,85,60"), encoding="utf-8")
+    for extra in ([], ["--force"], ["--dry-run"]):
+        done = cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json", *extra)
+        row = json.loads(done.stdout)["runs"][0]
+        assert done.returncode == 0 and row["status"] == "published", done.stdout
+        assert "methods.csv: changed" in row["reason"] and "--correct --reason" in row["reason"]
+    assert [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
+
+
+def test_a_correction_keeps_the_original_states_its_reason_and_is_signed(tmp_path):
+    params, out, data = published_copy(tmp_path)
+    original = json.loads((out / "baotou" / "2022H1" / "manifest.json").read_text(encoding="utf-8"))["run"]["id"]
+    bare = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--correct")
+    assert bare.returncode == 2 and "--reason" in bare.stderr
+    reason = "昆都仑区第三方评估分值录入有误，经专班核实更正为60分。"
+    methods = data / "methods.csv"
+    methods.write_text(methods.read_text(encoding="utf-8").replace("昆都仑区,90,85,80", "昆都仑区,90,85,60"), encoding="utf-8")
+    done = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--correct", "--reason", reason)
+    assert done.returncode == 0, done.stderr
+    folders = sorted(p.name for p in (out / "baotou").iterdir())
+    assert folders[0] == "2022H1" and folders[1].startswith("2022H1.") and len(folders) == 2
+    kept = json.loads((out / "baotou" / folders[1] / "manifest.json").read_text(encoding="utf-8"))
+    assert kept["run"]["id"] == original  # the original record, unchanged, beside the correction
+    new = json.loads((out / "baotou" / "2022H1" / "manifest.json").read_text(encoding="utf-8"))
+    assert new["correction"]["of"] == original and new["correction"]["reason"] == reason
+    entry = publication.published(out, "baotou", "2022H1")
+    assert entry["event"] == "correct" and entry["run_id"] == new["run"]["id"] and "signature" in entry
+    page = (out / "baotou" / "2022H1" / "report.html").read_text(encoding="utf-8")
+    assert "更正说明" in page and "昆都仑区第三方评估分值录入有误" in page and code(original) in page and code(new["run"]["id"]) in page
+    assert ledger.verify(out) == []
+    for run_id, state in ((new["run"]["id"], "已发布 published"), (original, "已被更正或替换 superseded")):
+        found = cli("verify", code(run_id), "--outputs", str(out))
+        assert found.returncode == 0 and state in found.stdout and "签名有效" in found.stdout, found.stdout + found.stderr
+    assert cli("prune", "--outputs", str(out)).returncode == 0
+    assert sorted(p.name for p in (out / "baotou").iterdir()) == folders  # a corrected original is a record: kept
+
+
+def test_unpublished_periods_rerun_on_data_not_on_drift_and_prune_removes_only_the_superseded(tmp_path):
+    params, out = own_copy(tmp_path), tmp_path / "out"
+    first = run(load_params("baotou", "2022H1", params), outputs=out)
+    m = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    m["software"]["chromium"] = "Chromium 1.0"
+    write_manifest(first, m)  # the environment it ran in differs from today's
+    drift = json.loads(cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json").stdout)["runs"][0]
+    assert drift["status"] == "unchanged" and "not re-run for a code or environment difference alone" in drift["reason"]
+    assert "chromium" in drift["reason"]
+    methods = tmp_path / "data" / "methods.csv"
+    methods.write_text(methods.read_text(encoding="utf-8").replace("昆都仑区,90,85,80", "昆都仑区,90,85,70"), encoding="utf-8")
+    plan = json.loads(cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json", "--dry-run").stdout)["runs"][0]
+    assert plan["status"] == "would run" and "methods.csv: changed" in plan["reason"]
+    assert [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
+    done = json.loads(cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json").stdout)["runs"][0]
+    assert done["status"] == "ok" and "methods.csv: changed" in done["message"]
+    assert len(list((out / "baotou").iterdir())) == 2
+    pruned = cli("prune", "--outputs", str(out))
+    assert pruned.returncode == 0 and "removed" in pruned.stdout
+    assert [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
+    assert [e["event"] for e in publication.entries(out)][-1] == "prune" and ledger.verify(out) == []
+
+
+def test_a_tampered_run_cannot_be_published(tmp_path):
+    params, out = own_copy(tmp_path), tmp_path / "out"
+    folder = run(load_params("baotou", "2022H1", params), outputs=out)
+    page = folder / "report.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("93.72", "99.72"), encoding="utf-8")
+    done = cli("publish", str(folder))
+    assert done.returncode == 2 and "not published" in done.stderr and "report.html: changed" in done.stderr
+    assert publication.published(out, "baotou", "2022H1") is None
