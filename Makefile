@@ -37,10 +37,11 @@ system-deps: ## Install the Debian packages for PDF reports, the office test and
 			$(DEBIAN_PACKAGES) >/dev/null; \
 	else echo "missing Debian packages ($(DEBIAN_PACKAGES)) and no root apt: install them to run the report tests"; exit 1; fi
 
-demo: setup system-deps ## Show Baotou's framework, make a demo signing key (示例, outside the repository) if none, run every Baotou notebook (unchanged periods are skipped; changed ones re-run, the old run kept), its history and the site
+demo: setup system-deps ## Show Baotou's framework, make a demo signing key (示例, outside the repository) if none, run every Baotou notebook (unchanged periods are skipped; changed ones re-run, the old run kept), publish the periods not yet published, its history and the site
 	$(BIN)/evalkit framework baotou
 	$(BIN)/evalkit keys new baotou --demo --if-missing
 	$(BIN)/evalkit run --all --city baotou
+	$(BIN)/evalkit publish --skip-published $(foreach p,2022H1 2022H2 2022 2023H1 2023H2 2023,outputs/baotou/$(p))
 	$(BIN)/evalkit history baotou
 	$(BIN)/evalkit site
 	@echo "outputs:"; for d in 2022H1 2022H2 2022 2023H1 2023H2 2023; do ls -d $$PWD/outputs/baotou/$$d/* ; done; echo "site: $$PWD/outputs/site/index.html"

@@ -41,6 +41,7 @@ def signing_keys(tmp_path_factory):
     from evalkit.publish.pdf_signing import certificate
 
     root = _shared(tmp_path_factory) / "keys"
+    os.environ["EVALKIT_AUDITS"] = str(tmp_path_factory.mktemp("audits"))  # the auditor's own folder and ledger
     with open(_shared(tmp_path_factory) / "keys.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         os.environ[keys.KEYS_VARIABLE], os.environ[keys.TRUST_VARIABLE] = str(root / "private"), str(root / "trust")
@@ -123,7 +124,7 @@ def small(small_spec) -> evalkit.Framework:
 @pytest.fixture(scope="session")
 def demo_archive(tmp_path_factory):
     """Baotou's two demo half-years and their year run into a fresh outputs folder, then 2022H1 run again
-    with ``--force`` (the first run kept aside): the archive that the reports' tests read and that the
+    with ``--force`` (the first run kept aside), and the current runs published: the archive that the reports' tests read and that the
     history store and the site are built from. Tests read it and never change it. Built once per test
     session, also when ``make test`` spreads the tests over processes (pytest-xdist): the first process
     to need it builds it under the session's shared temporary folder while the others wait."""
@@ -131,6 +132,7 @@ def demo_archive(tmp_path_factory):
 
     from evalkit.runs.batch import run_all
     from evalkit.inputs.params import load_params
+    from evalkit.runs.publication import publish
     from evalkit.runs.runner import run
 
     shared = tmp_path_factory.getbasetemp()
@@ -143,5 +145,7 @@ def demo_archive(tmp_path_factory):
             outcomes = run_all([load_params("baotou", p) for p in ("2022H1", "2022H2", "2022")], outputs=out, progress=False)
             assert all(o.ok for o in outcomes), [o.message for o in outcomes]
             run(load_params("baotou", "2022H1"), outputs=out, force=True)
+            for period in ("2022H1", "2022H2", "2022"):  # the site and the history's published view show published records
+                publish(out / "baotou" / period)
             (shared / "demo-archive.done").touch()
     return out

@@ -44,7 +44,8 @@ def copy_of(outputs: Path, tmp_path: Path) -> Path:
 def test_copied_folder_audits_without_the_project_data_and_lists_environment_differences(outputs, tmp_path):
     """The folder on a USB stick: copied elsewhere, audited with the project's data out of reach
     (EVALKIT_INPUTS points every read of data/ and of relative inputs at an empty folder, as if data/ were
-    renamed away); its manifest edited to other versions and uncommitted code: still identical, each difference listed."""
+    renamed away); its manifest edited to other versions: still identical, each difference listed. Edited to claim
+    uncommitted code, it no longer matches its internal report (whose 运行记录 would say so): named."""
     stick = tmp_path / "stick" / "2022H1"
     shutil.copytree(outputs / "baotou" / "2022H1", stick)
     m = json.loads((stick / "manifest.json").read_text(encoding="utf-8"))
@@ -52,7 +53,6 @@ def test_copied_folder_audits_without_the_project_data_and_lists_environment_dif
     m["software"]["packages"]["pandas"] = "2.0.0"
     m["software"]["python"] = "3.10.0"
     m["software"]["source_sha256"] = "0" * 64  # the run's code differed from what is installed now
-    m["git"] = {"commit": "abc", "dirty": True, "changed": ["src/evalkit/ranking.py"]}
     write_manifest(stick, m)
     empty = tmp_path / "no-data"
     empty.mkdir()
@@ -63,7 +63,12 @@ def test_copied_folder_audits_without_the_project_data_and_lists_environment_dif
     assert f"package pandas: 2.0.0 then, {now_pandas} now" in done.stderr
     assert f"python: 3.10.0 then, {now_python} now" in done.stderr
     assert "source_sha256: 0000000000000000000000000000000000000000000000000000000000000000 then" in done.stderr
-    assert "the run used uncommitted code (src/evalkit/ranking.py)" in done.stderr
+    m["git"] = {"commit": "abc", "dirty": True, "changed": ["src/evalkit/ranking.py"]}
+    write_manifest(stick, m)
+    again = subprocess.run([sys.executable, "-m", "evalkit.cli", "audit", str(stick)], capture_output=True, text=True,
+                           cwd=tmp_path, env={**os.environ, paths.INPUTS_VARIABLE: str(empty)})
+    assert again.returncode == 1 and "the run used uncommitted code (src/evalkit/ranking.py)" in again.stderr
+    assert "report-internal.html: the re-run writes another page" in again.stderr and "presentation differs" in again.stderr
 
 
 @pytest.mark.parametrize("tamper, named", [
@@ -98,7 +103,8 @@ def test_republished_files_are_compared_byte_for_byte(outputs, tmp_path):
     wb.save(folder / "scores.xlsx")
     rehash(folder, "scores.xlsx")
     report = audit(folder)
-    assert not report.identical and any(p.startswith("scores.xlsx: the re-run writes another file") for p in report.problems)
+    assert not report.identical and report.verdict == "presentation differs" and report.problems == []
+    assert any(p.startswith(f"scores.xlsx, sheet {wb.worksheets[0].title}, cell B2: archived 10, now '组别'") for p in report.presentation), report.presentation
 
 
 def test_a_cell_that_adds_5_with_a_regenerated_results_csv_is_named(outputs, tmp_path):
@@ -367,3 +373,57 @@ def test_an_untouched_signed_run_verifies(outputs, tmp_path):
     assert (folder / "manifest.sig").is_file()
     assert ledger.verify(folder.parents[1]) == []
     assert all("signature" in json.loads(line) for line in (folder.parents[1] / "ledger.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+def test_an_edited_page_re_signed_by_an_insider_is_a_presentation_difference_named_by_file(outputs, tmp_path):
+    """report-internal.html edited (three 90.00 -> 91.00) with the manifest re-hashed and re-signed, as only an
+    insider holding the key could: the re-run's page differs, and the audit says the results themselves agree."""
+    folder = copy_of(outputs, tmp_path)
+    page = folder / "report-internal.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("84.50", "85.50", 3), encoding="utf-8")
+    rehash(folder, "report-internal.html")
+    report = audit(folder)
+    assert report.verdict == "presentation differs" and report.problems == [] and report.differences is None
+    assert any(p.startswith("report-internal.html: the re-run writes another page") for p in report.presentation)
+
+
+def test_a_recorded_table_edited_re_signed_is_a_results_difference(outputs, tmp_path):
+    """The problem list the notebook recorded (the 整改清单's and the history's source) emptied in the executed
+    notebook, every hash re-sealed and re-signed: the re-run's recorded table differs, so the results differ."""
+    folder = copy_of(outputs, tmp_path)
+    path = folder / "10_period_assessment.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    emptied = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            d = out.get("data", {}).get("application/vnd.evalkit.results+json")
+            if d is not None and d.get("name") in ("problems", "aspects") and d["data"] and not emptied:
+                d["data"] = []
+                emptied.append(d["name"])
+    assert emptied
+    nbformat.write(nb, str(path))
+    rehash(folder, "10_period_assessment.ipynb")
+    report = audit(folder)
+    assert report.verdict == "results differ", (report.problems, report.tables)
+    assert any(f"recorded table {emptied[0]!r}: its values differ" in t for t in report.tables)
+
+
+def test_an_audit_leaves_its_record_with_the_auditor_even_from_a_usb_stick(outputs, tmp_path, monkeypatch):
+    """A run folder copied out of any outputs folder: the audit writes audit.json and a Chinese summary, and a line
+    in the auditor's own ledger, never into the run folder."""
+    audits = tmp_path / "auditor"
+    monkeypatch.setenv("EVALKIT_AUDITS", str(audits))
+    stick = tmp_path / "stick" / "2022H1"
+    shutil.copytree(outputs / "baotou" / "2022H1", stick)
+    before = sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*"))
+    done = cli("audit", str(stick), env={**os.environ, "EVALKIT_AUDITS": str(audits)})
+    assert done.returncode == 0 and "identical (结果一致)" in done.stdout, done.stderr
+    assert sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*")) == before
+    record = json.loads(next(audits.glob("baotou-2022H1-*/audit.json")).read_text(encoding="utf-8"))
+    assert record["verdict"] == "identical" and record["run"]["code"] and record["auditor"]["evalkit"]
+    text = next(audits.glob("baotou-2022H1-*/复核结论.txt")).read_text(encoding="utf-8")
+    assert "结论：结果一致。" in text and "核验码" in text
+    entry = json.loads((audits / "ledger.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert entry["event"] == "audit" and entry["result"] == "identical" and entry["folder"] == str(stick.resolve())
+    assert ledger.verify(audits) == []

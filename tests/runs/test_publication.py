@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+import evalkit
 from evalkit.core.codes import code
 from evalkit.core.files import sha256
 from evalkit.inputs.params import load_params
+from evalkit.publish.site import build_site
 from evalkit.runs import ledger, publication
+from evalkit.store.published import entries
 from evalkit.runs.runner import run
 
 from .forger import write_manifest
@@ -76,6 +79,11 @@ def test_a_correction_keeps_the_original_states_its_reason_and_is_signed(tmp_pat
     for run_id, state in ((new["run"]["id"], "已发布 published"), (original, "已被更正或替换 superseded")):
         found = cli("verify", code(run_id), "--outputs", str(out))
         assert found.returncode == 0 and state in found.stdout and "签名有效" in found.stdout, found.stdout + found.stderr
+    h = evalkit.history("baotou", out)
+    assert h.sql("SELECT run_id FROM runs WHERE published")["run_id"].tolist() == [new["run"]["id"]]  # the history follows
+    h.con.close()
+    site = build_site(out, tmp_path / "site")
+    assert "更正说明" in (site.parent / "baotou" / "2022H1" / "bulletin.html").read_text(encoding="utf-8")  # so does the site
     assert cli("prune", "--outputs", str(out)).returncode == 0
     assert sorted(p.name for p in (out / "baotou").iterdir()) == folders  # a corrected original is a record: kept
 
@@ -100,7 +108,7 @@ def test_unpublished_periods_rerun_on_data_not_on_drift_and_prune_removes_only_t
     pruned = cli("prune", "--outputs", str(out))
     assert pruned.returncode == 0 and "removed" in pruned.stdout
     assert [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
-    assert [e["event"] for e in publication.entries(out)][-1] == "prune" and ledger.verify(out) == []
+    assert [e["event"] for e in entries(out)][-1] == "prune" and ledger.verify(out) == []
 
 
 def test_a_tampered_run_cannot_be_published(tmp_path):

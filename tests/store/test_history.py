@@ -116,16 +116,16 @@ def test_scorecard_shows_the_periods_it_compares_with(tmp_path):
     assert "历次变化" in page and all(label in page for label in ("2022年下半年", "2023年上半年", "2023年下半年"))
 
 
-def test_a_column_empty_in_the_first_run_takes_text_from_a_later_one(monkeypatch):
+def test_a_column_empty_in_the_first_run_takes_text_from_a_later_one(monkeypatch, tmp_path):
     """A table whose first run had no lead unit in any row (a column of missing values) still takes a later run's names."""
-    def tables(folder):
+    def tables(folder, published):
         unit = None if folder.name == "first" else "市财政局"
-        return {"runs": pd.DataFrame({"run_id": [folder.name], "current": [True]}),
+        return {"runs": pd.DataFrame({"run_id": [folder.name], "current": [True], "published": [folder.name in published]}),
                 "totals": pd.DataFrame({"run_id": [folder.name], "total": [90.0]}),
                 "problems": pd.DataFrame({"run_id": [folder.name], "indicator": [1], "lead_unit": [unit]})}
 
     monkeypatch.setattr(store, "_tables", tables)
     con = duckdb.connect()
-    store._load(con, [Path("first")])
-    store._load(con, [Path("second")])
+    store._load(con, [Path("first")], tmp_path)
+    store._load(con, [Path("second")], tmp_path)
     assert con.execute("SELECT run_id, lead_unit FROM problems ORDER BY run_id").fetchall() == [("first", None), ("second", "市财政局")]

@@ -79,12 +79,15 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--timeout", type=_seconds, default=600, help="seconds a notebook cell may take (default 600)")
     a.add_argument("--inputs", type=Path, help="audit against the input files of this folder (laid out like the project "
                    "folder: data/CITY/...) instead of the copies kept in the archive")
+    a.add_argument("--report", type=Path, help="folder for audit.json and 复核结论.txt (default a new folder under "
+                   "~/.local/share/evalkit/audits, or $EVALKIT_AUDITS, whose ledger.jsonl records every audit)")
     d = sub.add_parser("diff", help="what changed between two archived runs: parameters, environment, input cells, results")
     d.add_argument("run_a", type=Path)
     d.add_argument("run_b", type=Path)
     d.add_argument("--json", action="store_true", help="print the changes as JSON")
-    pb = sub.add_parser("publish", help="make an archived run its period's published record (a signed ledger entry)")
-    pb.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
+    pb = sub.add_parser("publish", help="make archived runs their periods' published records (a signed ledger entry each)")
+    pb.add_argument("run_dirs", type=Path, nargs="+", metavar="run_dir", help="archived run folders, outputs/CITY/PERIOD")
+    pb.add_argument("--skip-published", action="store_true", help="leave a period that has a published record as it is (make demo)")
     pb.add_argument("--outputs", type=Path, help="outputs folder holding it (default: the folder two levels above it)")
     vf = sub.add_parser("verify", help="the run behind a printed bulletin's verification code (核验码)")
     vf.add_argument("code", help="the 12 digits printed under the title, e.g. 2586-0235-8313")

@@ -6,15 +6,28 @@ import argparse
 import sys
 
 from ..core import keys, paths
+from ..core.errors import EvalkitError
 from ..framework.loading import load_framework
 from ..publish.pdf_signing import certificate
 from ..runs import publication, verification
 
 
 def _publish(args: argparse.Namespace) -> int:
-    entry = publication.publish(args.run_dir, args.outputs)
-    signed = "signed" if "signature" in entry else "NOT signed: this machine holds no key of the city (未签名)"
-    print(f"{entry['city']} {entry['period']}: run {entry['run_id']} is the published record (已发布); ledger entry {signed}")
+    for run_dir in args.run_dirs:
+        try:
+            entry = publication.publish(run_dir, args.outputs)
+        except publication.FrozenError as exc:
+            if not args.skip_published:
+                raise
+            print(f"{run_dir}: kept as it is: {str(exc).split(';')[0]}")
+            continue
+        except EvalkitError as exc:
+            if not (args.skip_published and "already the published record" in str(exc)):
+                raise
+            print(f"{run_dir}: already the published record (已发布)")
+            continue
+        signed = "signed" if "signature" in entry else "NOT signed: this machine holds no key of the city (未签名)"
+        print(f"{entry['city']} {entry['period']}: run {entry['run_id']} is the published record (已发布); ledger entry {signed}")
     return 0
 
 

@@ -11,9 +11,10 @@ from ..core import paths
 from ..core.errors import EvalkitError, ParameterError
 from ..framework.loading import load_framework
 from ..inputs.params import all_params, load_params
+from ..runs import archive, ledger
 from ..runs import diff as run_diff
-from ..runs import ledger
-from ..runs.audit import audit
+from ..runs.audit import VERDICTS, audit
+from ..runs.audit_record import write_record
 from ..runs.batch import run_all
 from ..runs.executor import start
 from ..runs.runner import run
@@ -82,16 +83,17 @@ def _summary(outcomes, *, quiet: bool, as_json: bool) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     report = audit(args.run_dir, timeout=args.timeout, inputs=args.inputs)
+    try:
+        manifest = archive.load_manifest(args.run_dir)
+    except EvalkitError:
+        manifest = None
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if report.environment:
         print("运行环境与存档时不同 the environment differs from the run's:", file=sys.stderr)
         for line in report.environment:
             print(f"  {line}", file=sys.stderr)
-    if report.identical:
-        print(f"{args.run_dir}: identical (结果一致)")
-        return 0
-    for p in report.problems:
+    for p in [*report.problems, *report.tables, *report.presentation]:
         print(p, file=sys.stderr)
     if report.differences is not None and len(report.differences):
         shown = report.differences.rename(columns={"entity": "考评对象 entity", "column": "列 column",
@@ -99,7 +101,12 @@ def _audit(args: argparse.Namespace) -> int:
         with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_rows", None,
                                "display.unicode.east_asian_width", True):
             print(shown.to_string(index=False), file=sys.stderr)
-    print(f"{args.run_dir}: NOT identical (结果不一致)", file=sys.stderr)
+    folder = write_record(report, args.run_dir, manifest, args.report)
+    print(f"复核记录 audit record: {folder / 'audit.json'}, {folder / '复核结论.txt'}", file=sys.stderr)
+    if report.identical:
+        print(f"{args.run_dir}: identical (结果一致)")
+        return 0
+    print(f"{args.run_dir}: NOT identical: {report.verdict} ({VERDICTS[report.verdict]})", file=sys.stderr)
     return 1
 
 

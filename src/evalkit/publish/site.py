@@ -3,7 +3,8 @@
 ``build_site(outputs, dest)`` writes a static site that works from a file path or any static web server
 and makes no request outside itself: an index of every city and published period, each period's public
 bulletin with its PDF and workbook, and a trend page per city (totals and ranks by period, and a chart).
-Only current runs are published; pages are in Chinese; every text from the archive is escaped.
+Only published records are on the site (``evalkit publish``; a correction replaces its original there); pages
+are in Chinese; every text from the archive is escaped.
 """
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def build_site(outputs: Path | None = None, dest: Path | None = None) -> Path:
     dest = dest or outputs / "site"
     rebuild(outputs)
     h = history(outputs=outputs)
-    runs = h.sql("SELECT run_id, city, period, folder, synthetic FROM runs WHERE current ORDER BY city, period")
+    runs = h.sql("SELECT run_id, city, period, folder, synthetic FROM runs WHERE published ORDER BY city, period")
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,21 +28,39 @@ from ..framework.periods import Period
 from ..inputs.params import RunSpec
 from . import archive, ledger, provenance
 from .code_check import injected_problems, installed_differences, notebook_problems
+from .comparison import presentation_differences, table_differences
 from .execute import execute, failure
 from .outputs import pdf_signature_problems, publish
 
 PATH_PARAMETERS = ("data_dir", "applicability")
 
 
+VERDICTS = {"identical": "结果一致", "presentation differs": "结果一致，仅呈现形式不同", "results differ": "结果不一致",
+            "not verified": "未能核实：存档不可信或无法复算"}
+
+
 @dataclass
 class AuditReport:
-    """What an audit found: ``identical`` or not, the reasons, how the environment differs and the differing values."""
+    """What an audit found. ``problems``: the record cannot be trusted or re-run as it stands (files, signatures,
+    code, inputs); ``differences`` and ``tables``: the results differ; ``presentation``: only the published pages
+    or workbook differ; ``environment``: how the software differs from the run's."""
 
     identical: bool
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     environment: list[str] = field(default_factory=list)
     differences: pd.DataFrame | None = None  # entity, column, archived, now (ranks included)
+    tables: list[str] = field(default_factory=list)
+    presentation: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """identical, presentation differs, results differ, or not verified (see :data:`VERDICTS`)."""
+        if self.problems:
+            return "not verified"
+        if (self.differences is not None and len(self.differences)) or self.tables:
+            return "results differ"
+        return "presentation differs" if self.presentation else "identical"
 
 
 def audit(run_dir: Path, *, timeout: int = 600, inputs: Path | None = None) -> AuditReport:
@@ -57,6 +74,7 @@ def audit(run_dir: Path, *, timeout: int = 600, inputs: Path | None = None) -> A
         report.problems.append(str(exc))
         return report
     _audit(run_dir, manifest, report, timeout, inputs)
+    report.identical = report.verdict == "identical"
     _log(run_dir, manifest, report)
     return report
 
@@ -122,35 +140,11 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
             else:
                 os.environ[paths.INPUTS_VARIABLE] = previous
         now_csv = results_csv(results)
-        report.problems += published_problems(run_dir, published, manifest)
+        report.tables = table_differences(executed, again)
+        report.presentation = presentation_differences(run_dir, published, manifest.get("outputs", {}))
     archived = confined(run_dir, manifest["results"]["file"]).read_bytes()
-    if now_csv == archived:
-        report.identical = not report.problems
-    else:
+    if now_csv != archived:
         report.differences = value_differences(pd.read_csv(io.BytesIO(archived)), pd.read_csv(io.BytesIO(now_csv)))
-        report.problems.append(f"{report.differences['entity'].nunique()} row(s) of the results differ "
-                               f"(结果有 {report.differences['entity'].nunique()} 行不一致)"
-                               + ("; the environment differs, see above (运行环境不同，见上)" if report.environment else ""))
-
-
-def published_problems(run_dir: Path, again: Path, manifest: dict[str, Any]) -> list[str]:
-    """The published files of the re-run that differ from the archived ones: report.html and scores.xlsx byte
-    for byte; report.pdf by its text (pdftotext), because Chromium writes the print time and random ids into it."""
-    problems = []
-    for name in ("report.html", "scores.xlsx"):
-        if name in manifest.get("outputs", {}) and (again / name).read_bytes() != (run_dir / name).read_bytes():
-            problems.append(f"{name}: the re-run writes another file (its bytes differ) (重新生成的{name}与存档不同)")
-    if "report.pdf" in manifest.get("outputs", {}) and pdf_text(again / "report.pdf") != pdf_text(run_dir / "report.pdf"):
-        problems.append("report.pdf: the re-run's text differs from the archived one (重新生成的 PDF 文字与存档不同)")
-    return problems
-
-
-def pdf_text(path: Path) -> str:
-    """The text of a PDF as ``pdftotext -layout`` extracts it (poppler-utils)."""
-    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise EvalkitError(f"pdftotext could not read {path}: {done.stderr.strip()} (install poppler-utils)")
-    return done.stdout
 
 
 def _local(name: str) -> Path:
@@ -260,4 +254,4 @@ def _log(run_dir: Path, manifest: dict[str, Any], report: AuditReport) -> None:
     """Append the audit to the ledger of the outputs folder holding ``run_dir``, if it has one."""
     outputs = run_dir.resolve().parent.parent
     if (outputs / ledger.NAME).is_file():
-        ledger.append(outputs, "audit", run_dir, manifest, result="identical" if report.identical else "not identical")
+        ledger.append(outputs, "audit", run_dir, manifest, result=report.verdict)

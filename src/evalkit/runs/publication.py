@@ -5,7 +5,6 @@ runs from their folders: nothing else holds the state.
 """
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,46 +12,19 @@ from typing import Any
 from ..core import paths
 from ..core.errors import EvalkitError
 from ..core.paths import confined
+from ..store import history as store
+from ..store.published import ever_published, records
 from . import archive, ledger
 
-EVENTS = ("publish", "correct")
 
 
 class FrozenError(EvalkitError):
     """The period's published record would be replaced: it is corrected, never replaced."""
 
 
-def entries(outputs: Path) -> list[dict[str, Any]]:
-    """The ledger's entries, in order; a damaged ledger is an error that says so (nothing is decided on it)."""
-    path = outputs / ledger.NAME
-    if not path.is_file():
-        return []
-    out = []
-    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
-        try:
-            entry = json.loads(line)
-            if not isinstance(entry, dict) or "event" not in entry:
-                raise ValueError
-        except (ValueError, UnicodeDecodeError):
-            raise EvalkitError(f"{path}, line {number}: not a ledger entry; the ledger is damaged, so what is published "
-                               f"cannot be known: run `evalkit ledger verify` (台账已损坏，无法确定已发布的记录)") from None
-        out.append(entry)
-    return out
-
-
-def records(outputs: Path) -> dict[tuple[str, str], dict[str, Any]]:
-    """The published record of each (city, period): its latest ``publish`` or ``correct`` entry."""
-    return {(e["city"], e["period"]): e for e in entries(outputs) if e["event"] in EVENTS}
-
-
 def published(outputs: Path, city: str, period: str) -> dict[str, Any] | None:
     """The entry that made the period's current published record, or None."""
     return records(outputs).get((city, str(period)))
-
-
-def ever_published(outputs: Path) -> set[str]:
-    """The ids of every run that was ever a published record (an original that was corrected included)."""
-    return {e["run_id"] for e in entries(outputs) if e["event"] in EVENTS}
 
 
 def run_folder(outputs: Path, run_id: str) -> Path | None:
@@ -88,7 +60,9 @@ def publish(run_dir: Path, outputs: Path | None = None) -> dict[str, Any]:
         if current["run_id"] == manifest["run"]["id"]:
             raise EvalkitError(f"{folder}: already the published record of {manifest['city']} {manifest['period']} (已发布)")
         raise FrozenError(frozen_message(manifest["city"], manifest["period"], current))
-    return ledger.append(outputs, "publish", folder, manifest, result="published")
+    entry = ledger.append(outputs, "publish", folder, manifest, result="published")
+    store.update(manifest["city"], manifest["period"], outputs)  # the history's published view follows
+    return entry
 
 
 def prune(outputs: Path | None = None, *, dry_run: bool = False) -> list[Path]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..core.codes import code, normalise
 from ..core.errors import EvalkitError
-from . import archive, ledger, publication
+from ..store.published import ever_published, records
+from . import archive, ledger
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def find(outputs: Path, typed: str) -> list[Found]:
     digits = normalise(typed)
     if len(digits) != 12:
         raise EvalkitError(f"{typed!r}: a verification code has 12 digits, e.g. 2586-0235-8313 (核验码应为 12 位数字)")
-    current = {e["run_id"] for e in publication.records(outputs).values()}
+    current = {e["run_id"] for e in records(outputs).values()}
     found = []
     for folder in ledger.run_folders(outputs):
         try:
@@ -46,5 +47,5 @@ def find(outputs: Path, typed: str) -> list[Found]:
             continue
         state, text = archive.manifest_signature(folder, manifest["city"])
         found.append(Found(folder, manifest["city"], manifest["period"], run_id, manifest["run"]["started"], state, text,
-                           run_id in current, "." in folder.name or (run_id not in current and run_id in publication.ever_published(outputs))))
+                           run_id in current, "." in folder.name or (run_id not in current and run_id in ever_published(outputs))))
     return found

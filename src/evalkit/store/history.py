@@ -1,17 +1,18 @@
 """The assessment history store: every archived run's tables in one embedded DuckDB database.
 
 The run folders stay the source of truth: :func:`rebuild` loads the database from them at any time
-and :func:`update` reloads one city and period after a run. A run is ``current`` (published) while its
-folder is ``outputs/<city>/<period>``; one kept aside by ``--force`` stays queryable, not current.
+and :func:`update` reloads one city and period after a run or a publication. A run is ``current`` while its
+folder is ``outputs/<city>/<period>``; one kept aside by ``--force`` or a correction stays queryable, not
+current. A run is ``published`` while it is its period's published record (:mod:`evalkit.store.published`).
 
 Tables (one row per run and entity, unit or item; every table has ``run_id``):
 
-- ``runs``: run_id, city, period, annual, folder, started, current, synthetic
+- ``runs``: run_id, city, period, annual, folder, started, current, published, synthetic
 - ``totals``: run_id, city, period, entity, grp, total (half-year or annual score), rank
 - ``method_scores``: run_id, entity, method, score (half-years; annual runs: h1 and h2)
 - ``aspects``, ``unit_scores``, ``corrections``, ``milestones``, ``problems``, ``closures``: the tables
   the period notebook recorded (see :func:`evalkit.publish.report.record`), where it recorded them
-- view ``published``: totals of current runs
+- view ``published``: totals of the published records; view ``latest``: totals of the current runs
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import pandas as pd
 from ..core import paths
 from ..core.recorded import recorded, synthetic
 from ..framework.periods import Period
+from .published import records
 
 DATABASE = "history.duckdb"
 RECORDED = ("aspects", "unit_scores", "corrections", "milestones", "problems", "closures")
@@ -47,7 +49,7 @@ def run_folders(outputs: Path, city: str | None = None, period: str | None = Non
             if (d / "manifest.json").is_file() and (period is None or d.name.split(".")[0] == period)]
 
 
-def _tables(folder: Path) -> dict[str, pd.DataFrame]:
+def _tables(folder: Path, published: set[str]) -> dict[str, pd.DataFrame]:
     """One run folder as the history's tables."""
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     period = Period.parse(m["period"])
@@ -60,7 +62,8 @@ def _tables(folder: Path) -> dict[str, pd.DataFrame]:
     out = {
         "runs": pd.DataFrame([{"run_id": run_id, "city": m["city"], "period": str(period), "annual": period.is_annual,
                                "folder": folder.as_posix(), "started": pd.Timestamp(m["run"]["started"]).tz_convert(None),
-                               "current": folder.name == str(period), "synthetic": synthetic(options)}]),
+                               "current": folder.name == str(period), "published": run_id in published,
+                               "synthetic": synthetic(options)}]),
         "totals": pd.DataFrame({"run_id": run_id, "city": m["city"], "period": str(period), "entity": results["entity"],
                                 "grp": results["group"], "total": results[total], "rank": results["rank"].astype("int64")}),
         "method_scores": results.melt(id_vars="entity", value_vars=methods, var_name="method", value_name="score").assign(run_id=run_id),
@@ -92,10 +95,11 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df[["run_id", *[c for c in df.columns if c != "run_id"]]]
 
 
-def _load(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
+def _load(con: duckdb.DuckDBPyConnection, folders: list[Path], outputs: Path) -> None:
     frames: dict[str, list[pd.DataFrame]] = {}
+    published = {e["run_id"] for e in records(outputs).values()}
     for folder in folders:
-        for name, df in _tables(folder).items():
+        for name, df in _tables(folder, published).items():
             frames.setdefault(name, []).append(df)
     existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()}
     for name, parts in frames.items():
@@ -108,18 +112,25 @@ def _load(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> None:
             con.register("incoming", df)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
         con.unregister("incoming")
-    con.execute("CREATE OR REPLACE VIEW published AS SELECT t.* FROM totals t JOIN runs r USING (run_id) WHERE r.current")
+    if "totals" in existing or "totals" in frames:
+        con.execute("CREATE OR REPLACE VIEW published AS SELECT t.* FROM totals t JOIN runs r USING (run_id) WHERE r.published")
+        con.execute("CREATE OR REPLACE VIEW latest AS SELECT t.* FROM totals t JOIN runs r USING (run_id) WHERE r.current")
 
 
 def rebuild(outputs: Path | None = None) -> Path:
     """Build the database anew from every run folder under ``outputs``; return its path."""
     outputs = outputs or paths.OUTPUTS
     with _writing(outputs) as con:
-        for (name,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall():
-            con.execute(f"DROP TABLE {name} CASCADE")
-        con.execute("DROP VIEW IF EXISTS published")
-        _load(con, run_folders(outputs) if outputs.is_dir() else [])
+        _reload(con, outputs)
     return database(outputs)
+
+
+def _reload(con: duckdb.DuckDBPyConnection, outputs: Path) -> None:
+    for (name,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall():
+        con.execute(f"DROP TABLE {name} CASCADE")
+    con.execute("DROP VIEW IF EXISTS published")
+    con.execute("DROP VIEW IF EXISTS latest")
+    _load(con, run_folders(outputs) if outputs.is_dir() else [], outputs)
 
 
 def update(city: str, period: str, outputs: Path | None = None) -> Path:
@@ -127,12 +138,15 @@ def update(city: str, period: str, outputs: Path | None = None) -> Path:
     outputs = outputs or paths.OUTPUTS
     with _writing(outputs) as con:
         tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
+        if "runs" in tables and "published" not in {r[0] for r in con.execute("DESCRIBE runs").fetchall()}:
+            _reload(con, outputs)  # a database of an older layout: derived, so built anew
+            return database(outputs)
         if "runs" in tables:
             gone = "SELECT run_id FROM runs WHERE city = ? AND period = ?"
             for name in (t for t in tables if t != "runs"):
                 con.execute(f"DELETE FROM {name} WHERE run_id IN ({gone})", [city, str(period)])
             con.execute("DELETE FROM runs WHERE city = ? AND period = ?", [city, str(period)])
-        _load(con, run_folders(outputs, city, str(period)))
+        _load(con, run_folders(outputs, city, str(period)), outputs)
     return database(outputs)
 
 
