@@ -26,7 +26,7 @@ def test_site_has_every_published_period(site):
         "baotou/2022/bulletin.html", "baotou/2022/bulletin.pdf", "baotou/2022/scores.xlsx",
         "baotou/2022H1/bulletin.html", "baotou/2022H1/bulletin.pdf", "baotou/2022H1/scores.xlsx",
         "baotou/2022H2/bulletin.html", "baotou/2022H2/bulletin.pdf", "baotou/2022H2/scores.xlsx",
-        "baotou/index.html", "index.html"]
+        "baotou/index.html", "index.html", "verify.html"]
 
 
 def test_site_in_chromium_makes_no_outside_request_and_every_link_resolves(site):
@@ -51,10 +51,38 @@ def test_site_in_chromium_makes_no_outside_request_and_every_link_resolves(site)
     assert not failed and not outside
     assert {Path(urlparse(u).path).relative_to(root).as_posix() for u in seen} == {
         "index.html", "baotou/index.html", "baotou/2022H1/bulletin.html", "baotou/2022H2/bulletin.html",
-        "baotou/2022/bulletin.html"}
+        "baotou/2022/bulletin.html", "verify.html"}
 
 
 def test_index_and_trend_pages_are_chinese_only(site):
     for page in (site, site.parent / "baotou" / "index.html"):
         text = re.sub(r"(?s)<(style|script|svg)[^>]*>.*?</\1>|<[^>]+>", " ", page.read_text(encoding="utf-8"))
         assert not re.findall(r"[A-Za-z]{2,}", text), page
+
+
+def test_the_verify_page_resolves_a_printed_code_in_chromium(site, demo_archive):
+    """The 核验码 printed under a bulletin's title, typed as a reader would (spaces, full-width digits), resolves on
+    the site to its period's published bulletin; an unknown code says so; the kept-aside 2022H1 run was never
+    published, so its code is unknown to the site."""
+    import json
+
+    from evalkit.core.codes import code
+
+    ids = {p: json.loads((demo_archive / "baotou" / p / "manifest.json").read_text(encoding="utf-8"))["run"]["id"]
+           for p in ("2022H2",)}
+    aside = next(p for p in (demo_archive / "baotou").iterdir() if p.name.startswith("2022H1."))
+    never = json.loads((aside / "manifest.json").read_text(encoding="utf-8"))["run"]["id"]
+    typed = code(ids["2022H2"]).replace("-", " ")
+    typed = typed[:-4] + "".join(chr(ord(c) + 0xFEE0) for c in typed[-4:])  # the last four typed full-width
+    answers = {}
+    with closing(launch()) as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.goto((site.parent / "verify.html").as_uri())
+        for name, text in (("published", typed), ("unknown", "1234-5678-9012"), ("never", code(never))):
+            page.fill("#code", text)
+            page.click("button")
+            answers[name] = (page.inner_text("#answer"), page.eval_on_selector_all("#answer a", "as => as.map(a => a.href)"))
+    assert "包头市2022年下半年考评结果通报" in answers["published"][0] and "为本站现行公开的通报" in answers["published"][0]
+    assert answers["published"][1][0].endswith("baotou/2022H2/bulletin.html")
+    assert answers["unknown"][0].startswith("未找到") and answers["unknown"][1] == []
+    assert answers["never"][0].startswith("未找到")

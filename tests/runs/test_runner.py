@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from evalkit.core import paths
+from evalkit.core import keys, paths
+from evalkit.publish.pdf_signing import validate_pdf
 from evalkit.core.recorded import recorded
 from evalkit.core.files import sha256
 from evalkit.publish.plots import CJK_FONT
@@ -76,6 +77,9 @@ def test_end_to_end_run_archives_everything(archived):
     assert m["files"] == {p.relative_to(archived).as_posix(): sha256(p) for p in archived.rglob("*")
                           if p.is_file() and p.name not in ("manifest.json", "manifest.sig")}
     assert archive.manifest_signature(archived, "baotou")[0] == "signed"  # the tests' Baotou key (conftest.signing_keys)
+    for pdf in ("report.pdf", "report-internal.pdf"):  # PAdES, with the tests' Baotou document key and certificate
+        assert validate_pdf(archived / pdf, keys.certificates("baotou")[0]) == []
+        assert "Signature is Valid" in subprocess.run(["pdfsig", str(archived / pdf)], capture_output=True, text=True).stdout
     assert {"report.html", "report.pdf", "scores.xlsx", "results.csv", "10_period_assessment.ipynb"} <= set(m["files"])
     assert m["run"]["papermill"]["version"]
     # the executed notebook records the same results

@@ -14,9 +14,11 @@ from pathlib import Path
 import jinja2
 
 from ..core import paths
+from ..core.codes import code, normalise
 from ..framework.loading import load_framework
 from ..framework.periods import Period
 from ..store.history import history, rebuild
+from ..store.published import ever_published
 from . import plots
 from .exporters import font_face
 
@@ -54,7 +56,8 @@ nav { font-size: 14px; }
 """)
 
 _INDEX = jinja2.Environment(autoescape=True).from_string("""
-<p>本站汇集各城市历次数字政府建设考评的公开通报，按城市和考评期列出，可查阅通报全文、下载打印版和成绩表。</p>
+<p>本站汇集各城市历次数字政府建设考评的公开通报，按城市和考评期列出，可查阅通报全文、下载打印版和成绩表。
+核对纸质通报请用<a href="verify.html">核验码查询</a>。</p>
 {% for city in cities %}
 <h2>{{ city.name }}</h2>
 <p><a href="{{ city.key }}/index.html">历次考评分值变化</a></p>
@@ -64,6 +67,28 @@ _INDEX = jinja2.Environment(autoescape=True).from_string("""
 {% endfor %}
 </ul>
 {% endfor %}
+""")
+
+_VERIFY = jinja2.Environment(autoescape=True).from_string("""
+<p>请输入通报标题下方印制的核验码（12 位数字），核对手中的通报是否为本站公开的通报、是否已被更正。</p>
+<form id="check"><label for="code">核验码</label>　<input id="code" inputmode="numeric" autocomplete="off" size="16">　<button>核验</button></form>
+<p id="answer" role="status"></p>
+<script>
+const CODES = {{ codes | tojson }};
+document.getElementById("check").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const typed = document.getElementById("code").value.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xFEE0));
+  const hit = CODES[typed.replace(/[^0-9]/g, "")];
+  const answer = document.getElementById("answer");
+  answer.textContent = hit ? hit.text : "未找到：本站没有以该核验码公开的通报，请核对号码。";
+  if (hit) {
+    const link = document.createElement("a");
+    link.href = hit.link;
+    link.textContent = hit.current ? "查看通报" : "查看现行通报";
+    answer.append("　", link);
+  }
+});
+</script>
 """)
 
 _TREND = jinja2.Environment(autoescape=True).from_string("""
@@ -79,6 +104,25 @@ _TREND = jinja2.Environment(autoescape=True).from_string("""
 <h2>各期通报</h2>
 <ul class="periods">{% for p in periods %}<li><a href="{{ p.id }}/bulletin.html">{{ p.label }}通报</a></li>{% endfor %}</ul>
 """)
+
+
+NO_BREAK_HYPHEN = "\u2011"
+
+
+def _codes(outputs: Path, h) -> dict[str, dict[str, object]]:
+    """The 核验码 of every bulletin ever published (corrected originals included), by its digits: what the site
+    says of it, and the link to the period's published bulletin."""
+    issued = ever_published(outputs)
+    runs = h.sql("SELECT run_id, city, period, published FROM runs")
+    names = {city: load_framework(city).name for city in set(runs["city"])}
+    out = {}
+    for r in runs[runs["run_id"].isin(issued)].itertuples():
+        label = f"{names[r.city]}{Period.parse(r.period).label}考评结果通报"
+        state = "为本站现行公开的通报。" if r.published else "已被更正，请以现行通报为准。"
+        shown = code(r.run_id).replace("-", NO_BREAK_HYPHEN)  # a code never breaks across lines
+        out[normalise(code(r.run_id))] = {"text": f"{label}（核验码 {shown}）{state}", "current": bool(r.published),
+                                          "link": f"{r.city}/{r.period}/bulletin.html"}
+    return out
 
 
 def _order(period: str) -> tuple[int, int]:
@@ -133,6 +177,8 @@ def build_site(outputs: Path | None = None, dest: Path | None = None) -> Path:
         (staging / city / "index.html").write_text(
             _page(f"{fw.name}数字政府建设考评：历次结果", _TREND.render(groups=groups, periods=periods), up="../index.html",
                   synthetic=bool(part["synthetic"].any())), encoding="utf-8")
+    (staging / "verify.html").write_text(_page("通报核验码查询", _VERIFY.render(codes=_codes(outputs, h)), up="index.html"),
+                                         encoding="utf-8")
     (staging / "index.html").write_text(_page("数字政府建设考评结果公开", _INDEX.render(cities=cities),
                                               synthetic=bool(runs["synthetic"].any())), encoding="utf-8")
     h.con.close()
