@@ -3,11 +3,13 @@ scheduled runs never replace a published period and say why they run, prune neve
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 import evalkit
+import evalkit.cli
 from evalkit.core.codes import code
 from evalkit.core.files import sha256
 from evalkit.inputs.params import load_params
@@ -119,3 +121,20 @@ def test_a_tampered_run_cannot_be_published(tmp_path):
     done = cli("publish", str(folder))
     assert done.returncode == 2 and "not published" in done.stderr and "report.html: changed" in done.stderr
     assert publication.published(out, "baotou", "2022H1") is None
+
+
+def test_a_city_that_requires_sm2_signs_its_run_and_ledger_with_it(tmp_path, monkeypatch, signing_keys):
+    """国密: Ulanhot given an SM2 record key; its run's manifest and ledger entries are SM2 signatures that verify."""
+    from evalkit.core import keys
+    from evalkit.runs import archive
+
+    shutil.copytree(signing_keys, tmp_path / "keys")
+    monkeypatch.setenv(keys.KEYS_VARIABLE, str(tmp_path / "keys" / "private"))
+    monkeypatch.setenv(keys.TRUST_VARIABLE, str(tmp_path / "keys" / "trust"))
+    assert evalkit.cli.main(["keys", "new", "ulanhot", "--sm2"]) == 0  # the SM2 record key, the P-256 PDF key and its certificate
+    out = tmp_path / "out"
+    folder = run(load_params("ulanhot", "2022H1"), outputs=out)
+    assert json.loads((folder / "manifest.sig").read_text(encoding="utf-8"))["algorithm"] == "sm2-sm3"
+    assert archive.manifest_signature(folder, "ulanhot")[0] == "signed"
+    assert all(json.loads(line)["signature"]["algorithm"] == "sm2-sm3" for line in (out / "ledger.jsonl").read_text(encoding="utf-8").splitlines())
+    assert ledger.verify(out) == []

@@ -99,6 +99,8 @@ def parser() -> argparse.ArgumentParser:
     ky.add_argument("action", choices=["new"])
     ky.add_argument("city")
     ky.add_argument("--demo", action="store_true", help="a demo key (示例密钥): what it signs is marked as example data")
+    ky.add_argument("--if-missing", action="store_true", help="keep the city's key when it has one (make demo)")
+    ky.add_argument("--sm2", action="store_true", help="an SM2 record key, its signatures with SM3 (国密), for a city that requires them")
     lg = sub.add_parser("ledger", help="the hash-chained log of every run, replacement and audit")
     lg.add_argument("action", choices=["verify"], help="verify: check the chain and every archived run against its manifest")
     lg.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")

@@ -56,7 +56,7 @@ def _keys(args: argparse.Namespace) -> int:
         print(f"{args.city}: this machine holds its signing key already ({keys.keys_dir()}); kept")
         return 0
     holder = f"{load_framework(args.city).name}数字政府建设专班"
-    private, public = keys.new_key(args.city, demo=args.demo)
+    private, public = keys.new_key(args.city, demo=args.demo, use_sm2=args.sm2)
     cert = keys.write_certificate(args.city, certificate(keys.document_key(args.city), holder=holder, demo=args.demo), demo=args.demo)
     print(f"private keys: {private} and its -pdf.pem (keep them off the repository; back them up)\n"
           f"public key and PDF certificate: {public}, {cert} "
