@@ -427,3 +427,22 @@ def test_an_audit_leaves_its_record_with_the_auditor_even_from_a_usb_stick(outpu
     entry = json.loads((audits / "ledger.jsonl").read_text(encoding="utf-8").splitlines()[-1])
     assert entry["event"] == "audit" and entry["result"] == "identical" and entry["folder"] == str(stick.resolve())
     assert ledger.verify(audits) == []
+
+
+def test_a_modified_store_file_is_named_with_every_run_holding_it_and_never_linked_again(outputs, tmp_path):
+    """Issue 22: one file of the write-once store edited in place (as root can, read-only or not): verify names it
+    and the run that holds it; a later run of the same input keeps its own intact copy instead of linking to it."""
+    folder = copy_of(outputs, tmp_path)
+    out = folder.parents[1]
+    stored = sorted((out / ".store" / "sha256").glob("*/*"))
+    assert stored and all(p.stat().st_mode & 0o222 == 0 for p in stored)  # read-only
+    victim = next(p for p in stored if p.stat().st_size > 100)
+    data = bytearray(victim.read_bytes())
+    data[50] ^= 1
+    victim.write_bytes(bytes(data))
+    problems = ledger.verify(out)
+    assert any(p.startswith(f".store/sha256/{victim.name[:2]}/{victim.name}: modified") and "baotou/2022H1" in p
+               for p in problems), problems
+    again = run(load_params("baotou", "2022H1", FIXTURE_PARAMS), outputs=out, force=True)
+    copy = again / "inputs" / victim.name
+    assert copy.is_file() and sha256(copy) == victim.name and copy.stat().st_ino != victim.stat().st_ino

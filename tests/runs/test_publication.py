@@ -138,3 +138,21 @@ def test_a_city_that_requires_sm2_signs_its_run_and_ledger_with_it(tmp_path, mon
     assert archive.manifest_signature(folder, "ulanhot")[0] == "signed"
     assert all(json.loads(line)["signature"]["algorithm"] == "sm2-sm3" for line in (out / "ledger.jsonl").read_text(encoding="utf-8").splitlines())
     assert ledger.verify(out) == []
+
+
+def test_a_damaged_ledger_stops_a_run_before_anything_moves_and_a_deleted_record_is_named(tmp_path):
+    """Issue 22's first faults: the ledger cut mid-line, then `run --force`: a clear message, no traceback, and the
+    published folder where it was; a run folder deleted: `ledger verify` names it."""
+    params, out, _ = published_copy(tmp_path)
+    folder = out / "baotou" / "2022H1"
+    before = sha256(folder / "manifest.json")
+    path = out / "ledger.jsonl"
+    intact = path.read_bytes()
+    path.write_bytes(intact[:-40])
+    done = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--force")
+    assert done.returncode == 2 and "the ledger is damaged" in done.stderr and "Traceback" not in done.stderr
+    assert sha256(folder / "manifest.json") == before and [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
+    path.write_bytes(intact)
+    shutil.rmtree(folder)
+    problems = ledger.verify(out)
+    assert any(p.startswith("baotou/2022H1: the ledger records run") and "存档目录缺失" in p for p in problems), problems

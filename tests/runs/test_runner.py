@@ -205,3 +205,20 @@ def test_running_all_cells_as_stored_equals_evalkit_run(tmp_path):
     NotebookClient(nb, kernel_name="evalkit", resources={"metadata": {"path": str(tmp_path)}}).execute()
     archived = run(load_params("baotou", "2022H1"), outputs=tmp_path / "out")  # params/baotou/2022H1.yaml
     pd.testing.assert_frame_equal(recorded(nb), recorded(archived / "10_period_assessment.ipynb"), check_exact=True)
+
+
+def test_staging_clean_up_removes_only_this_hosts_dead_runs(tmp_path):
+    """Issue 22: on an outputs folder shared by several hosts (Dask workers), a run cleans up only the staging folders
+    of its own host whose process is gone; another host's run in progress (its process invisible here) is kept."""
+    import socket
+
+    from evalkit.runs.runner import _clean_partials
+
+    root = tmp_path / ".partial"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    for name, host, pid in (("mine-dead", socket.gethostname(), dead), ("mine-alive", socket.gethostname(), os.getpid()),
+                            ("theirs", "another-host", dead)):
+        (root / name).mkdir(parents=True)
+        (root / name / ".pid").write_text(json.dumps({"host": host, "pid": int(pid)}))
+    _clean_partials(root)
+    assert sorted(p.name for p in root.iterdir()) == ["mine-alive", "theirs"]

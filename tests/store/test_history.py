@@ -129,3 +129,54 @@ def test_a_column_empty_in_the_first_run_takes_text_from_a_later_one(monkeypatch
     store._load(con, [Path("first")], tmp_path)
     store._load(con, [Path("second")], tmp_path)
     assert con.execute("SELECT run_id, lead_unit FROM problems ORDER BY run_id").fetchall() == [("first", None), ("second", "市财政局")]
+
+
+def test_an_analysts_open_connection_never_blocks_a_writer(demo_archive, tmp_path):
+    """Issue 22: another process holds the history open (an analyst's notebook) while the history is rebuilt and
+    updated: the writer neither waits nor fails, the reader keeps its snapshot, and a new reader sees the new one."""
+    import shutil
+    import time
+
+    out = tmp_path / "out"
+    shutil.copytree(demo_archive, out)
+    reader = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, duckdb; con = duckdb.connect(sys.argv[1], read_only=True); print('open', flush=True);"
+        "sys.stdin.readline(); print(con.execute('SELECT count(*) FROM runs').fetchone()[0], flush=True)"),
+        str(store.database(out))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        t0 = time.perf_counter()
+        store.rebuild(out)
+        store.update("baotou", "2022H2", out)
+        assert time.perf_counter() - t0 < 30
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert int(reader.stdout.readline()) == 4  # its snapshot still answers
+    finally:
+        reader.kill()
+    h = evalkit.history("baotou", out)
+    assert h.sql("SELECT count(*) AS n FROM runs")["n"].item() == 4
+    h.con.close()
+
+
+def test_a_damaged_history_heals_itself(demo_archive, tmp_path):
+    """A history.duckdb overwritten with garbage: reading it, the history command and an update all rebuild it from
+    the run folders, without being asked."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(demo_archive, out)
+    store.rebuild(out)  # the copy's own folders
+    expected = dump(out)
+    store.database(out).write_bytes(b"not a database" * 100)
+    h = evalkit.history("baotou", out)
+    assert not h.totals.empty
+    h.con.close()
+    store.database(out).write_bytes(b"not a database" * 100)
+    done = subprocess.run([sys.executable, "-m", "evalkit.cli", "history", "baotou", "--outputs", str(out)],
+                          capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    store.database(out).write_bytes(b"not a database" * 100)
+    store.update("baotou", "2022H2", out)
+    for name, table in expected.items():
+        pd.testing.assert_frame_equal(dump(out)[name], table)

@@ -47,24 +47,43 @@ def input_files(framework_sources: list[Path], data: list[Path]) -> dict[str, st
 
 
 def keep(files: dict[str, Path], folder: Path, store: Path) -> dict[str, str]:
-    """Copy each file into ``folder/inputs/<sha256>``, hard-linked to ``store/sha256/<sha256>`` when the file
-    system allows, so an unchanged file takes its space once across runs; the SHA-256 by recorded name."""
+    """Copy each file into ``folder/inputs/<sha256>``, hard-linked to the write-once store ``store/sha256/<sha256>``
+    (read-only) when the file system allows, so an unchanged file takes its space once across runs; a store file
+    whose content no longer matches its name is never linked (the run keeps its own copy, and ``ledger verify``
+    names the damage). The SHA-256 by recorded name."""
     kept: dict[str, str] = {}
     (folder / STORE).mkdir(exist_ok=True)
     for name, path in files.items():
-        digest = kept[name] = sha256(path)
+        data = path.read_bytes()
+        digest = kept[name] = hashlib.sha256(data).hexdigest()
         target = folder / STORE / digest
         if target.exists():
             continue
         shared = store / "sha256" / digest[:2] / digest
         if not shared.exists():
             shared.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(shared, path.read_bytes())
+            write_atomic(shared, data)
+            shared.chmod(0o444)
         try:
+            if sha256(shared) != digest:
+                raise OSError("the store's copy was modified")
             os.link(shared, target)
         except OSError:
-            write_atomic(target, shared.read_bytes())
+            write_atomic(target, data)
+            target.chmod(0o444)
     return kept
+
+
+def store_problems(outputs: Path) -> list[str]:
+    """The files of the write-once store whose content no longer matches their name, each with the runs that hold
+    it (their copies are the same file where they are hard-linked)."""
+    damaged = [p for p in sorted((outputs / ".store" / "sha256").glob("*/*")) if p.is_file() and sha256(p) != p.name]
+    found = []
+    for p in damaged:
+        holders = sorted(f.parent.parent.relative_to(outputs).as_posix() for f in outputs.glob(f"*/*/{STORE}/{p.name}"))
+        found.append(f".store/sha256/{p.name[:2]}/{p.name}: modified after it was stored; held by "
+                     f"{', '.join(holders) or 'no run'} (存储库文件被修改)")
+    return found
 
 
 def folder_files(folder: Path) -> dict[str, str]:

@@ -94,6 +94,9 @@ def verify(outputs: Path) -> list[str]:
             problems.append(problem)
         if entry.get("event") in ("run", "replace"):
             latest[entry["run_id"]] = entry
+        elif entry.get("event") == "prune":
+            latest.pop(entry.get("run_id"), None)
+    present = set()
     for folder in run_folders(outputs):
         name = relative(folder, outputs)
         try:
@@ -102,6 +105,7 @@ def verify(outputs: Path) -> list[str]:
             problems.append(str(exc))
             continue
         entry = latest.get(manifest["run"]["id"])
+        present.add(manifest["run"]["id"])
         if entry is None:
             problems.append(f"{name}: the run is not in the ledger (该运行不在台账中)")
         elif entry["manifest_sha256"] != sha256(folder / "manifest.json"):
@@ -112,7 +116,9 @@ def verify(outputs: Path) -> list[str]:
         problem = archive.signature_problem(*archive.manifest_signature(folder, manifest["city"]), manifest["city"], f"{name}/manifest.json")
         if problem:
             problems.append(problem)
-    return problems
+    problems += [f"{e['folder']}: the ledger records run {run_id} of {e['city']} {e['period']} here, and the folder is gone "
+                 f"(存档目录缺失)" for run_id, e in latest.items() if run_id not in present]
+    return problems + archive.store_problems(outputs)
 
 
 def file_problems(folder: Path, manifest: dict[str, Any]) -> list[str]:

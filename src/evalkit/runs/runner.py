@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -51,14 +52,17 @@ def _stamp(when: dt.datetime | None = None) -> str:
 
 
 def _clean_partials(root: Path) -> None:
-    """Remove staging folders of runs whose process is gone (killed midway)."""
+    """Remove staging folders of this host's runs whose process is gone (killed midway). A folder of another host
+    (an outputs folder shared by Dask workers) is never touched: its process cannot be seen from here."""
     for d in root.glob("*") if root.is_dir() else []:
         try:
-            pid = int((d / ".pid").read_text())
-            os.kill(pid, 0)
+            owner = json.loads((d / ".pid").read_text())
+            if owner["host"] != socket.gethostname():
+                continue
+            os.kill(int(owner["pid"]), 0)
         except ProcessLookupError:
             shutil.rmtree(d, ignore_errors=True)
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError, TypeError):
             continue
 
 
@@ -186,7 +190,7 @@ def _run(spec: RunSpec, outputs: Path, force: bool, timeout: int, scorecards: bo
 
 def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: int, scorecards: bool, jobs: int | None,
            correction: dict[str, str] | None) -> Path:
-    (staging / ".pid").write_text(str(os.getpid()))
+    (staging / ".pid").write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
     run_id = str(uuid.uuid4())
     notebook = staging / spec.notebook.name
     started = dt.datetime.now(dt.timezone.utc)

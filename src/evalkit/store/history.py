@@ -19,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,15 +78,33 @@ def _tables(folder: Path, published: set[str]) -> dict[str, pd.DataFrame]:
 
 @contextlib.contextmanager
 def _writing(outputs: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The database open for writing, one process at a time (parallel runs each update it)."""
+    """A new version of the database open for writing, one writer at a time (parallel runs each update it), swapped
+    in atomically when done: a reader's open connection (an analyst's notebook) never blocks a writer and keeps its
+    snapshot. A database that cannot be opened (damaged) is rebuilt from the run folders."""
     outputs.mkdir(parents=True, exist_ok=True)
+    path = database(outputs)
+    new = path.with_name(f"{path.name}.new")
     with open(outputs / f"{DATABASE}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        con = duckdb.connect(str(database(outputs)))
+        for leftover in (new, new.with_name(f"{new.name}.wal")):
+            leftover.unlink(missing_ok=True)
+        if path.is_file():
+            shutil.copyfile(path, new)
+        try:
+            con = duckdb.connect(str(new))
+        except duckdb.Error:  # the database was damaged: it is derived, so it is built anew
+            new.unlink(missing_ok=True)
+            con = duckdb.connect(str(new))
+            _reload(con, outputs)
         try:
             yield con
-        finally:
+            con.execute("CHECKPOINT")
+        except BaseException:
             con.close()
+            new.unlink(missing_ok=True)
+            raise
+        con.close()
+        os.replace(new, path)
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
@@ -180,4 +200,8 @@ def history(city: str | None = None, outputs: Path | None = None) -> History:
     path = database(outputs)
     if not path.is_file():
         rebuild(outputs)
-    return History(duckdb.connect(str(path), read_only=True), city)
+    try:
+        return History(duckdb.connect(str(path), read_only=True), city)
+    except duckdb.Error:  # damaged: built anew from the run folders, without being asked
+        rebuild(outputs)
+        return History(duckdb.connect(str(path), read_only=True), city)
