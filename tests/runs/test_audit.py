@@ -423,7 +423,7 @@ def test_an_audit_leaves_its_record_with_the_auditor_even_from_a_usb_stick(outpu
     record = json.loads(next(audits.glob("baotou-2022H1-*/audit.json")).read_text(encoding="utf-8"))
     assert record["verdict"] == "identical" and record["run"]["code"] and record["auditor"]["evalkit"]
     text = next(audits.glob("baotou-2022H1-*/复核结论.txt")).read_text(encoding="utf-8")
-    assert "结论：结果一致。" in text and "核验码" in text
+    assert "复核对象：包头市2022年上半年考评结果" in text and "结论：结果一致。" in text and "核验码" in text
     entry = json.loads((audits / "ledger.jsonl").read_text(encoding="utf-8").splitlines()[-1])
     assert entry["event"] == "audit" and entry["result"] == "identical" and entry["folder"] == str(stick.resolve())
     assert ledger.verify(audits) == []

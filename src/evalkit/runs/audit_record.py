@@ -10,7 +10,10 @@ from typing import Any
 
 from .. import __version__
 from ..core.codes import code
+from ..core.errors import EvalkitError
 from ..core.files import write_atomic, write_json
+from ..framework.loading import load_framework
+from ..framework.periods import Period
 from . import ledger, provenance
 from .audit import VERDICTS, AuditReport
 
@@ -22,19 +25,47 @@ def audits_dir() -> Path:
     return Path(os.environ.get(AUDITS_VARIABLE) or Path.home() / ".local" / "share" / "evalkit" / "audits")
 
 
+WHAT = {"source_sha256": "evalkit 的源代码", "evalkit": "evalkit 版本", "python": "Python 版本", "implementation": "Python 实现",
+        "platform": "操作系统", "chromium": "Chromium 浏览器", "fonts": "嵌入字体"}
+
+
+def environment_zh(then: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """The software differences in Chinese, one phrase each.
+
+    >>> environment_zh({"python": "3.10.0", "packages": {"pandas": "2.0.0"}}, {"python": "3.11.7", "packages": {}})
+    ['Python 版本：原运行为 3.10.0，现为 3.11.7', '软件包 pandas：原运行为 2.0.0，现未安装']
+    """
+    out = []
+    for what, a, b in provenance.differences(then, now):
+        name = f"软件包 {what.removeprefix('package ')}" if what.startswith("package ") else WHAT.get(what, what)
+        out.append(f"{name}不同" if what in ("source_sha256", "fonts") else
+                   f"{name}：原运行{'未安装' if a is None else '为 ' + str(a)}，现{'未安装' if b is None else '为 ' + str(b)}")
+    return out
+
+
+def _zh(text: str) -> str:
+    """The Chinese gloss a bilingual message ends with, in parentheses; the message itself when it has none."""
+    return text[text.rindex("(") + 1:-1] if text.endswith(")") and "(" in text and any("\u4e00" <= c <= "\u9fff" for c in text[text.rindex("("):]) else text
+
+
 def summary(report: AuditReport, run_dir: Path, manifest: dict[str, Any] | None) -> str:
     """The audit's conclusion in plain Chinese: what was audited, the verdict, and what each kind of finding means."""
     lines = ["evalkit 复核结论", ""]
     if manifest:
-        lines.append(f"复核对象：{manifest.get('city')} {manifest.get('period')}，运行编号 {manifest['run']['id']}，"
-                     f"核验码 {code(manifest['run']['id'])}，存档目录 {run_dir}。")
+        try:
+            city = load_framework(str(manifest.get("city"))).name
+            period = Period.parse(str(manifest.get("period"))).label
+        except EvalkitError:  # a name the audit refused: shown as recorded
+            city, period = manifest.get("city"), manifest.get("period")
+        lines.append(f"复核对象：{city}{period}考评结果，运行编号 {manifest['run']['id']}，核验码 {code(manifest['run']['id'])}，"
+                     f"存档目录 {run_dir}。")
     lines.append(f"结论：{VERDICTS[report.verdict]}。")
     if report.verdict == "identical":
         lines.append("按存档的输入和参数，用当前安装的 evalkit 重新计算，结果、两个版本的网页和 PDF 文字、成绩表均与存档一致。")
     if report.differences is not None and len(report.differences):
         lines.append(f"重新计算的结果有 {report.differences['entity'].nunique()} 个考评对象的分值或排名与存档不同，明细见 audit.json。")
     if report.tables:
-        lines.append("存档记录的以下表格与重新计算的不同：" + "；".join(report.tables) + "。")
+        lines.append("存档记录的以下表格与重新计算的不同：" + "；".join(_zh(t) for t in report.tables) + "。")
     if report.presentation:
         lines.append("结果相同，但以下发布文件的呈现不同（不影响分值和排名）：" + "；".join(report.presentation) + "。")
     if report.problems:
@@ -42,11 +73,11 @@ def summary(report: AuditReport, run_dir: Path, manifest: dict[str, Any] | None)
         lines += [f"  - {p}" for p in report.problems]
         lines.append("存档文件被改动、签名不符或缺少输入时，存档本身不可信；代码不同时，请检出运行记录中的提交（git checkout），"
                      "运行 make setup 后重新复核。")
-    if report.environment:
-        lines.append("运行环境与原运行不同（软件版本等）：" + "；".join(report.environment) + "。结果一致时，这些差异没有影响结果；"
-                     "结果不一致时，请在原运行的环境中复核（检出记录的提交，make setup，或使用离线复核包）。")
+    if manifest and report.environment:
+        lines.append("运行环境与原运行不同：" + "；".join(environment_zh(manifest["software"], provenance.environment())) + "。"
+                     "结果一致时，这些差异没有影响结果；结果不一致时，请检出运行记录中的提交（git checkout），运行 make setup 后重新复核。")
     if report.warnings:
-        lines.append("提示：" + "；".join(report.warnings) + "。")
+        lines.append("提示：" + "；".join(_zh(w) for w in report.warnings) + "。")
     return "\n".join(lines) + "\n"
 
 
