@@ -135,9 +135,7 @@ def demo_archive(tmp_path_factory):
     from evalkit.runs.publication import publish
     from evalkit.runs.runner import run
 
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # the folder every worker's own temporary folder is in
+    shared = _shared(tmp_path_factory)
     out = shared / "demo-archive"
     with open(shared / "demo-archive.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from ..core import keys, paths
-from ..core.errors import EvalkitError
 from ..framework.loading import load_framework
 from ..publish.pdf_signing import certificate
 from ..runs import publication, verification
@@ -20,11 +19,6 @@ def _publish(args: argparse.Namespace) -> int:
             if not args.skip_published:
                 raise
             print(f"{run_dir}: kept as it is: {str(exc).split(';')[0]}")
-            continue
-        except EvalkitError as exc:
-            if not (args.skip_published and "already the published record" in str(exc)):
-                raise
-            print(f"{run_dir}: already the published record (已发布)")
             continue
         signed = "signed" if "signature" in entry else "NOT signed: this machine holds no key of the city (未签名)"
         print(f"{entry['city']} {entry['period']}: run {entry['run_id']} is the published record (已发布); ledger entry {signed}")

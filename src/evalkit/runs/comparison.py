@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import pandas as pd
 
 from ..core.errors import EvalkitError
 from ..core.recorded import RESULTS_MIME
@@ -83,6 +82,3 @@ def pdf_text(path: Path) -> str:
         raise EvalkitError(f"pdftotext could not read {path}: {done.stderr.strip()} (install poppler-utils)")
     return done.stdout
 
-
-def results_frame(data: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data))

@@ -19,9 +19,10 @@ from typing import Any
 
 from ..core import keys
 from ..core.files import sha256
+from ..store.published import LEDGER
 from . import archive
 
-NAME = "ledger.jsonl"
+NAME = LEDGER
 GENESIS = "0" * 64
 
 

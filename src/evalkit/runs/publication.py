@@ -58,7 +58,7 @@ def publish(run_dir: Path, outputs: Path | None = None) -> dict[str, Any]:
     current = published(outputs, manifest["city"], manifest["period"])
     if current is not None:
         if current["run_id"] == manifest["run"]["id"]:
-            raise EvalkitError(f"{folder}: already the published record of {manifest['city']} {manifest['period']} (已发布)")
+            raise FrozenError(f"{folder}: already the published record of {manifest['city']} {manifest['period']} (已发布)")
         raise FrozenError(frozen_message(manifest["city"], manifest["period"], current))
     entry = ledger.append(outputs, "publish", folder, manifest, result="published")
     store.update(manifest["city"], manifest["period"], outputs)  # the history's published view follows
