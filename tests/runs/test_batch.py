@@ -19,7 +19,7 @@ from evalkit.core import paths
 from evalkit.inputs.params import RunSpec
 from evalkit.framework.periods import Period
 from evalkit.runs.batch import Outcome, blocked
-from evalkit.runs.runner import kept_name
+from evalkit.runs.commit import kept_name
 
 from .test_runner import EXAMPLE, FIXTURE_PARAMS, cli, own_copy
 

@@ -165,3 +165,63 @@ def test_audit_all_reports_an_unreadable_archive_as_its_failure(tmp_path):
         reports = batch.audit_all([broken, tmp_path / "nothing"], executor=ex)
     assert [r.identical for r in reports.values()] == [False, False]
     assert all(r.problems and str(d) in r.problems[0] for d, r in reports.items())
+
+
+ORPHAN_PARENT = """
+import sys, time
+from pathlib import Path
+from evalkit.runs.executor import start
+from tests.runs.test_executor import _print_then_archive
+
+with start("local", jobs=2) as ex:
+    futures = [ex.submit(_print_then_archive, sys.argv[1], k) for k in range(2)]
+    time.sleep(600)
+"""
+
+
+def _print_then_archive(folder: str, k: int) -> None:
+    """A task as a run is one: a Jupyter kernel and a browser up (Chromium under Playwright), then, later, a file written."""
+    from jupyter_client.manager import start_new_kernel
+
+    from evalkit.publish.printing import Printer
+
+    with Printer() as printer:
+        printer.start()
+        start_new_kernel(kernel_name="evalkit")
+        Path(folder, f"up-{k}").touch()
+        time.sleep(8)
+        Path(folder, f"archived-{k}").write_text("a run archived after its batch died")
+
+
+def _tree(pid: int) -> set[int]:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return {int(c) for c in children} | {p for c in children for p in _tree(int(c))}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] not in "ZX"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+@pytest.mark.slow
+def test_a_batch_killed_with_sigkill_leaves_no_worker_kernel_or_browser(tmp_path):
+    """Issue 22: `kill -9` of `run --all` left a worker that archived a run after its parent died, alive with Chromium.
+    Now each worker dies with the batch, and its browser and children with it; nothing is written afterwards."""
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_PARENT, str(tmp_path)], cwd=paths.ROOT)
+    deadline = time.monotonic() + 90
+    while len(list(tmp_path.glob("up-*"))) < 2 and time.monotonic() < deadline and parent.poll() is None:
+        time.sleep(0.2)
+    assert len(list(tmp_path.glob("up-*"))) == 2, "the workers did not start"
+    family = _tree(parent.pid)
+    assert any("chromium" in Path(f"/proc/{p}/comm").read_text() for p in family if _alive(p)), "no browser in the tree"
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(p) for p in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")[:120] for p in family if _alive(p)]
+    assert not left, left
+    time.sleep(9)
+    assert not list(tmp_path.glob("archived-*")), "a worker went on after its batch died"

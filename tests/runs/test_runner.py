@@ -212,7 +212,7 @@ def test_staging_clean_up_removes_only_this_hosts_dead_runs(tmp_path):
     of its own host whose process is gone; another host's run in progress (its process invisible here) is kept."""
     import socket
 
-    from evalkit.runs.runner import _clean_partials
+    from evalkit.runs.commit import _clean_partials
 
     root = tmp_path / ".partial"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()

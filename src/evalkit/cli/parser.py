@@ -102,7 +102,8 @@ def parser() -> argparse.ArgumentParser:
     ky.add_argument("--if-missing", action="store_true", help="keep the city's key when it has one (make demo)")
     ky.add_argument("--sm2", action="store_true", help="an SM2 record key, its signatures with SM3 (国密), for a city that requires them")
     lg = sub.add_parser("ledger", help="the hash-chained log of every run, replacement and audit")
-    lg.add_argument("action", choices=["verify"], help="verify: check the chain and every archived run against its manifest")
+    lg.add_argument("action", choices=["verify", "repair"], help="verify: check the chain and every archived run against its "
+                    "manifest; repair: keep a damaged ledger as evidence, rebuild it from the entries that hold and the signed run records")
     lg.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     h = sub.add_parser("history", help="totals and ranks by period from the history database; 'rebuild' builds it anew from the archive")
     h.add_argument("city", help="a city, or 'rebuild'")

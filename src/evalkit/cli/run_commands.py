@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from ..runs.audit import VERDICTS, audit
 from ..runs.audit_record import write_record
 from ..runs.batch import run_all
 from ..runs.executor import start
+from ..runs.repair import Repair, repair
 from ..runs.runner import run
 
 STATUS = {"ok": "成功 ok", "failed": "失败 failed", "unchanged": "未变 unchanged", "published": "已发布 published",
@@ -156,14 +158,32 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _ledger(args: argparse.Namespace) -> int:
     outputs = args.outputs or paths.OUTPUTS
+    if args.action == "repair":
+        _print_repair(repair(outputs), outputs)
     problems = ledger.verify(outputs)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
-        print(f"{outputs / ledger.NAME}: {len(problems)} 个问题 problem(s) (台账或存档被改动)", file=sys.stderr)
+        print(f"{outputs / ledger.NAME}: {len(problems)} 个问题 problem(s) (台账或存档被改动)"
+              + ("" if args.action == "repair" else "; `evalkit ledger repair` rebuilds what can be trusted"), file=sys.stderr)
         return 1
     print(f"{outputs / ledger.NAME}: 台账完整，存档与运行记录一致 the ledger's chain holds and every archived run matches its manifest")
     return 0
+
+
+def _print_repair(done: Repair, outputs: Path) -> None:
+    if done.evidence:
+        print(f"台账已损坏，原文件保留为证据 the damaged ledger is kept as evidence: {done.evidence}")
+        print(f"保留完好记录 {done.kept} 条 entries kept (each with its original hash and signature); "
+              f"舍弃损坏记录 {len(done.dropped)} 条 dropped:")
+        for d in done.dropped:
+            print(f"  {d}")
+    for r in done.recorded:
+        print(f"据签名运行记录补记 recorded from its signed manifest: {r}")
+    for lost in done.lost:
+        print(f"无法恢复 not rebuilt: {lost}", file=sys.stderr)
+    if not done.changed:
+        print(f"{outputs / ledger.NAME}: 无需修复 nothing to repair")
 
 
 COMMANDS = {"audit": _audit, "diff": _diff, "history": _history, "ledger": _ledger, "run": _run, "site": _site}

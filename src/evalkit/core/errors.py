@@ -1,6 +1,7 @@
 """Exceptions: one base class, narrow subclasses, messages that say how to fix the problem."""
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -22,6 +23,14 @@ class RunBusyError(EvalkitError):
 
 class StorageError(EvalkitError):
     """The outputs folder cannot be written (read-only, full, not a folder); nothing was archived."""
+
+
+def storage_reason(exc: OSError) -> str:
+    """Why a file could not be written, in a few words (English and Chinese)."""
+    return {errno.ENOSPC: "the disk is full (磁盘已满)", errno.EROFS: "the file system is read-only (文件系统只读)",
+            errno.EACCES: "permission denied (没有写权限)", errno.EPERM: "permission denied (没有写权限)",
+            errno.EDQUOT: "the disk quota is exceeded (磁盘配额已满)",
+            errno.ENOTDIR: "a file stands where a folder is expected (应为目录的位置是一个文件)"}.get(exc.errno, exc.strerror or str(exc))
 
 
 class RunError(EvalkitError):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
 from .errors import EvalkitError
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -26,6 +26,11 @@ STORE = "inputs"
 REQUIRED = ("city", "period", "notebook", "source_notebook", "parameters", "inputs", "results", "run", "software", "files")
 
 
+def stamp(when: dt.datetime | None = None) -> str:
+    """A folder-name time stamp, in UTC (now by default)."""
+    return (when or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+
+
 def shown(path: Path) -> str:
     """A path as the manifest stores it: relative to the project folder when inside it."""
     try:
@@ -57,21 +62,27 @@ def keep(files: dict[str, Path], folder: Path, store: Path) -> dict[str, str]:
         data = path.read_bytes()
         digest = kept[name] = hashlib.sha256(data).hexdigest()
         target = folder / STORE / digest
-        if target.exists():
-            continue
-        shared = store / "sha256" / digest[:2] / digest
+        if not target.exists() and not _linked(data, digest, store, target):
+            write_atomic(target, data)
+            target.chmod(0o444)
+    return kept
+
+
+def _linked(data: bytes, digest: str, store: Path, target: Path) -> bool:
+    """Hard-link ``target`` to the store's copy of ``data`` (stored first when new); False when the store cannot be
+    used: read-only, full, on another file system, or its copy modified."""
+    shared = store / "sha256" / digest[:2] / digest
+    try:
         if not shared.exists():
             shared.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(shared, data)
             shared.chmod(0o444)
-        try:
-            if sha256(shared) != digest:
-                raise OSError("the store's copy was modified")
-            os.link(shared, target)
-        except OSError:
-            write_atomic(target, data)
-            target.chmod(0o444)
-    return kept
+        if sha256(shared) != digest:
+            return False
+        os.link(shared, target)
+    except OSError:
+        return False
+    return True
 
 
 def store_problems(outputs: Path) -> list[str]:

@@ -14,8 +14,11 @@ on the submitting machine (a shared file system): tasks carry paths, not data.
 from __future__ import annotations
 
 import contextvars
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as _local_as_completed
@@ -26,6 +29,8 @@ from ..core.errors import EvalkitError
 
 Engine = Literal["local", "dask"]
 ENGINES: tuple[str, ...] = ("local", "dask")
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal this process gets when its parent dies (linux/prctl.h)."""
 
 
 class Executor(Protocol):
@@ -42,13 +47,16 @@ class LocalExecutor:
     """A process pool on this machine (``jobs`` processes, default one per core).
 
     Workers are spawned, never forked: the submitting process may hold a running browser (its printer's
-    threads and pipes), and a fork copies them mid-state into the child, which then waits forever."""
+    threads and pipes), and a fork copies them mid-state into the child, which then waits forever. A worker dies
+    with the process that started it (:func:`die_with_parent`): a batch killed with ``kill -9`` leaves no worker
+    to archive a run nobody waits for, and the worker's kernel and browser follow it."""
 
     name = "local"
 
     def __init__(self, jobs: int | None = None):
         self.jobs = jobs or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=die_with_parent, initargs=(os.getpid(),))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
         return self._pool.submit(fn, *args)
@@ -58,6 +66,16 @@ class LocalExecutor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``; elsewhere nothing); exit at
+    once when the parent is already gone. Its own children follow: a Jupyter kernel polls for its parent, and
+    Playwright's driver closes its browsers when its pipe closes."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 class DaskExecutor:

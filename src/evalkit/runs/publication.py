@@ -14,8 +14,7 @@ from ..core.errors import EvalkitError
 from ..core.paths import confined
 from ..store import history as store
 from ..store.published import ever_published, records
-from . import archive, ledger
-
+from . import archive, commit, ledger
 
 
 class FrozenError(EvalkitError):
@@ -51,16 +50,16 @@ def publish(run_dir: Path, outputs: Path | None = None) -> dict[str, Any]:
     outputs = Path(outputs) if outputs is not None else run_dir.resolve().parents[1]
     folder = confined(outputs, ledger.relative(run_dir, outputs))
     manifest = archive.load_manifest(folder)
-    problems = ledger.file_problems(folder, manifest)
-    problem = archive.signature_problem(*archive.manifest_signature(folder, manifest["city"]), manifest["city"], "manifest.json")
-    if problem or problems:
-        raise EvalkitError(f"{folder}: not published: " + "; ".join([*problems, *([problem] if problem else [])]))
-    current = published(outputs, manifest["city"], manifest["period"])
-    if current is not None:
-        if current["run_id"] == manifest["run"]["id"]:
-            raise FrozenError(f"{folder}: already the published record of {manifest['city']} {manifest['period']} (已发布)")
-        raise FrozenError(frozen_message(manifest["city"], manifest["period"], current))
-    entry = ledger.append(outputs, "publish", folder, manifest, result="published")
+    problems = ledger.run_problems(folder, manifest)
+    if problems:
+        raise EvalkitError(f"{folder}: not published: " + "; ".join(problems))
+    with commit.settled(outputs):
+        current = published(outputs, manifest["city"], manifest["period"])
+        if current is not None:
+            if current["run_id"] == manifest["run"]["id"]:
+                raise FrozenError(f"{folder}: already the published record of {manifest['city']} {manifest['period']} (已发布)")
+            raise FrozenError(frozen_message(manifest["city"], manifest["period"], current))
+        entry = ledger.append(outputs, "publish", folder, manifest, result="published")
     store.update(manifest["city"], manifest["period"], outputs)  # the history's published view follows
     return entry
 
@@ -69,6 +68,11 @@ def prune(outputs: Path | None = None, *, dry_run: bool = False) -> list[Path]:
     """Remove the superseded runs (``<period>.<time>`` folders) that were never a published record; each removal is a
     ledger entry. Published records, corrected originals and current runs are never removed."""
     outputs = Path(outputs or paths.OUTPUTS)
+    with commit.settled(outputs):
+        return _prune(outputs, dry_run)
+
+
+def _prune(outputs: Path, dry_run: bool) -> list[Path]:
     keep = ever_published(outputs)
     gone = []
     for folder in ledger.run_folders(outputs):

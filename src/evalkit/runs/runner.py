@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import fcntl
 import json
 import logging
 import os
-import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +29,7 @@ from ..core.errors import (
     RunBusyError,
     RunError,
     StorageError,
+    storage_reason,
 )
 from ..core.files import results_csv, sha256, write_atomic
 from ..core.recorded import recorded
@@ -39,31 +37,11 @@ from ..framework.loading import load_framework
 from ..inputs.params import RunSpec
 from ..publish.printing import chromium, spooler
 from ..store import history as store
-from . import archive, ledger, provenance, publication
+from . import archive, commit, provenance, publication
 from .execute import execute, failure
 from .outputs import publish, render_scorecards
 
 log = logging.getLogger("evalkit")
-
-
-def _stamp(when: dt.datetime | None = None) -> str:
-    """A folder-name time stamp, in UTC."""
-    return (when or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-
-
-def _clean_partials(root: Path) -> None:
-    """Remove staging folders of this host's runs whose process is gone (killed midway). A folder of another host
-    (an outputs folder shared by Dask workers) is never touched: its process cannot be seen from here."""
-    for d in root.glob("*") if root.is_dir() else []:
-        try:
-            owner = json.loads((d / ".pid").read_text())
-            if owner["host"] != socket.gethostname():
-                continue
-            os.kill(int(owner["pid"]), 0)
-        except ProcessLookupError:
-            shutil.rmtree(d, ignore_errors=True)
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
 
 
 @contextlib.contextmanager
@@ -84,21 +62,6 @@ def period_lock(outputs: Path, spec: RunSpec) -> Iterator[None]:
         fh.write(str(os.getpid()))
         fh.flush()
         yield
-
-
-def kept_name(folder: Path) -> Path:
-    """Where an archived run goes when a new one replaces it: ``<period>.<its own start time>``, with
-    ``-2``, ``-3`` ... when that name exists."""
-    try:
-        started = dt.datetime.fromisoformat(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["run"]["started"])
-    except (OSError, ValueError, KeyError, TypeError):
-        started = dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.timezone.utc)
-    base = folder.with_name(f"{folder.name}.{_stamp(started)}")
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
 
 
 @dataclass
@@ -135,11 +98,7 @@ def changes(spec: RunSpec, outputs: Path | None = None) -> Changes | None:
 
 
 def _storage(exc: OSError, where: Path) -> StorageError:
-    reason = {errno.ENOSPC: "the disk is full (磁盘已满)", errno.EROFS: "the file system is read-only (文件系统只读)",
-              errno.EACCES: "permission denied (没有写权限)", errno.EPERM: "permission denied (没有写权限)",
-              errno.EDQUOT: "the disk quota is exceeded (磁盘配额已满)", errno.ENOTDIR: "a file stands where a folder is expected "
-              "(应为目录的位置是一个文件)"}.get(exc.errno, exc.strerror or str(exc))
-    return StorageError(f"cannot write under {where}: {reason}; nothing was archived (未存档)")
+    return StorageError(f"cannot write under {where}: {storage_reason(exc)}; nothing was archived (未存档)")
 
 
 def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, timeout: int = 600,
@@ -165,6 +124,7 @@ def run(spec: RunSpec, *, outputs: Path | None = None, force: bool = False, time
 def _run(spec: RunSpec, outputs: Path, force: bool, timeout: int, scorecards: bool, jobs: int | None,
          correct: str | None) -> Path:
     final = outputs / spec.city / str(spec.period)
+    commit.recover(outputs)  # a damaged ledger stops here; an interrupted archiving is finished first
     record = publication.published(outputs, spec.city, str(spec.period))
     if correct is not None:
         if record is None:
@@ -178,19 +138,17 @@ def _run(spec: RunSpec, outputs: Path, force: bool, timeout: int, scorecards: bo
         raise OutputExistsError(f"{final} exists: an archived run is never overwritten; "
                                 f"run with --force to keep it beside the new one under a dated name")
     chromium()  # fail before running anything if the PDF cannot be printed
-    _clean_partials(outputs / ".partial")
-    staging = outputs / ".partial" / f"{spec.city}-{spec.period}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
+    staging = outputs / commit.PARTIAL / f"{spec.city}-{spec.period}-{uuid.uuid4().hex[:8]}"
+    commit.own_staging(staging)
     try:
         correction = {"of": record["run_id"], "reason": correct.strip(), "published": record["time"]} if correct else None
-        return _stage(spec, outputs, final, staging, timeout, scorecards, jobs, correction)
+        return _stage(spec, outputs, final, staging, timeout, scorecards, jobs, correction, record and record["run_id"])
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        commit.discard(outputs, staging)
 
 
 def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: int, scorecards: bool, jobs: int | None,
-           correction: dict[str, str] | None) -> Path:
-    (staging / ".pid").write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
+           correction: dict[str, str] | None, published: str | None) -> Path:
     run_id = str(uuid.uuid4())
     notebook = staging / spec.notebook.name
     started = dt.datetime.now(dt.timezone.utc)
@@ -214,26 +172,17 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
     (staging / "results.csv").write_bytes(results_csv(results))
     manifest = archive.manifest(spec, fw, executed, results, run_id, started, ended, staging, outputs / ".store",
                                 software=software.result(), git=git)
-    manifest["run"]["kept_as"] = f"{final.name}.{_stamp(started)}"  # its folder's name once a later run replaces it
+    manifest["run"]["kept_as"] = f"{final.name}.{archive.stamp(started)}"  # its folder's name once a later run replaces it
     manifest["run"]["folder"] = archive.shown(final)  # where it is archived: outputs/..., or the --outputs folder
     if correction:
         manifest["correction"] = correction
     manifest["outputs"] = publish(spec, fw, executed, results, manifest, staging)
     if scorecards and not spec.period.is_annual:
         manifest["outputs"] |= render_scorecards(spec, list(results["entity"]), staging, timeout=timeout, jobs=jobs)
-    (staging / ".pid").unlink()
     manifest["files"] = archive.folder_files(staging)
     archive.seal(staging, manifest)
     final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists():
-        previous = archive.load_manifest(final)
-        aside = kept_name(final)
-        final.rename(aside)
-        ledger.append(outputs, "replace", aside, previous, result=f"replaced by {run_id}")
-    staging.rename(final)
-    ledger.append(outputs, "run", final, manifest, result="archived")
-    if correction:
-        ledger.append(outputs, "correct", final, manifest, result=correction["reason"])
+    commit.commit(outputs, staging, final, manifest, expected=published)
     store.update(spec.city, str(spec.period), outputs)
     return final
 
@@ -243,7 +192,7 @@ def _keep_failed(outputs: Path, spec: RunSpec, notebook: Path) -> Path | None:
     None when there is none or it cannot be written."""
     if not notebook.exists():
         return None
-    target = outputs / "failed" / f"{spec.city}-{spec.period}-{_stamp()}-{uuid.uuid4().hex[:4]}.ipynb"
+    target = outputs / "failed" / f"{spec.city}-{spec.period}-{archive.stamp()}-{uuid.uuid4().hex[:4]}.ipynb"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, notebook.read_bytes())

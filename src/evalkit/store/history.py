@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -30,9 +31,12 @@ import nbformat
 import pandas as pd
 
 from ..core import paths
+from ..core.files import sha256
 from ..core.recorded import recorded, synthetic
 from ..framework.periods import Period
 from .published import records
+
+log = logging.getLogger("evalkit")
 
 DATABASE = "history.duckdb"
 RECORDED = ("aspects", "unit_scores", "corrections", "milestones", "problems", "closures")
@@ -51,9 +55,16 @@ def run_folders(outputs: Path, city: str | None = None, period: str | None = Non
             if (d / "manifest.json").is_file() and (period is None or d.name.split(".")[0] == period)]
 
 
+class Unsound(ValueError):
+    """A run folder whose files differ from its manifest: the history leaves it out (it is derived, never a record)."""
+
+
 def _tables(folder: Path, published: set[str]) -> dict[str, pd.DataFrame]:
-    """One run folder as the history's tables."""
+    """One run folder as the history's tables; :class:`Unsound` when the files it reads differ from its manifest."""
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    changed = [name for name in (m["results"]["file"], m["notebook"]) if sha256(folder / name) != m["files"].get(name)]
+    if changed:
+        raise Unsound(f"{', '.join(changed)} differ from the manifest")
     period = Period.parse(m["period"])
     run_id = m["run"]["id"]
     results = pd.read_csv(folder / m["results"]["file"])
@@ -119,7 +130,13 @@ def _load(con: duckdb.DuckDBPyConnection, folders: list[Path], outputs: Path) ->
     frames: dict[str, list[pd.DataFrame]] = {}
     published = {e["run_id"] for e in records(outputs).values()}
     for folder in folders:
-        for name, df in _tables(folder, published).items():
+        try:
+            tables = _tables(folder, published)
+        except (Unsound, OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("%s: left out of the history: %s; `evalkit ledger verify` names what is wrong "
+                        "(该存档已损坏，未载入历史库)", folder, exc)
+            continue
+        for name, df in tables.items():
             frames.setdefault(name, []).append(df)
     existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()}
     for name, parts in frames.items():
