@@ -12,6 +12,31 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell beginning with one of these is read as a formula by Excel, WPS or LibreOffice when typed or edited."""
+
+
+def inert_workbook(wb: Any) -> None:
+    """Make every text cell of an openpyxl workbook that a spreadsheet would take for a formula text for good: stored as
+    a string (never a formula, whatever openpyxl guessed) with the quote prefix, which keeps it text when edited."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
+def sheet_title(text: str) -> str:
+    """A worksheet name made from a name read from outside: the characters no sheet name takes (``[ ] : * ? / \\``)
+    become ``_``, no quote at either end, at most 31 characters.
+
+    >>> sheet_title("<b>旗县区</b>")
+    '<b>旗县区<_b>'
+    """
+    return re.sub(r"[\[\]:*?/\\]", "_", str(text)).strip("'")[:31] or "_"
+
+
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]{}()#+\-.!|~:])")
 """Backslash-escaped in Markdown text (``:`` so that no address becomes a link); ``<``, ``>`` and ``&`` are
 HTML-escaped instead."""

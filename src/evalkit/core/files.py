@@ -8,11 +8,14 @@ import io
 import json
 import os
 import re
+import secrets
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from .escape import inert_workbook
 
 
 def sha256(path: Path) -> str:
@@ -42,6 +45,21 @@ def write_atomic(path: Path, data: bytes) -> None:
     finally:
         tmp.unlink(missing_ok=True)
 
+
+
+def save_workbook(wb: Any, path: Path) -> None:
+    """Save an openpyxl workbook as ``path`` whole or not at all (a temporary file beside it, then a rename), every text
+    that a spreadsheet would take for a formula made inert (:func:`evalkit.core.escape.inert_workbook`), with the
+    permissions the process's umask gives."""
+    inert_workbook(wb)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def reproducible_xlsx(path: Path, when: dt.datetime) -> None:

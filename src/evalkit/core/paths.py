@@ -1,7 +1,9 @@
 """The project's folders, derived from this file's place in the repository."""
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 from .errors import EvalkitError
@@ -62,3 +64,28 @@ def confined(base: Path, name: str | Path) -> Path:
         raise EvalkitError(f"{text!r}: a recorded name must stay inside its folder (no absolute path, no '..', no link out) "
                            "(记录的文件名越出了所在文件夹)")
     return target
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$")
+
+
+def file_name(text: str, limit: int = 80) -> str:
+    """A file name made from a name read from outside (a lead unit, an entity): the characters no file system takes
+    (``/ \\ : * ? " < > |``, control characters) become ``_``, a leading dot or space and the names Windows reserves
+    are guarded, and a name so changed (or cut to ``limit`` characters) gets six characters of its hash, so two
+    names never meet in one file. Join it to its folder with :func:`confined`.
+
+    >>> file_name("市人社局")
+    '市人社局'
+    >>> file_name("市人社局/../../PWNED")
+    '市人社局_.._.._PWNED-85b46a'
+    >>> file_name("..")
+    '__-5ec1f7'
+    """
+    safe = re.sub(r"^[.\s]|[.\s]$", "_", _UNSAFE.sub("_", str(text)))  # no hidden file, no end Windows would cut
+    if not safe or _RESERVED.match(safe):
+        safe = f"_{safe}"
+    if safe != text or len(safe) > limit:
+        safe = f"{safe[:limit]}-{hashlib.sha256(str(text).encode('utf-8')).hexdigest()[:6]}"
+    return safe

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 
 from ..core import paths
 from ..core.errors import OutputExistsError
+from ..core.files import save_workbook
 from ..framework.loading import load_framework
 from ..framework.periods import Period
 from ..inputs.schema import ENTITY, KINDS
@@ -77,8 +78,9 @@ def write_period(fw, period: str | Period, folder: Path) -> list[Path]:
 
 
 def _methods_workbook(methods: pd.DataFrame, fw, period: Period, path: Path) -> None:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("实地调研民意调查第三方评估")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "实地调研民意调查第三方评估"
     keys = [k for k in fw.method_names if k in methods]
     ws.append([ENTITY.header, *(fw.method_names[k] for k in keys)])
     for row in methods[["entity", *keys]].itertuples(index=False):
@@ -86,4 +88,4 @@ def _methods_workbook(methods: pd.DataFrame, fw, period: Period, path: Path) -> 
     meta = wb.create_sheet(META_SHEET)
     for k, v in {"城市": fw.name, "期间": str(period), "类型": KINDS["methods"].zh, "示例数据": "是", "生成工具": "evalkit"}.items():
         meta.append([k, v])
-    wb.save(path)
+    save_workbook(wb, path)

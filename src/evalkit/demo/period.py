@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 
+from ..core.files import save_workbook
 from ..core.rounding import display_round
 from ..framework.deadlines import STATUSES
 from ..framework.model import Framework
@@ -114,4 +115,4 @@ def _fill(path: Path, kind: Kind, values: pd.DataFrame, method_names: dict[str, 
             for header_name, field in cols.items():
                 v = by.loc[key, field]
                 ws.cell(r, header[header_name]).value = (v.item() if hasattr(v, "item") else v) or None
-    wb.save(path)
+    save_workbook(wb, path)

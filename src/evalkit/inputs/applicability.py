@@ -18,10 +18,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.errors import FrameworkError, InputError, OutputExistsError, Problem
+from ..core.files import save_workbook
 from ..framework.applicability import applicability_table
 from ..framework.model import Framework
 from .sheets import META_SHEET, read_table
-from .workbook import HEADER_FILL, INPUT_FILL, save_atomic
+from .workbook import HEADER_FILL, INPUT_FILL
 
 KIND = "考评对象适用范围"
 SHEET = "适用范围"
@@ -79,7 +80,7 @@ def write_applicability_workbook(framework: Framework, path: str | Path) -> Path
     meta.protection.sheet = True
     wb.properties.title = f"{framework.title} {KIND}"
     wb.properties.creator = "evalkit"
-    save_atomic(wb, path)
+    save_workbook(wb, path)
     return path
 
 

@@ -28,7 +28,9 @@ def write_workbooks(framework: Framework, items: pd.DataFrame, period: Period | 
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from ..core.errors import OutputExistsError
-    from .workbook import Column, input_workbook, save_atomic
+    from ..core.files import save_workbook
+    from ..core.paths import confined, file_name
+    from .workbook import Column, input_workbook
 
     period = Period.parse(period) if isinstance(period, str) else period
     out = Path(out_dir)
@@ -41,7 +43,7 @@ def write_workbooks(framework: Framework, items: pd.DataFrame, period: Period | 
     columns = [Column("考评对象", 18, "entity"), Column("指标", 6, "indicator"), Column("指标内容", 50, "text"),
                Column("问题", 34, "problem"), Column("上期遗留", 12, "carried"), Column("整改时限", 16, "deadline"),
                Column("整改措施", 40), Column("责任人", 12), Column("计划完成时间", 14), Column("整改进展", 12, rule=progress)]
-    plan = {out / f"{period}_{unit}_整改清单.xlsx": part for unit, part in rows.groupby("lead_unit", sort=True)}
+    plan = {confined(out, f"{period}_{file_name(unit)}_整改清单.xlsx"): part for unit, part in rows.groupby("lead_unit", sort=True)}
     existing = [p for p in plan if p.exists()]
     if existing:
         raise OutputExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); a 整改清单 may hold a lead unit's answers: choose another output folder")
@@ -52,5 +54,5 @@ def write_workbooks(framework: Framework, items: pd.DataFrame, period: Period | 
                 "“失分”指该单位评分低于分值的一定比例；“进度滞后”“未填报完成情况”指未达到完成时限要求的进度。",
                 "请逐项填写整改措施、责任人和计划完成时间，并在“整改进展”列从下拉列表选择：" + "、".join(PROGRESS) + "。",
                 f"请在整改时限（{part['deadline'].iloc[0]}）前完成整改；下一考评期将核对各项问题是否已整改。"]
-        save_atomic(input_workbook(framework, period, "整改清单", unit, columns, part, what=what, sheet="整改清单", synthetic=synthetic), path)
+        save_workbook(input_workbook(framework, period, "整改清单", unit, columns, part, what=what, sheet="整改清单", synthetic=synthetic), path)
     return list(plan)

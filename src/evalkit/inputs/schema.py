@@ -16,6 +16,8 @@ from typing import Literal
 
 import pandas as pd
 
+from ..core.paths import file_name
+
 Rule = Literal["points", "score100", "actual"]
 """How a value column is checked (:mod:`evalkit.inputs.period`):
 
@@ -86,7 +88,7 @@ class Kind:
     def filename(self, period: str, unit: str | None = None) -> str:
         """Where a template of this kind goes in a period folder."""
         if self.folder:
-            return f"{self.names[0]}/{period}_{unit}_{self.zh}评分表.xlsx"
+            return f"{self.names[0]}/{period}_{file_name(str(unit))}_{self.zh}评分表.xlsx"
         return f"{self.names[0]}.xlsx"
 
 

@@ -10,11 +10,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.errors import OutputExistsError
+from ..core.files import save_workbook
+from ..core.paths import confined
 from ..framework.deadlines import STATUSES
 from ..framework.model import Framework
 from ..framework.periods import Period
 from .schema import ENTITY, INDICATOR, KINDS, LEAD_UNIT, NOTE, STATUS
-from .workbook import POINTS_FORMAT, Column, input_workbook, save_atomic
+from .workbook import POINTS_FORMAT, Column, input_workbook
 
 
 def _score_rule(points_column: str, what: str) -> Callable[[str, int], DataValidation]:
@@ -57,7 +59,7 @@ def write_templates(framework: Framework, period: str | Period, out_dir: str | P
         raise OutputExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); templates never overwrite a file, which may hold returned scores: choose another output folder")
     for path, (kind, unit, columns, rows) in plan.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_atomic(_workbook(framework, period, kind, unit, columns, rows, synthetic), path)
+        save_workbook(_workbook(framework, period, kind, unit, columns, rows, synthetic), path)
     return list(plan)
 
 
@@ -84,17 +86,17 @@ def _plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[str, str
     plan: dict[Path, tuple[str, str | None, list[Column], pd.DataFrame]] = {}
     mon, ver, met, tar = (KINDS[k] for k in ("monitoring", "verification", "methods", "targets"))
     for unit, part in scored.groupby("lead_unit", sort=False):
-        plan[out / mon.filename(str(period), unit)] = ("monitoring", unit, common + [
+        plan[confined(out, mon.filename(str(period), unit))] = ("monitoring", unit, common + [
             Column(mon.value.header, 10, rule=_score_rule(pts, mon.value.header)), Column(STATUS.header, 16, rule=_status_rule),
             Column(NOTE.header, 30)], part)
-    plan[out / ver.filename(str(period))] = ("verification", None, common + [
+    plan[confined(out, ver.filename(str(period)))] = ("verification", None, common + [
         Column(ver.value.header, 10, rule=_score_rule(pts, ver.value.header)), Column(NOTE.header, 30)], scored)
     entities = fw.entities.assign(group=fw.entities["group"].map(fw.groups))
-    plan[out / met.filename(str(period))] = ("methods", None, [Column(ENTITY.header, 20, "entity"), Column("组别", 10, "group")] + [
+    plan[confined(out, met.filename(str(period)))] = ("methods", None, [Column(ENTITY.header, 20, "entity"), Column("组别", 10, "group")] + [
         Column(m.name, 12, rule=_range_rule(0, 100, m.name)) for m in fw.methods if m.key != "monitoring"] + [Column(NOTE.header, 30)], entities)
     targets = rows[rows["input"] == "target"].drop_duplicates(["entity", "indicator"])
     if len(targets):
-        plan[out / tar.filename(str(period))] = ("targets", None, [
+        plan[confined(out, tar.filename(str(period)))] = ("targets", None, [
             Column(ENTITY.header, 20, "entity"), Column("组别", 10, "group"), Column(INDICATOR.header, 6, "indicator"),
             Column("指标内容", 60, "text"), Column("目标值", 10, "target"),
             Column(tar.value.header, 12, rule=_range_rule(0, None, tar.value.header)), Column(NOTE.header, 30)], targets)

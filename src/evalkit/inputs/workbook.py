@@ -2,11 +2,8 @@
 their validation rules, the instructions sheet, atomic saving."""
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
@@ -39,20 +36,6 @@ class Column:
     field: str | None = None  # None: an input column, empty in the template
     rule: Callable[[str, int], DataValidation] | None = None  # (column letter, last row) -> validation
     number_format: str | None = None
-
-
-
-def save_atomic(wb: Workbook, path: Path) -> None:
-    """Save ``wb`` as ``path`` whole or not at all: into a temporary file beside it, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 

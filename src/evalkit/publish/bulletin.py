@@ -125,8 +125,8 @@ def overview_text(a: Assessment | AnnualAssessment) -> list[str]:
     """一、总体情况 as paragraphs of formal Chinese, one per group; changes against 上期 (a half-year) or 上年 (a year)."""
     out, before = [], "上年" if isinstance(a, AnnualAssessment) else "上期"
     for f in overview_facts(a).itertuples():
-        counts = "，".join(f"{name}{k}个" for name, k in f.grades.items() if k)
-        text = (f"{f.label}共{f.n}个参加考评，平均分{f.mean:.2f}分，最高{f.max:.2f}分，最低{f.min:.2f}分，"
+        counts = "，".join(f"{md(name)}{k}个" for name, k in f.grades.items() if k)
+        text = (f"{md(f.label)}共{f.n}个参加考评，平均分{f.mean:.2f}分，最高{f.max:.2f}分，最低{f.min:.2f}分，"
                 f"相差{f.max - f.min:.2f}分。等次分布：{counts}。{'、'.join(md(e) for e in f.leaders)}位列第一")
         text += f"，{'、'.join(md(e) for e in f.last)}排名靠后" if f.n > 1 else ""
         if f.gain is not None:
@@ -190,7 +190,7 @@ def overview(a: Assessment | AnnualAssessment) -> None:
 def results(a: Assessment | AnnualAssessment) -> None:
     """二、考评结果: one table per group."""
     b = grading.bands(a.framework)
-    notes = ["## 二、考评结果", "", f"等次按考评分值（保留两位小数）划分：{b.sentence()}。分值相同者排名并列。"]
+    notes = ["## 二、考评结果", "", f"等次按考评分值（保留两位小数）划分：{md(b.sentence())}。分值相同者排名并列。"]
     annual = isinstance(a, AnnualAssessment)
     if annual:
         notes.append("年度考评分值为上半年与下半年考评分值的平均值。" + (f"变化对比{a.previous.period.label}。" if a.previous else ""))
@@ -215,7 +215,7 @@ def aspects(a: Assessment) -> None:
     text = ["## 三、各方面情况", ""]
     if len(city) > 1:
         # in a sentence an aspect is named without its numeral: “强化基础设施支撑”, not 四、强化基础设施支撑
-        best, worst = (f"“{label.split('、', 1)[-1]}”" for label in (city.index[-1], city.index[0]))
+        best, worst = (f"“{md(label.split('、', 1)[-1])}”" for label in (city.index[-1], city.index[0]))
         text.append(f"从全市看，{best}方面得分率最高（{city.iloc[-1]:.1f}%），"
                     f"{worst}方面得分率最低（{city.iloc[0]:.1f}%），是需要重点加强的方面。")
     display(Markdown("\n".join(text)))
@@ -270,8 +270,8 @@ def annex(a: Assessment | AnnualAssessment) -> None:
     names, r = a.framework.method_names, (a.h1 if isinstance(a, AnnualAssessment) else a).result
     display(Markdown("\n".join([
         "## 附件：考评方法", "",
-        f"- 半年考评分值 = {' + '.join(f'{names[k]}×{w:.0%}' for k, w in r.weights.items() if w > 0)}。",
-        f"- {names['monitoring']}按指标体系逐项评分；同一指标有多个牵头考核单位的，取各单位评分的平均值；"
+        f"- 半年考评分值 = {' + '.join(f'{md(names[k])}×{w:.0%}' for k, w in r.weights.items() if w > 0)}。",
+        f"- {md(names['monitoring'])}按指标体系逐项评分；同一指标有多个牵头考核单位的，取各单位评分的平均值；"
         "经数字政府建设工作专班核实的得分替代原评分。",
         *([f"- 年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2，{ANNUAL_TOTALS[a.annual_total]}。"] if isinstance(a, AnnualAssessment) else []),
         "- 排名按保留两位小数后的考评分值在组内排列，分值相同者排名并列。",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.sensitivity import compare
+from ..core.escape import md
 from ..core.rounding import display_round
 from ..framework.options import AGGREGATIONS
 from ..inputs.schema import KEY
@@ -92,7 +93,7 @@ def show_entity(a: Assessment, entity: str, result: PeriodResult | None = None, 
     from IPython.display import Markdown, display
 
     if header:
-        display(Markdown(f"### {header_text(a, entity, result)}"))
+        display(Markdown(f"### {md(header_text(a, entity, result))}"))
     by_aspect, by_unit = points_lost(a, entity)
     display(Markdown("**各方面失分**"))
     display(by_aspect.style.hide(axis="index").format(precision=2))
@@ -215,7 +216,7 @@ def show_change(a: Assessment, entity: str) -> None:
         return
     table = attribution(a.framework, a.previous.result, a.result).set_index("entity")
     if entity not in table.index:
-        display(Markdown(f"（{entity}上期未参加考评。）"))
+        display(Markdown(f"（{md(entity)}上期未参加考评。）"))
         return
     row = table.loc[entity]
     labels = part_names(a.framework)
@@ -245,7 +246,7 @@ def show_trend(a: Assessment, entity: str, outputs: Path | None = None) -> None:
     h.con.close()
     t = t[(t["entity"] == entity) & (t["period"].str.len() == 6)]
     if t.empty:
-        display(Markdown(f"（历史数据库中没有{html.escape(entity)}的已公布结果。）"))
+        display(Markdown(f"（历史数据库中没有{md(entity)}的已公布结果。）"))
         return
     labels = {p: Period.parse(p).label for p in t["period"]}
     display(pd.DataFrame({"考评期": t["period"].map(labels), "半年考评分值": t["total"].round(2), "组内排名": t["rank"]})
@@ -261,7 +262,7 @@ def show_coherence(a: Assessment, group: str, result: PeriodResult | None = None
 
     r, fw = result or a.result, a.framework
     names = dict(zip(fw.aspects["id"], fw.aspects["name"]))
-    display(Markdown(f"**{fw.groups[group]}：各部分对总分差异的贡献**（占总分方差的比例；接近 0 的部分对排名不起作用）"))
+    display(Markdown(f"**{md(fw.groups[group])}：各部分对总分差异的贡献**（占总分方差的比例；接近 0 的部分对排名不起作用）"))
     d = deciding_parts(fw, r, group)
     display(d.rename(columns={"name": "部分", "mean": "平均贡献（分）", "std": "标准差（分）", "variance_share": "方差占比"})
             .drop(columns="part").style.hide(axis="index").format({"平均贡献（分）": "{:.2f}", "标准差（分）": "{:.2f}", "方差占比": "{:.1%}"}))

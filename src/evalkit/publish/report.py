@@ -46,13 +46,13 @@ def title(a: Assessment | AnnualAssessment) -> None:
 def method(a: Assessment) -> None:
     names, r = a.framework.method_names, a.result
     lines = ["## 考评方法", "",
-             f"- 半年考评分值 = {' + '.join(f'{names[k]} × {w:.0%}' for k, w in r.weights.items() if w > 0)}。",
-             f"- {names['monitoring']}：{AGGREGATIONS[r.options['aggregation']]}；同一指标有多个牵头考核单位的取平均值，"
+             f"- 半年考评分值 = {' + '.join(f'{md(names[k])} × {w:.0%}' for k, w in r.weights.items() if w > 0)}。",
+             f"- {md(names['monitoring'])}：{AGGREGATIONS[r.options['aggregation']]}；同一指标有多个牵头考核单位的取平均值，"
              "数字政府专班核实的得分替代原评分。",
              f"- 数据校验：{'严格模式，缺失评分视为错误' if r.options['strict'] else '宽松模式，缺失评分按 0 分计并列于下文'}。",
              "- 排名按保留两位小数后的分值在组内排列，分值相同者并列。"]
     if r.options["redistributed"]:
-        dropped = "、".join(names[k] for k in r.options["redistributed"])
+        dropped = "、".join(md(names[k]) for k in r.options["redistributed"])
         lines.append(f"- **{dropped}本期没有数据，其权重已按比例分配给其他考评方式。**")
     display(Markdown("\n".join(lines)))
 
@@ -127,7 +127,7 @@ def grade_robustness(a: Assessment, *, draws: int = 1000, band: float = 0.2, see
     p = grade_probabilities(a.framework, a.result, draws=draws, band=band, seed=seed)
     display(Markdown("\n".join([
         "## 等次稳健性", "",
-        f"等次划分：{b.sentence()}" + ("；城市方案未规定等次，此划分为推定值，待城市确认。" if b.derived else "。"),
+        f"等次划分：{md(b.sentence())}" + ("；城市方案未规定等次，此划分为推定值，待城市确认。" if b.derived else "。"),
         f"下表给出在排名稳健性相同的 {draws} 次模拟中，每个考评对象获得各等次的概率。"])))
     in_order = tables.in_group_order(a.framework, a.result.totals)["entity"]
     p = p.set_index("entity").loc[in_order].reset_index()

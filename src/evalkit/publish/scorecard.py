@@ -26,11 +26,11 @@ def header(a: Assessment, entity: str) -> None:
         display(Markdown("> **示例数据**：本成绩单使用的是合成的示例数据，不是真实考评结果。"))
     total = display_round(t["half_year"]).item()
     level = grade(pd.Series([total]), bands(fw))[0]
-    lines = [f"- 半年考评分值 **{total:.2f}**，等次 **{level}**，{md(group)}第 **{t['rank']}** 名（共 {size} 个）。"]
+    lines = [f"- 半年考评分值 **{total:.2f}**，等次 **{md(level)}**，{md(group)}第 **{t['rank']}** 名（共 {size} 个）。"]
     if a.previous is not None:
         before = a.previous.result.totals.set_index("entity")["rank"].get(entity)
         lines.append(f"- 与{a.previous.period.label}相比：{rank_change(before, t['rank'])}（上期第 {before} 名）。")
-    lines.append("- 各考评方式：" + "、".join(f"{fw.method_names[k]} {display_round(t[k]).item():.2f}" for k, w in a.result.weights.items() if w > 0))
+    lines.append("- 各考评方式：" + "、".join(f"{md(fw.method_names[k])} {display_round(t[k]).item():.2f}" for k, w in a.result.weights.items() if w > 0))
     display(Markdown("\n".join(lines)))
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 from ..core import paths
 from ..core.errors import RunError
 from ..core.files import sha256, write_atomic
+from ..core.paths import confined, file_name
 from ..framework.model import Framework
 from ..inputs.params import RunSpec
 from .exporters import ReportHTMLExporter, font_subset, visible_text
@@ -161,12 +162,16 @@ def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, s
             nb = _execute(shell, source, {**spec.parameters, "entity": entity}, label)
             nb.metadata.setdefault("evalkit", {})["title"] = f"{entity}考评成绩单（{spec.period.label}）"
             page = _linked(exporter.from_notebook_node(nb)[0], css)
-            stem = folder / entity
-            nbformat.write(nb, str(stem.with_suffix(".ipynb")))  # as a kernel would have left it, with the recorded row
-            stem.with_suffix(".html").write_text(page, encoding="utf-8")
+            nbformat.write(nb, str(entity_file(folder, entity, ".ipynb")))  # as a kernel would have left it, with the recorded row
+            entity_file(folder, entity, ".html").write_text(page, encoding="utf-8")
             shown |= set(visible_text(page))
-            hashes[f"scorecards/{entity}.html"] = sha256(stem.with_suffix(".html"))
+            hashes[f"scorecards/{entity_file(folder, entity, '.html').name}"] = sha256(entity_file(folder, entity, ".html"))
     return hashes, "".join(sorted(shown))
+
+
+def entity_file(folder: Path, entity: str, suffix: str) -> Path:
+    """An entity's scorecard file: its name made safe (:func:`evalkit.core.paths.file_name`), inside ``folder``."""
+    return confined(folder, file_name(entity) + suffix)
 
 
 def font(folder: Path, text: str) -> dict[str, str]:
@@ -180,9 +185,9 @@ def prints(entities: list[str], folder: Path, timeout: float = 60) -> dict[str, 
     """Each entity's page printed to ``folder/<entity>.pdf`` by this process's long-lived Chromium; their SHA-256."""
     hashes = {}
     for entity in entities:
-        stem = folder / entity
-        html_to_pdf(stem.with_suffix(".html"), stem.with_suffix(".pdf"), timeout=timeout)
-        hashes[f"scorecards/{entity}.pdf"] = sha256(stem.with_suffix(".pdf"))
+        pdf = entity_file(folder, entity, ".pdf")
+        html_to_pdf(entity_file(folder, entity, ".html"), pdf, timeout=timeout)
+        hashes[f"scorecards/{pdf.name}"] = sha256(pdf)
     return hashes
 
 
@@ -203,7 +208,7 @@ def index_page(spec: RunSpec, results: pd.DataFrame, framework: Framework) -> st
         mine = results[results["group"] == group].sort_values(["rank", "entity"])
         for r in mine.itertuples(index=False):
             name = html.escape(r.entity)
-            link = urllib.parse.quote(r.entity)
+            link = html.escape(urllib.parse.quote(file_name(r.entity)), quote=True)
             rows.append(f"<tr><td>{html.escape(label)}</td><td>{r.rank}</td><td>{name}</td>"
                         f"<td class=\"n\">{display_round(r.half_year):.2f}</td>"
                         f"<td><a href=\"{link}.html\">网页版</a>　<a href=\"{link}.pdf\">PDF 版</a></td></tr>")

@@ -11,13 +11,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..core.escape import sheet_title
+from ..core.files import save_workbook
 from ..core.recorded import synthetic
 from ..core.rounding import display_round
 from ..framework import grades as grading
 from ..framework.model import Framework
 from .tables import rank_change
 
-FORMULA_STARTS = ("=", "+", "-", "@")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 MARK_FONT = "C55A11"
 """The colour of the 示例数据 mark, as in the reports."""
@@ -32,7 +33,7 @@ def _sheet(wb: Workbook, title: str, table: pd.DataFrame, widths: dict[str, floa
     """One sheet: row 1 the ``caption`` and the ``banner`` (示例数据) in view, row 2 the bold header, both
     repeated on every printed page; A4 fitted to the width, a CJK font, the banner in the printed header too;
     floats shown with 2 decimals (``precise``: all of them)."""
-    ws = wb.create_sheet(title[:31])
+    ws = wb.create_sheet(sheet_title(title))
     ws.append(["　".join(t for t in (caption or title, banner) if t)])
     ws.append(list(table.columns))
     for row in table.itertuples(index=False):
@@ -49,9 +50,6 @@ def _sheet(wb: Workbook, title: str, table: pd.DataFrame, widths: dict[str, floa
         for cell in col:
             if cell.column in scores:
                 cell.number_format = "0.000000" if precise else "0.00"
-            elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                cell.data_type = "s"  # text from an input is never a formula
-                cell.quotePrefix = True
     for i, name in enumerate(table.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(name, min(14, max(10, 2.2 * len(str(name)))))
     lines = 1
@@ -127,4 +125,4 @@ def write_scores(path: Path, framework: Framework, results: pd.DataFrame, aspect
     if created is not None:
         stamp = created.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
         wb.properties.created = wb.properties.modified = stamp
-    wb.save(path)
+    save_workbook(wb, path)  # every name stays text (escape.inert_workbook)
