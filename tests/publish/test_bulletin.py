@@ -41,13 +41,13 @@ def pair(small):
 
 def test_results_table_by_hand(pair):
     t = bulletin.results_table(pair, "district")
-    assert list(t.columns[:6]) == ["考评对象", "考评分值", "排名", "等次", "分值环比变化", "排名环比变化"]
+    assert list(t.columns[:6]) == ["考评对象", "考评分值", "排名", "等次（推定）", "分值环比变化", "排名环比变化"]  # SMALL's bands are derived
     assert t["考评分值"].tolist() == [100.0, 100.0]
     assert t["排名"].tolist() == ["1（并列）", "1（并列）"]
-    assert t["等次"].tolist() == ["优秀", "优秀"]
+    assert t["等次（推定）"].tolist() == ["优秀", "优秀"]
     assert t["分值环比变化"].tolist() == ["+20.00", "+20.00"] and t["排名环比变化"].tolist() == ["—", "—"]
     before = bulletin.results_table(pair.previous, "department")
-    assert before["等次"].tolist() == ["良好", "良好"] and "分值环比变化" not in before
+    assert before["等次（推定）"].tolist() == ["良好", "良好"] and "分值环比变化" not in before
 
 
 def test_overview_by_hand(pair):
@@ -57,7 +57,8 @@ def test_overview_by_hand(pair):
     assert f.loc["department", "gain"] == 20.0 and f.loc["department", "mean_change"] == 20.0
     assert sorted(f.loc["department", "improved"]) == ["局乙", "局甲"]
     text = bulletin.overview_text(pair)
-    assert text[0].startswith("区县共2个参加考评，平均分100.00分，最高100.00分，最低100.00分，相差0.00分。等次分布：优秀2个。")
+    assert text[0].startswith("区县共2个参加考评，平均分100.00分，最高100.00分，最低100.00分，相差0.00分。推定等次分布：优秀2个。"
+                              "东区、西区位列第一；")  # all tied: no one is called last
     assert "组内平均分较上期提高20.00分。" in text[0]
 
 
@@ -165,7 +166,7 @@ ON_SCREEN = """() => {
     const tables = [];
     for (const t of document.querySelectorAll('table.ranking')) {
         const head = [...t.querySelectorAll('thead th')].map(th => th.textContent.trim());
-        const keep = ['考评对象', head.find(h => h.endsWith('考评分值')), '排名', '等次'].map(h => head.indexOf(h));
+        const keep = ['考评对象', head.find(h => h.endsWith('考评分值')), '排名', head.find(h => h.startsWith('等次'))].map(h => head.indexOf(h));
         const rights = [];
         for (const row of t.querySelectorAll('tbody tr')) {
             const cells = row.querySelectorAll('td');

@@ -145,7 +145,7 @@ def test_scores_workbook_equals_results_to_the_cent(h2):
     assert wb.sheetnames == ["旗县区", "市直部门", "各方面得分", "明细", "说明"]
     printed = {}
     for table in parse(h2 / "report.html").tables:
-        if table and table[0][:6] == ["考评对象", "考评分值", "排名", "等次", "分值环比变化", "排名环比变化"]:
+        if table and table[0][:6] == ["考评对象", "考评分值", "排名", "等次（推定）", "分值环比变化", "排名环比变化"]:
             printed |= {row[0]: (float(row[1]), row[3], row[4], row[5]) for row in table[1:]}
     assert len(printed) == 37
     for sheet, group in (("旗县区", "district"), ("市直部门", "department")):
@@ -188,7 +188,7 @@ def test_annual_report(year):
     assert [len(t) - 1 for t in tables] == [10, 27]
     assert "上半年与下半年对比" in (year / "report-internal.html").read_text(encoding="utf-8")
     public = parse(year / "report.html")
-    tables = [t for t in public.tables if t and t[0][:6] == ["考评对象", "年度考评分值", "排名", "等次", "上半年", "下半年"]]
+    tables = [t for t in public.tables if t and t[0][:6] == ["考评对象", "年度考评分值", "排名", "等次（推定）", "上半年", "下半年"]]
     assert [len(t) - 1 for t in tables] == [10, 27]
     assert "上半年与下半年对比" not in (year / "report.html").read_text(encoding="utf-8")
     wb = openpyxl.load_workbook(year / "scores.xlsx")

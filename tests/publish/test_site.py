@@ -23,9 +23,9 @@ def site(demo_archive, tmp_path_factory):
 def test_site_has_every_published_period(site):
     root = site.parent
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
-        "baotou/2022/bulletin.html", "baotou/2022/bulletin.pdf", "baotou/2022/scores.xlsx",
-        "baotou/2022H1/bulletin.html", "baotou/2022H1/bulletin.pdf", "baotou/2022H1/scores.xlsx",
-        "baotou/2022H2/bulletin.html", "baotou/2022H2/bulletin.pdf", "baotou/2022H2/scores.xlsx",
+        "baotou/2022/bulletin.html", "baotou/2022/bulletin.pdf", "baotou/2022/index.html", "baotou/2022/scores.xlsx",
+        "baotou/2022H1/bulletin.html", "baotou/2022H1/bulletin.pdf", "baotou/2022H1/index.html", "baotou/2022H1/scores.xlsx",
+        "baotou/2022H2/bulletin.html", "baotou/2022H2/bulletin.pdf", "baotou/2022H2/index.html", "baotou/2022H2/scores.xlsx",
         "baotou/index.html", "index.html", "verify.html"]
 
 
@@ -51,11 +51,11 @@ def test_site_in_chromium_makes_no_outside_request_and_every_link_resolves(site)
     assert not failed and not outside
     assert {Path(urlparse(u).path).relative_to(root).as_posix() for u in seen} == {
         "index.html", "baotou/index.html", "baotou/2022H1/bulletin.html", "baotou/2022H2/bulletin.html",
-        "baotou/2022/bulletin.html", "verify.html"}
+        "baotou/2022/bulletin.html", "verify.html", *(f"baotou/{p}/index.html" for p in ("2022H1", "2022H2", "2022"))}
 
 
 def test_index_and_trend_pages_are_chinese_only(site):
-    for page in (site, site.parent / "baotou" / "index.html"):
+    for page in (site, site.parent / "baotou" / "index.html", *site.parent.glob("baotou/*/index.html")):
         text = re.sub(r"(?s)<(style|script|svg)[^>]*>.*?</\1>|<[^>]+>", " ", page.read_text(encoding="utf-8"))
         assert not re.findall(r"[A-Za-z]{2,}", text), page
 

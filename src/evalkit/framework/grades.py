@@ -50,6 +50,14 @@ def bands(framework: Framework) -> Bands:
     return Bands(tuple(n for n, _ in rows), tuple(m for _, m in rows), bool(spec.get("grades_derived", False)))
 
 
+def in_bulletin(framework: Framework) -> str | None:
+    """How the bulletin states the grades: ``"等次"`` for bands the city gave, ``"等次（推定）"`` for derived bands
+    (never stated as the city's rule), None when the framework says derived bands are left out (``grades_public: omit``)."""
+    if not bands(framework).derived:
+        return "等次"
+    return None if framework.publication.get("grades_public") == "omit" else "等次（推定）"
+
+
 def grade(values: pd.Series | np.ndarray | float, b: Bands) -> pd.Series:
     """The grade of each value, judged on its printed 2-decimal value.
 

@@ -18,6 +18,11 @@ DEFAULT_REQUIREMENTS = (
     "进度滞后的牵头考核单位要加快推进，确保各项任务按时完成。",
     "各单位要如实、按时报送考评材料，对报送数据的真实性、准确性负责。",
 )
+DEFAULT_ANNUAL_REQUIREMENTS = (
+    "各单位要对照本年度考评结果，总结数字政府建设工作成效，分析差距和不足，明确下一年度工作重点。",
+    "年度考评中排名靠后和问题整改不到位的单位，要深入查找原因，制定改进措施，切实提升工作水平。",
+    "各单位要如实、按时报送考评材料，对报送数据的真实性、准确性负责。",
+)
 
 
 def _shown(values: pd.Series) -> pd.Series:
@@ -31,9 +36,9 @@ def results_table(a: Assessment, group: str) -> pd.DataFrame:
     t = in_group_order(fw, a.result.totals)
     t = t[t["group"] == group]
     total = _shown(t["half_year"])
-    out = pd.DataFrame({"考评对象": t["entity"].to_numpy(), "考评分值": total.to_numpy(),
-                        "排名": rank_shown(t).to_numpy(),
-                        "等次": grading.grade(total, b).to_numpy()})
+    out = pd.DataFrame({"考评对象": t["entity"].to_numpy(), "考评分值": total.to_numpy(), "排名": rank_shown(t).to_numpy()})
+    if grading.in_bulletin(fw):
+        out[grading.in_bulletin(fw)] = grading.grade(total, b).to_numpy()
     for label, earlier in (("环比", a.previous), ("同比", a.year_before)):
         if earlier is None:
             continue
@@ -72,6 +77,7 @@ def overview_facts(a: Assessment | AnnualAssessment) -> pd.DataFrame:
                "grades": grading.grade(shown, b).value_counts().reindex(list(b.names), fill_value=0).to_dict(),
                "leaders": t.loc[t["rank"] == t["rank"].min(), "entity"].tolist(),
                "last": t.loc[t["rank"] == t["rank"].max(), "entity"].tolist(),
+               "last_grade": grading.grade(pd.Series([float(shown.min())]), b)[0],
                "improved": [], "gain": None, "mean_change": None}
         if before is not None:
             prev = t["entity"].map(_shown(before))
@@ -94,9 +100,10 @@ def annual_results_table(a: AnnualAssessment, group: str) -> pd.DataFrame:
     total = _shown(t["annual"])
     marked = set(tail_differences(a.totals)["entity"])
     out = pd.DataFrame({"考评对象": [e + ("*" if e in marked else "") for e in t["entity"]], "年度考评分值": total.to_numpy(),
-                        "排名": rank_shown(t).to_numpy(),
-                        "等次": grading.grade(total, b).to_numpy(),
-                        "上半年": _shown(t["h1"]).to_numpy(), "下半年": _shown(t["h2"]).to_numpy()})
+                        "排名": rank_shown(t).to_numpy()})
+    if grading.in_bulletin(a.framework):
+        out[grading.in_bulletin(a.framework)] = grading.grade(total, b).to_numpy()
+    out["上半年"], out["下半年"] = _shown(t["h1"]).to_numpy(), _shown(t["h2"]).to_numpy()
     if a.previous is not None:
         before = a.previous.totals.set_index("entity")
         prev = t["entity"].map(_shown(before["annual"]))
@@ -124,11 +131,15 @@ def tail_differences(totals: pd.DataFrame) -> pd.DataFrame:
 def overview_text(a: Assessment | AnnualAssessment) -> list[str]:
     """一、总体情况 as paragraphs of formal Chinese, one per group; changes against 上期 (a half-year) or 上年 (a year)."""
     out, before = [], "上年" if isinstance(a, AnnualAssessment) else "上期"
+    shown, top = grading.in_bulletin(a.framework), grading.bands(a.framework).names[0]
     for f in overview_facts(a).itertuples():
         counts = "，".join(f"{md(name)}{k}个" for name, k in f.grades.items() if k)
         text = (f"{md(f.label)}共{f.n}个参加考评，平均分{f.mean:.2f}分，最高{f.max:.2f}分，最低{f.min:.2f}分，"
-                f"相差{f.max - f.min:.2f}分。等次分布：{counts}。{'、'.join(md(e) for e in f.leaders)}位列第一")
-        text += f"，{'、'.join(md(e) for e in f.last)}排名靠后" if f.n > 1 else ""
+                f"相差{f.max - f.min:.2f}分。" + (f"{'推定' if shown != '等次' else ''}等次分布：{counts}。" if shown else "")
+                + f"{'、'.join(md(e) for e in f.leaders)}位列第一")
+        if f.n > 1 and set(f.last) != set(f.leaders):  # the last placed is 排名靠后 only where its grade is not the best one: wording never contradicts a grade
+            last = "、".join(md(e) for e in f.last)
+            text += (f"，{last}分值最低（等次仍为{md(top)}）" if shown and f.last_grade == top else f"，{last}排名靠后")
         if f.gain is not None:
             text += f"；与{before}相比，{'、'.join(md(e) for e in f.improved)}分值提升最多（{f.gain:+.2f}分）"
         if f.mean_change is not None:
@@ -190,7 +201,10 @@ def overview(a: Assessment | AnnualAssessment) -> None:
 def results(a: Assessment | AnnualAssessment) -> None:
     """二、考评结果: one table per group."""
     b = grading.bands(a.framework)
-    notes = ["## 二、考评结果", "", f"等次按考评分值（保留两位小数）划分：{md(b.sentence())}。分值相同者排名并列。"]
+    shown = grading.in_bulletin(a.framework)
+    rule = {"等次": f"等次按考评分值（保留两位小数）划分：{md(b.sentence())}。",
+            "等次（推定）": f"城市考评办法未规定等次，表中等次为推定划分，待城市确认：{md(b.sentence())}。"}.get(shown or "", "")
+    notes = ["## 二、考评结果", "", f"{rule}分值相同者排名并列。"]
     annual = isinstance(a, AnnualAssessment)
     if annual:
         notes.append("年度考评分值为上半年与下半年考评分值的平均值。" + (f"变化对比{a.previous.period.label}。" if a.previous else ""))
@@ -260,8 +274,10 @@ def rectified(a: Assessment) -> None:
 
 def requirements(a: Assessment | AnnualAssessment) -> None:
     """五、下一步工作要求: the framework's ``requirements:`` text, or a default."""
-    items = a.framework.publication.get("requirements") or DEFAULT_REQUIREMENTS
-    number = "三" if isinstance(a, AnnualAssessment) else "五"  # the annual bulletin has no aspects or problems sections
+    annual = isinstance(a, AnnualAssessment)
+    items = (a.framework.publication.get("requirements_annual") or DEFAULT_ANNUAL_REQUIREMENTS if annual
+             else a.framework.publication.get("requirements") or DEFAULT_REQUIREMENTS)
+    number = "三" if annual else "五"  # the annual bulletin has no aspects or problems sections
     display(Markdown("\n".join([f"## {number}、下一步工作要求", "", *[f"{k}. {md(t)}" for k, t in enumerate(items, 1)]])))
 
 

@@ -96,11 +96,12 @@ class ReportHTMLExporter(HTMLExporter):
         return output, resources
 
 
-def running_header(title: str, synthetic: bool) -> dict[str, str]:
-    """Chromium's print templates for a report: the title (and 示例数据 when synthetic) at the head of every
-    page, 第 X 页 共 Y 页 at its foot; pass to :func:`html_to_pdf` as ``header_footer``."""
+def running_header(title: str, synthetic: bool, internal: bool = False) -> dict[str, str]:
+    """Chromium's print templates for a report: the title (and 示例数据 when synthetic, 内部资料 on the internal
+    edition) at the head of every page, 第 X 页 共 Y 页 at its foot; pass to :func:`html_to_pdf` as ``header_footer``."""
     style = "font-family:'Noto Sans CJK SC','Noto Serif CJK SC',sans-serif;font-size:8px;width:100%;text-align:center;color:#555"
-    mark = "　<b style=\"color:#c55a11\">示例数据</b>" if synthetic else ""
+    mark = ("　<b style=\"color:#c00000\">内部资料　注意保存</b>" if internal else "") + (
+        "　<b style=\"color:#c55a11\">示例数据</b>" if synthetic else "")
     return {"header": f'<div style="{style}">{html.escape(title)}{mark}</div>',
             "footer": f'<div style="{style}">第 <span class="pageNumber"></span> 页 共 <span class="totalPages"></span> 页</div>'}
 

@@ -63,7 +63,7 @@ _INDEX = jinja2.Environment(autoescape=True).from_string("""
 <p><a href="{{ city.key }}/index.html">历次考评分值变化</a></p>
 <ul class="periods">
 {% for p in city.periods %}
-<li>{{ p.label }}：<a href="{{ city.key }}/{{ p.id }}/bulletin.html">通报</a>　<a href="{{ city.key }}/{{ p.id }}/bulletin.pdf">打印版</a>　<a href="{{ city.key }}/{{ p.id }}/scores.xlsx">成绩表</a></li>
+<li><a href="{{ city.key }}/{{ p.id }}/index.html">{{ p.label }}</a>：<a href="{{ city.key }}/{{ p.id }}/bulletin.html">通报</a>　<a href="{{ city.key }}/{{ p.id }}/bulletin.pdf">打印版</a>　<a href="{{ city.key }}/{{ p.id }}/scores.xlsx">成绩表</a></li>
 {% endfor %}
 </ul>
 {% endfor %}
@@ -91,8 +91,17 @@ document.getElementById("check").addEventListener("submit", (event) => {
 </script>
 """)
 
+_PERIOD = jinja2.Environment(autoescape=True).from_string("""
+<ul class="periods">
+<li><a href="bulletin.html">通报（网页版）</a></li>
+<li><a href="bulletin.pdf">通报（打印版）</a>：与纸质通报一致，标题下方印有核验码，可在<a href="../../verify.html">核验码查询</a>核对</li>
+<li><a href="scores.xlsx">成绩表（电子表格）</a></li>
+<li><a href="../index.html">本市历次考评分值变化</a></li>
+</ul>
+""")
+
 _TREND = jinja2.Environment(autoescape=True).from_string("""
-<p>下表列出各考评对象历次半年考评分值及组内排名（括号内为名次）；图中纵轴不从 0 开始。</p>
+<p>下表列出各考评对象历次半年考评分值及组内排名（括号内为名次），最近一期在前；图中纵轴不从 0 开始。</p>
 {% for g in groups %}
 <h2>{{ g.label }}</h2>
 <div class="scroll"><table>
@@ -102,7 +111,7 @@ _TREND = jinja2.Environment(autoescape=True).from_string("""
 <figure>{{ g.chart | safe }}<figcaption>{{ g.label }}历次半年考评分值</figcaption></figure>
 {% endfor %}
 <h2>各期通报</h2>
-<ul class="periods">{% for p in periods %}<li><a href="{{ p.id }}/bulletin.html">{{ p.label }}通报</a></li>{% endfor %}</ul>
+<ul class="periods">{% for p in periods %}<li><a href="{{ p.id }}/index.html">{{ p.label }}通报</a></li>{% endfor %}</ul>
 """)
 
 
@@ -154,12 +163,15 @@ def build_site(outputs: Path | None = None, dest: Path | None = None) -> Path:
     for city, part in runs.groupby("city", sort=True):
         fw = load_framework(city)
         part = part.iloc[sorted(range(len(part)), key=lambda i: _order(part["period"].iloc[i]))]  # halves, then their year
-        periods = [{"id": p, "label": Period.parse(p).label} for p in part["period"]]
+        periods = [{"id": p, "label": Period.parse(p).label} for p in reversed(part["period"])]  # the newest first
         for r in part.itertuples():
             target = staging / city / r.period
             target.mkdir(parents=True)
             for name, source in PUBLISHED.items():
-                shutil.copy2(Path(r.folder) / source, target / name)
+                shutil.copy2(Path(r.folder) / source, target / name)  # as archived and signed: never rewritten
+            label = f"{fw.name}{Period.parse(r.period).label}数字政府建设考评结果"
+            (target / "index.html").write_text(_page(label, _PERIOD.render(), up="../../index.html",
+                                                     synthetic=bool(r.synthetic)), encoding="utf-8")
         cities.append({"key": city, "name": fw.name, "periods": periods})
         totals = h.sql("SELECT period, entity, grp, total, rank FROM published WHERE city = ? AND length(period) = 6", city)
         groups = []
@@ -167,7 +179,7 @@ def build_site(outputs: Path | None = None, dest: Path | None = None) -> Path:
             t = totals[totals["grp"] == group]
             if t.empty:
                 continue
-            order = sorted(set(t["period"]))
+            order = sorted(set(t["period"]), reverse=True)  # the newest first: on a phone the latest is in view
             cell = {(e, p): f"{v:.2f}（{int(k)}）" for e, p, v, k in zip(t["entity"], t["period"], t["total"], t["rank"])}
             entities = [e for e in fw.entities["entity"] if e in set(t["entity"])]
             labels = {p: Period.parse(p).label for p in order}

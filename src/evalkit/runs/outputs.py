@@ -55,7 +55,7 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
             (folder / f"{stem}.html").write_text(page, encoding="utf-8")
             name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
             prints.append(spooler().submit(folder / f"{stem}.html", folder / f"{stem}.pdf",
-                                           running_header(name, synthetic(options))))
+                                           running_header(name, synthetic(options), internal=edition == "internal")))
     finally:
         wait(prints)  # never leave a print writing into a folder the caller is about to remove
     for done in prints:
