@@ -134,7 +134,7 @@ def _runs_and_audits(specs, outputs: Path, audited: list[str]) -> None:
     assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
     for o in outcomes:
         folder = Path(o.where)
-        assert {"report.html", "report.pdf", "report-internal.html", "report-internal.pdf", "scores.xlsx", "results.csv",
+        assert {"report.html", "report.pdf", "report-internal.html", "report-internal.pdf", "scores.xlsx", "scores-internal.xlsx", "results.csv",
                 "manifest.json"} <= {p.name for p in folder.iterdir()}
         internal = (folder / "report-internal.html").read_text(encoding="utf-8")
         assert "待城市确认的推定事项" in internal and "示例数据" in internal

@@ -142,7 +142,9 @@ def test_scores_workbook_equals_results_to_the_cent(h2):
     every sheet shows 示例数据 in its first row and prints on A4 with it in the header."""
     results = pd.read_csv(h2 / "results.csv")
     wb = openpyxl.load_workbook(h2 / "scores.xlsx")
-    assert wb.sheetnames == ["旗县区", "市直部门", "各方面得分", "明细", "说明"]
+    assert wb.sheetnames == ["旗县区", "市直部门", "各方面得分", "说明"]  # the public workbook: printed values only
+    internal = openpyxl.load_workbook(h2 / "scores-internal.xlsx")
+    assert internal.sheetnames == ["旗县区", "市直部门", "各方面得分", "明细", "说明"]
     printed = {}
     for table in parse(h2 / "report.html").tables:
         if table and table[0][:6] == ["考评对象", "考评分值", "排名", "等次（推定）", "分值环比变化", "排名环比变化"]:
@@ -151,8 +153,8 @@ def test_scores_workbook_equals_results_to_the_cent(h2):
     for sheet, group in (("旗县区", "district"), ("市直部门", "department")):
         ws = wb[sheet]
         header = [c.value for c in ws[2]]
-        assert header == ["考评对象", "组别", "日常监测", "实地调研", "民意调查", "第三方评估", "半年考评分值", "排名", "并列", "等次",
-                          "分值变化", "排名变化"]
+        assert header == ["考评对象", "组别", "日常监测", "实地调研", "民意调查", "第三方评估", "半年考评分值", "排名", "并列",
+                          "等次（推定）", "分值变化", "排名变化"]
         want = results[results["group"] == group].set_index("entity")
         rows = list(ws.iter_rows(min_row=3))
         assert len(rows) == len(want)
@@ -163,10 +165,10 @@ def test_scores_workbook_equals_results_to_the_cent(h2):
                 assert isinstance(cell.value, (int, float)) and cell.number_format == "0.00"
                 assert cell.value == round(cell.value, 2) == evalkit.core.rounding.display_round(want.loc[entity, col]).item()
             assert (row[6].value, row[9].value, f"{row[10].value:+.2f}", row[11].value) == printed[entity]
-            assert row[10].value == round(row[10].value, 2)
+            assert row[10].value == round(row[10].value, 2) and row[10].number_format == "+0.00;-0.00;0.00"
             assert row[7].value == want.loc[entity, "rank"] and isinstance(row[7].value, int)
             assert (row[8].value == "并列") == ((want["rank"] == want.loc[entity, "rank"]).sum() > 1)
-    detail = pd.DataFrame(list(wb["明细"].iter_rows(min_row=3, values_only=True)), columns=[c.value for c in wb["明细"][2]])
+    detail = pd.DataFrame(list(internal["明细"].iter_rows(min_row=3, values_only=True)), columns=[c.value for c in internal["明细"][2]])
     assert detail.set_index("考评对象")["半年考评分值"].to_dict() == pytest.approx(results.set_index("entity")["half_year"].to_dict(), abs=1e-12)
     for ws in wb.worksheets:
         assert "示例数据" in ws.oddHeader.center.text and "示例数据" in ws["A1"].value and ws.print_title_rows == "$1:$2"
@@ -175,11 +177,17 @@ def test_scores_workbook_equals_results_to_the_cent(h2):
     assert "不适用" in aspect_cells and all(v == round(v, 2) for v in aspect_cells if isinstance(v, float))
     notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=3, values_only=True)}
     import json
+    import re
+
+    from evalkit.core.codes import code
     manifest = json.loads((h2 / "manifest.json").read_text(encoding="utf-8"))
-    assert notes["结果哈希 (results.csv SHA-256)"] == manifest["results"]["sha256"]
+    assert notes["考评期间"] == "2022年下半年" and notes["示例数据"].startswith("是") and notes["核验码"] == code(manifest["run"]["id"])
+    assert not [v for v in notes.values() if re.search(r"[A-Za-z()]", str(v))], notes  # Chinese only, full-width parentheses
+    inside = {r[0]: r[1] for r in internal["说明"].iter_rows(min_row=3, values_only=True)}
+    assert inside["结果哈希（results.csv 的 SHA-256）"] == manifest["results"]["sha256"]
     assert wb.properties.created.isoformat() == manifest["run"]["started"][:19]
-    assert notes["考评期间"] == "2022年下半年(2022H2)" and notes["示例数据"].startswith("是")
-    assert set(manifest["outputs"]) == {"scores.xlsx", "report.html", "report.pdf", "report-internal.html", "report-internal.pdf"}
+    assert set(manifest["outputs"]) == {"scores.xlsx", "scores-internal.xlsx", "report.html", "report.pdf", "report-internal.html",
+                                        "report-internal.pdf"}
 
 
 def test_annual_report(year):
@@ -192,7 +200,10 @@ def test_annual_report(year):
     assert [len(t) - 1 for t in tables] == [10, 27]
     assert "上半年与下半年对比" not in (year / "report.html").read_text(encoding="utf-8")
     wb = openpyxl.load_workbook(year / "scores.xlsx")
-    assert [c.value for c in wb["旗县区"][2]] == ["考评对象", "组别", "上半年", "下半年", "年度考评分值", "排名", "并列", "等次"]
+    assert [c.value for c in wb["旗县区"][2]] == ["考评对象", "组别", "上半年", "下半年", "年度考评分值", "排名", "并列", "等次（推定）"]
+    marked = [r[0].value for r in wb["旗县区"].iter_rows(min_row=3) if r[0].value.endswith("*")]
+    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=3, values_only=True)}
+    assert not marked or "尾差" in notes  # a 尾差 is marked as in the bulletin
 
 
 @pytest.mark.parametrize("name", ["report.pdf", "report-internal.pdf"])

@@ -209,7 +209,7 @@ def test_two_runs_of_the_same_inputs_publish_the_same_bytes(outputs, tmp_path):
     for a, b in zip(*books):
         rows = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in (a, b)]
         differing = [(x, y) for x, y in zip(*rows) if x != y]
-        assert differing == [] or (a.title == "说明" and [x[0] for x, _ in differing] == ["运行编号"])
+        assert differing == [] or (a.title == "说明" and [x[0] for x, _ in differing] == ["核验码"])
     with zipfile.ZipFile(second / "scores.xlsx") as z:
         m = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
         assert m["run"]["started"][:19] in z.read("docProps/core.xml").decode().replace("Z", "")

@@ -9,8 +9,8 @@ Aggregation = Literal["sum", "aspect_mean"]
 
 
 AGGREGATIONS: dict[str, str] = {
-    "sum": "各方面得分相加(“平均”理解为各牵头单位评分的平均)",
-    "aspect_mean": "各方面得分率的算术平均(第三条(三)字面理解)",
+    "sum": "各方面得分相加（“平均”理解为各牵头单位评分的平均）",
+    "aspect_mean": "各方面得分率的算术平均（第三条（三）字面理解）",
 }
 
 

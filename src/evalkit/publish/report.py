@@ -216,22 +216,22 @@ def notes(a: Assessment | AnnualAssessment) -> None:
         "## 说明", "",
         "- 本结果由 evalkit 计算，所用权重和计算方式见上文“考评方法”。",
         f"- 作为正式运行存档时（`evalkit run {city} {a.period}`），参数取自 `params/{city}/{a.period}.yaml`，运行记录（参数、输入文件哈希、"
-        "软件版本）保存在运行目录的 `manifest.json`，完整结果（全精度）见 `results.csv` 与 `scores.xlsx`；存档目录和复核方法见下文“运行记录”。",
+        "软件版本）保存在运行目录的 `manifest.json`，完整结果（全精度）见 `results.csv` 与 `scores-internal.xlsx`；存档目录和复核方法见下文“运行记录”。",
     ])))
 
 
 def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
     """The run's options as 项目 / 内容 rows, for the notes sheet of scores.xlsx."""
-    rows = {"标题": _title(a), "城市": a.framework.name, "考评期间": f"{a.period.label}({a.period})",
+    rows = {"标题": _title(a), "城市": a.framework.name, "考评期间": a.period.label,
             "示例数据": "是（合成数据，不是真实考评结果）" if is_synthetic(a) else "否"}
     if isinstance(a, Assessment):
         names, r = a.framework.method_names, a.result
-        rows |= {"权重": "、".join(f"{names[k]} {w:.4g}" for k, w in r.weights.items()),
-                 "日常监测计算方式": f"{r.options['aggregation']}:{AGGREGATIONS[r.options['aggregation']]}",
+        rows |= {"权重": "、".join(f"{names[k]}{100 * w:.4g}%" for k, w in r.weights.items()),
+                 "日常监测计算方式": AGGREGATIONS[r.options["aggregation"]],
                  "数据校验": "严格" if r.options["strict"] else "宽松（缺失评分按 0 分计）",
                  "权重重新分配": "、".join(names[k] for k in r.options["redistributed"]) or "无"}
     else:
-        rows["计算方式"] = "年度考评分值 = (上半年 + 下半年) / 2"
+        rows["计算方式"] = "年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2"
     return pd.DataFrame({"项目": list(rows), "内容": list(rows.values())})
 
 

@@ -14,7 +14,7 @@ from ..scoring.milestones import LAG_COLUMNS
 from . import plots
 from .explore import drilldown
 from .report import show_figure, show_table
-from .tables import is_synthetic, rank_change, rank_range
+from .tables import is_synthetic, rank_range
 
 
 def header(a: Assessment, entity: str) -> None:
@@ -28,10 +28,23 @@ def header(a: Assessment, entity: str) -> None:
     level = grade(pd.Series([total]), bands(fw))[0]
     lines = [f"- 半年考评分值 **{total:.2f}**，等次 **{md(level)}**，{md(group)}第 **{t['rank']}** 名（共 {size} 个）。"]
     if a.previous is not None:
-        before = a.previous.result.totals.set_index("entity")["rank"].get(entity)
-        lines.append(f"- 与{a.previous.period.label}相比：{rank_change(before, t['rank'])}（上期第 {before} 名）。")
+        lines.append(f"- {change_sentence(a.previous, entity, total, int(t['rank']))}")
     lines.append("- 各考评方式：" + "、".join(f"{md(fw.method_names[k])} {display_round(t[k]).item():.2f}" for k, w in a.result.weights.items() if w > 0))
     display(Markdown("\n".join(lines)))
+
+
+def change_sentence(before: Assessment, entity: str, total: float, rank: int) -> str:
+    """The headline's change against an earlier period, score and rank both, on the printed values.
+
+    ``与2022年上半年相比：分值下降8.10分，排名上升2位（上期第5名）。``; an entity not assessed then says so."""
+    prior = before.result.totals.set_index("entity")
+    if entity not in prior.index:
+        return f"{before.period.label}未参加考评。"
+    step = round(total - display_round(prior.loc[entity, "half_year"]).item(), 2)
+    score = f"分值{'上升' if step > 0 else '下降'}{abs(step):.2f}分" if step else "分值持平"
+    moved = int(prior.loc[entity, "rank"]) - rank
+    place = f"排名{'上升' if moved > 0 else '下降'}{abs(moved)}位" if moved else "排名不变"
+    return f"与{before.period.label}相比：{score}，{place}（上期第{int(prior.loc[entity, 'rank'])}名）。"
 
 
 def profile(a: Assessment, entity: str) -> None:

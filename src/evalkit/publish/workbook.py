@@ -69,13 +69,17 @@ def _sheet(wb: Workbook, title: str, table: pd.DataFrame, widths: dict[str, floa
 
 def write_scores(path: Path, framework: Framework, results: pd.DataFrame, aspects: pd.DataFrame | None,
                  notes: pd.DataFrame, *, created: dt.datetime | None = None, period: str = "",
-                 previous: pd.DataFrame | None = None) -> None:
-    """Write the publication workbook: per group in rank order the printed 2-decimal scores, the rank (an
-    integer), 并列, the grade and, with the ``previous`` period's results (its ``entity``, ``half_year`` or
-    ``annual`` and ``rank``), the change of the printed total and of the rank as the bulletin prints them;
-    各方面得分 (不适用 where an aspect does not apply); 明细 at full precision; 说明. Each sheet opens with
-    its caption (the city, ``period``) and, for synthetic inputs, 示例数据 in view. ``created`` (the run's
-    start) dates the workbook, so that a re-run writes the same bytes."""
+                 previous: pd.DataFrame | None = None, internal: bool = True) -> None:
+    """Write a results workbook: per group in rank order the printed 2-decimal scores, the rank (an integer), 并列,
+    the grade (as the bulletin states it: :func:`evalkit.framework.grades.in_bulletin`) and, with the ``previous``
+    period's results (its ``entity``, ``half_year`` or ``annual`` and ``rank``), the change of the printed total
+    (signed) and of the rank as the bulletin prints them; a year's 尾差 marked ``*`` as in the bulletin; 各方面得分
+    (不适用 where an aspect does not apply); 说明 (``notes``). ``internal`` adds 明细 at full precision: the public
+    workbook holds the printed values only. Each sheet opens with its caption (the city, ``period``) and, for
+    synthetic inputs, 示例数据 in view. ``created`` (the run's start) dates the workbook, so that a re-run writes
+    the same bytes."""
+    from .bulletin import tail_differences
+
     wb = Workbook()
     wb.remove(wb.active)
     annual = "annual" in results
@@ -85,22 +89,32 @@ def write_scores(path: Path, framework: Framework, results: pd.DataFrame, aspect
     names = {"monitoring": framework.method_names.get("monitoring", "日常监测"), **framework.method_names,
              "half_year": "半年考评分值", "h1": "上半年", "h2": "下半年", "annual": "年度考评分值", "rank": "排名"}
     total = "annual" if annual else "half_year"
+    marked = set(tail_differences(results)["entity"]) if annual else set()
+    grade_column = grading.in_bulletin(framework)
     for group, label in framework.groups.items():
         part = results[results["group"] == group].sort_values("rank", kind="stable")
         if part.empty:
             continue
         columns = ["h1", "h2", "annual"] if annual else [m.key for m in framework.methods] + ["half_year"]
-        table = pd.DataFrame({"考评对象": part["entity"], "组别": label,
+        table = pd.DataFrame({"考评对象": [e + ("*" if e in marked else "") for e in part["entity"]], "组别": label,
                               **{names[c]: display_round(part[c].astype("float64")) for c in columns}})
         table["排名"] = part["rank"].astype("int64")
         table["并列"] = part["rank"].duplicated(keep=False).map({True: "并列", False: ""})
-        table["等次"] = grading.grade(part[total].astype("float64"), bands)
+        if grade_column:
+            table[grade_column] = grading.grade(part[total].astype("float64"), bands)
         if previous is not None and len(previous):
             before = previous.set_index("entity")
             now, then = display_round(part[total].astype("float64")), part["entity"].map(display_round(before[total].astype("float64")))
             table["分值变化"] = (now - then).round(2)
             table["排名变化"] = [rank_change(before["rank"].get(e), r) for e, r in zip(part["entity"], part["rank"])]
         _sheet(wb, label, table, {"考评对象": 22}, caption=f"{caption}：{label}", banner=banner)
+        if "分值变化" in table:  # signed, as the bulletin prints it, and still a number
+            for cell in wb[sheet_title(label)][get_column_letter(list(table.columns).index("分值变化") + 1)][HEADER_ROWS:]:
+                cell.number_format = "+0.00;-0.00;0.00"
+    if marked:
+        notes = pd.concat([notes, pd.DataFrame({"项目": ["尾差"], "内容": [
+            "带*的考评对象，年度考评分值按两个半年考评分值的全精度平均计算后保留两位小数，与两个半年公布值的平均相差0.01分，以公布值为准。"]})],
+            ignore_index=True)
     if aspects is not None and len(aspects):
         labels = dict(zip(framework.aspects["id"], framework.aspects["name"]))
         pivot = aspects.pivot(index="entity", columns="aspect", values="score").reindex(columns=list(framework.aspects["id"]))
@@ -117,9 +131,10 @@ def write_scores(path: Path, framework: Framework, results: pd.DataFrame, aspect
                 cell.number_format = "0.00"
             else:
                 cell.alignment = Alignment(horizontal="right")  # 不适用, in the numbers' column
-    detail = results.rename(columns={"entity": "考评对象", "group": "组别", **names})
-    detail["组别"] = results["group"].map(framework.groups)
-    _sheet(wb, "明细", detail, {"考评对象": 22}, caption=f"{caption}：明细（全精度）", banner=banner, precise=True)
+    if internal:
+        detail = results.rename(columns={"entity": "考评对象", "group": "组别", **names})
+        detail["组别"] = results["group"].map(framework.groups)
+        _sheet(wb, "明细", detail, {"考评对象": 22}, caption=f"{caption}：明细（全精度）", banner=banner, precise=True)
     _sheet(wb, "说明", notes, {"项目": 18, "内容": 90}, caption=f"{caption}：说明", banner=banner)
     wb.properties.creator = "evalkit"
     if created is not None:

@@ -16,6 +16,7 @@ from ..core.recorded import RESULTS_MIME
 
 HTML = ("report.html", "report-internal.html")
 PDF = ("report.pdf", "report-internal.pdf")
+WORKBOOKS = ("scores.xlsx", "scores-internal.xlsx")
 SHOWN = 20
 """Differing cells named one by one, per workbook; the rest are counted."""
 
@@ -45,9 +46,10 @@ def presentation_differences(run_dir: Path, again: Path, outputs: dict[str, str]
     for name in HTML:
         if name in outputs and (again / name).read_bytes() != (run_dir / name).read_bytes():
             found.append(f"{name}: the re-run writes another page (its bytes differ) (重新生成的{name}与存档不同)")
-    if "scores.xlsx" in outputs and (again / "scores.xlsx").read_bytes() != (run_dir / "scores.xlsx").read_bytes():
-        found += cell_differences(run_dir / "scores.xlsx", again / "scores.xlsx") or [
-            "scores.xlsx: the same cells, other bytes (its document properties or layout) (成绩表单元格相同，文件字节不同)"]
+    for name in WORKBOOKS:
+        if name in outputs and (again / name).read_bytes() != (run_dir / name).read_bytes():
+            found += cell_differences(run_dir / name, again / name) or [
+                f"{name}: the same cells, other bytes (its document properties or layout) (成绩表单元格相同，文件字节不同)"]
     for name in PDF:
         if name in outputs and pdf_text(again / name) != pdf_text(run_dir / name):
             found.append(f"{name}: the re-run's text differs from the archived one (重新生成的 PDF 文字与存档不同)")
@@ -62,16 +64,16 @@ def cell_differences(archived: Path, again: Path) -> list[str]:
     found = []
     for sheet in dict.fromkeys([*a.sheetnames, *b.sheetnames]):
         if sheet not in a.sheetnames or sheet not in b.sheetnames:
-            found.append(f"scores.xlsx, sheet {sheet}: only in the {'re-run' if sheet in b.sheetnames else 'archive'} (工作表不一致)")
+            found.append(f"{archived.name}, sheet {sheet}: only in the {'re-run' if sheet in b.sheetnames else 'archive'} (工作表不一致)")
             continue
         wa, wb = a[sheet], b[sheet]
         for row in range(1, max(wa.max_row, wb.max_row) + 1):
             for col in range(1, max(wa.max_column, wb.max_column) + 1):
                 va, vb = wa.cell(row, col).value, wb.cell(row, col).value
                 if va != vb:
-                    found.append(f"scores.xlsx, sheet {sheet}, cell {wa.cell(row, col).coordinate}: archived {va!r}, now {vb!r} "
+                    found.append(f"{archived.name}, sheet {sheet}, cell {wa.cell(row, col).coordinate}: archived {va!r}, now {vb!r} "
                                  f"(成绩表单元格不同)")
-    return found[:SHOWN] + ([f"scores.xlsx: {len(found) - SHOWN} more cell(s) differ (另有 {len(found) - SHOWN} 个单元格不同)"]
+    return found[:SHOWN] + ([f"{archived.name}: {len(found) - SHOWN} more cell(s) differ (另有 {len(found) - SHOWN} 个单元格不同)"]
                             if len(found) > SHOWN else [])
 
 

@@ -35,17 +35,20 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
             folder: Path) -> dict[str, str]:
     """Write ``scores.xlsx`` and both editions (HTML and PDF) from the one executed notebook; their SHA-256."""
     options = recorded(nb, "options")
-    notes = pd.concat([options, pd.DataFrame({"项目": ["结果哈希 (results.csv SHA-256)", "运行编号", "evalkit 版本", "参数文件"],
-                                              "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
-                                                     manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
+    public = pd.concat([options, pd.DataFrame({"项目": ["核验码"], "内容": [code(manifest["run"]["id"])]})], ignore_index=True)
+    internal = pd.concat([public, pd.DataFrame({"项目": ["结果哈希（results.csv 的 SHA-256）", "运行编号", "evalkit 版本", "参数文件"],
+                                                "内容": [manifest["results"]["sha256"], manifest["run"]["id"],
+                                                       manifest["software"]["evalkit"], manifest["params_file"]]})], ignore_index=True)
     aspects = None if spec.period.is_annual else recorded(nb, "aspects")
     try:
         previous = recorded(nb, "previous")
     except ValueError:  # no previous period
         previous = None
-    write_scores(folder / "scores.xlsx", fw, results, aspects, notes, period=spec.period.label, previous=previous,
-                 created=dt.datetime.fromisoformat(manifest["run"]["started"]))
-    reproducible_xlsx(folder / "scores.xlsx", dt.datetime.fromisoformat(manifest["run"]["started"]))
+    started = dt.datetime.fromisoformat(manifest["run"]["started"])
+    for name, notes in (("scores.xlsx", public), ("scores-internal.xlsx", internal)):
+        write_scores(folder / name, fw, results, aspects, notes, period=spec.period.label, previous=previous, created=started,
+                     internal=name != "scores.xlsx")
+        reproducible_xlsx(folder / name, started)
     nb.metadata.setdefault("evalkit", {})["title"] = option(options, "标题")
     prints = []
     try:
@@ -61,7 +64,7 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
     for done in prints:
         done.result()
     sign_reports(spec.city, folder, f"{fw.name}数字政府建设考评结果（{spec.period.label}），核验码：{code(manifest['run']['id'])}")
-    written = ["scores.xlsx"] + [f"{stem}{ext}" for stem in EDITION_FILES.values() for ext in (".html", ".pdf")]
+    written = ["scores.xlsx", "scores-internal.xlsx"] + [f"{stem}{ext}" for stem in EDITION_FILES.values() for ext in (".html", ".pdf")]
     return {name: sha256(folder / name) for name in written}
 
 
