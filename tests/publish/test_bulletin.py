@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.publish import bulletin
+from evalkit.publish import bulletin, problems
+from evalkit.publish.tables import full_text
 from evalkit.analysis.sensitivity import grade_probabilities
 from evalkit.framework import grades
 from evalkit.scoring.assessment import Assessment
@@ -68,8 +69,8 @@ def test_aspect_rates_and_lost_points_by_hand(small):
     first = mon.index[(mon["entity"] == "东区") & (mon["indicator"] == 1)][0]
     mon.loc[first, "score"] -= 2  # indicator 1 has 10 points: 东区 loses 2 of them
     a = _assessment(small, inputs)
-    lost = bulletin.lost_points(a)
-    assert lost.iloc[0].tolist() == ["t1", "局甲", 2.0, "1/4"] and len(lost) == 1
+    lost = problems.lost_points(a)
+    assert lost.iloc[0].tolist() == [1, "t1", "局甲", 2.0, "1/4"] and len(lost) == 1
     rates = bulletin.aspect_rates(a).set_index("方面")
     assert rates.loc["二、乙"].tolist() == [100.0, 100.0, 100.0]
     assert rates.loc["一、甲", "部门得分率"] == 100.0 and rates.loc["一、甲", "区县得分率"] < 100.0
@@ -269,3 +270,22 @@ def test_scorecard_shows_an_indicator_of_two_lead_units_once(small):
     assert lost.loc[0, ["分值", "得分", "失分"]].tolist() == pytest.approx([points, points - 1, 1.0])
     assert lost.loc[0, "牵头考核单位评分"] == f"局乙 {points - 2:.2f}；局甲 {points:.2f}"
     assert scorecard.lost_by_indicator(_assessment(small, full_marks(small)), "东区").empty
+
+
+def test_each_entity_finds_its_own_problem_items(demo_archive):
+    """附件2 of the 通报 (issue 24): every problem item under its entity's own heading, with the indicator's number and
+    full text, the lead unit and the 整改 deadline; 四(一) names indicators by number and full text, never cut."""
+    from evalkit.scoring.assessment import assess
+
+    a = assess("baotou", "2022H2")
+    items = problems.entity_items(a)
+    assert len(items) and list(items.columns) == ["考评对象", "指标", "指标内容", "问题", "牵头考核单位", "整改时限"]
+    text = a.framework.indicators.set_index("id")["text"].map(full_text)
+    assert (items["指标内容"] == items["指标"].map(text)).all() and not items["整改时限"].eq("").any()
+    assert set(items["考评对象"]) <= set(a.framework.entities["entity"])
+    lost = problems.lost_points(a)
+    assert not lost["指标内容"].str.endswith("…").any() and (lost["指标内容"] == lost["指标"].map(text)).all()
+    page = (demo_archive / "baotou" / "2022H2" / "report.html").read_text(encoding="utf-8")
+    assert "附件2：各考评对象问题清单" in page
+    for entity in items["考评对象"].unique():
+        assert f"{entity}（{(items['考评对象'] == entity).sum()}项）" in page

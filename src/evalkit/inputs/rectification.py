@@ -13,7 +13,8 @@ PROGRESS = ("未启动", "整改中", "已完成")
 
 
 
-def _problem_text(r) -> str:
+def problem_text(r) -> str:
+    """An item of a problem list (:data:`evalkit.analysis.rectification.ITEM_COLUMNS`) in words: what was found."""
     if r.kind == "失分":
         return f"失分：得分 {r.score:.2f}，分值 {r.points:.4g}"
     return f"{r.kind}：应达到“{r.required}”，填报为“{r.status or '未填报'}”"
@@ -36,7 +37,7 @@ def write_workbooks(framework: Framework, items: pd.DataFrame, period: Period | 
     out = Path(out_dir)
     text = framework.indicators.set_index("id")["text"]
     rows = items.assign(text=items["indicator"].map(text).map(lambda t: t if len(t) <= 60 else t[:59] + "…"),
-                        problem=[_problem_text(r) for r in items.itertuples()],
+                        problem=[problem_text(r) for r in items.itertuples()],
                         carried=items["carried"].map(lambda p: f"{Period.parse(p).label}起" if p else ""))
     progress = lambda letter, last: DataValidation(type="list", formula1='"' + ",".join(PROGRESS) + '"', allow_blank=True,  # noqa: E731
                                                    showErrorMessage=True, errorTitle="整改进展有误", error="请从下拉列表中选择")

@@ -10,7 +10,7 @@ from ..core.rounding import display_round
 from ..framework import grades as grading
 from ..framework.options import ANNUAL_TOTALS
 from ..scoring.assessment import AnnualAssessment, Assessment
-from .tables import in_group_order, rank_change, rank_shown, shorten
+from .tables import in_group_order, rank_change, rank_shown
 
 NUMERALS = "一二三四五六七八九十"
 DEFAULT_REQUIREMENTS = (
@@ -162,27 +162,6 @@ def aspect_rates(a: Assessment) -> pd.DataFrame:
     return out
 
 
-def lost_points(a: Assessment, n: int = 5) -> pd.DataFrame:
-    """The ``n`` indicators where the most points were lost across all entities, by name."""
-    ind = a.framework.indicators.set_index("id")
-    r = a.result.indicators.assign(lost=lambda d: d["points"] - d["score"])
-    per = r.groupby("indicator").agg(lost=("lost", "sum"), entities=("entity", "size"),
-                                     short=("lost", lambda x: int((x > 1e-9).sum()))).sort_values("lost", ascending=False)
-    per = per[per["lost"] > 1e-9].head(n)
-    return pd.DataFrame({"指标": [shorten(ind.loc[i, "text"]) for i in per.index],
-                         "牵头考核单位": ["、".join(ind.loc[i, "lead_units"]) for i in per.index],
-                         "失分合计": display_round(per["lost"]).to_numpy(),
-                         "失分单位数": [f"{s}/{e}" for s, e in zip(per["short"], per["entities"])]})
-
-
-def overdue_by_unit(a: Assessment) -> pd.DataFrame:
-    """Per lead unit: indicators behind schedule and with no status reported."""
-    m = a.result.milestones
-    counts = pd.crosstab(m["lead_unit"], m["problem"]).reindex(columns=["滞后于进度要求", "未填报完成情况"], fill_value=0)
-    counts["合计"] = counts.sum(axis=1)
-    return counts.sort_values("合计", ascending=False, kind="stable").reset_index().rename(columns={"lead_unit": "牵头考核单位"})
-
-
 def title(a: Assessment | AnnualAssessment, edition: str = "通报") -> None:
     """The title block: issuing body, title, the 示例数据 mark when the inputs are synthetic."""
     from .tables import is_synthetic
@@ -236,42 +215,6 @@ def aspects(a: Assessment) -> None:
     display(styled(rates, precision=1))
 
 
-def problems(a: Assessment) -> None:
-    """四、存在的问题: where most points were lost and which lead units' indicators are behind schedule."""
-    lost, late = lost_points(a), overdue_by_unit(a)
-    display(Markdown("## 四、存在的问题\n\n（一）失分较多的指标。"))
-    display(styled(lost) if len(lost) else Markdown("无。"))
-    display(Markdown(f"（二）进度滞后的指标。按方案确定的完成时限，本期共有{int(late['合计'].sum()) if len(late) else 0}项"
-                     "“指标×考评对象”进度滞后或未填报完成情况，按牵头考核单位统计如下。"))
-    display(styled(late) if len(late) else Markdown("无。"))
-    if a.previous is not None:
-        rectified(a)
-
-
-def closure_table(a: Assessment) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The previous period's problem list judged now (:func:`evalkit.analysis.rectification.closures`), and its closure
-    rate per lead unit for people: 牵头考核单位, 问题数, 已整改, 未整改, 整改率."""
-    from ..analysis.rectification import closure_rates, closures, problem_list
-
-    before = a.previous
-    judged = closures(a.framework, problem_list(a.framework, before.inputs, before.result), before.period, a.inputs, a.result)
-    rates = closure_rates(judged, "lead_unit").sort_values(["rate", "items"], ascending=[True, False], kind="stable")
-    return judged, pd.DataFrame({"牵头考核单位": rates["lead_unit"], "问题数": rates["items"], "已整改": rates["closed"],
-                                 "未整改": rates["open"], "整改率": [f"{r:.0%}" for r in rates["rate"]]})
-
-
-def rectified(a: Assessment) -> None:
-    """（三）上期问题整改情况: how many of the previous period's items were closed, per lead unit."""
-    judged, table = closure_table(a)
-    if judged.empty:
-        display(Markdown(f"（三）上期问题整改情况。{a.previous.period.label}问题清单无待整改事项。"))
-        return
-    done = int(judged["closed"].sum())
-    display(Markdown(f"（三）上期问题整改情况。{a.previous.period.label}问题清单共{len(judged)}项，本期已整改{done}项，"
-                     f"整改率{done / len(judged):.0%}；未整改的{len(judged) - done}项转入本期问题清单，继续整改。按牵头考核单位统计如下。"))
-    display(styled(table))
-
-
 def requirements(a: Assessment | AnnualAssessment) -> None:
     """五、下一步工作要求: the framework's ``requirements:`` text, or a default."""
     annual = isinstance(a, AnnualAssessment)
@@ -285,7 +228,7 @@ def annex(a: Assessment | AnnualAssessment) -> None:
     """附件: the method in plain Chinese and the 尾差 note."""
     names, r = a.framework.method_names, (a.h1 if isinstance(a, AnnualAssessment) else a).result
     display(Markdown("\n".join([
-        "## 附件：考评方法", "",
+        "## 附件：考评方法" if isinstance(a, AnnualAssessment) else "## 附件1：考评方法", "",
         f"- 半年考评分值 = {' + '.join(f'{md(names[k])}×{w:.0%}' for k, w in r.weights.items() if w > 0)}。",
         f"- {md(names['monitoring'])}按指标体系逐项评分；同一指标有多个牵头考核单位的，取各单位评分的平均值；"
         "经数字政府建设工作专班核实的得分替代原评分。",

@@ -146,13 +146,22 @@ FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")":
 
 
 
+def full_text(text: str) -> str:
+    """An indicator's whole text as printed: full-width punctuation, no stray spaces.
+
+    >>> full_text("短文本,(甲) 乙")
+    '短文本，（甲）乙'
+    """
+    return "".join(str(text).split()).translate(FULL_WIDTH)
+
+
 def shorten(text: str, width: int = 24) -> str:
     """An indicator's text with full-width punctuation, cut to ``width`` characters with "…".
 
     >>> shorten("推进政务服务事项全程网办", 8), shorten("短文本,(甲)", 8)
     ('推进政务服务事项…', '短文本，（甲）')
     """
-    text = "".join(str(text).split()).translate(FULL_WIDTH)
+    text = full_text(text)
     return text if len(text) <= width else text[:width].rstrip("，。；、,. ") + "…"
 
 
