@@ -14,19 +14,16 @@ the previous one, as Excel reads it. Shared formulas are expanded to each cell's
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 from defusedxml.ElementTree import iterparse
 from openpyxl.formula.translate import Translator, TranslatorError
-from openpyxl.utils.cell import (
-    column_index_from_string,
-    coordinate_from_string,
-    get_column_letter,
-    range_boundaries,
-)
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 
 from .package import local
 
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _MARKS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b't="e"', b'hidden="1"', b'hidden="true"', b"mergeCell", b"filterColumn")
 """Byte strings of which a sheet that :func:`scan` has anything to find holds at least one (a fast test:
 plain substring searches over the sheet's XML)."""
@@ -61,13 +58,15 @@ def special(data: bytes, percent_styles: frozenset[int]) -> bool:
 
 
 def position(ref: str) -> tuple[int, int]:
-    """A cell reference as a 0-based (row, column) pair.
+    """A cell reference as a 0-based (row, column) pair; ``ValueError`` if it is not one of a sheet.
 
     >>> position("G12"), position("$A$1")
     ((11, 6), (0, 0))
     """
-    letters, row = coordinate_from_string(ref.replace("$", ""))
-    return row - 1, column_index_from_string(letters) - 1
+    found = _REF.fullmatch(ref.strip())
+    if not found or int(found.group(2)) < 1 or int(found.group(2)) > 1_048_576 or column_index_from_string(found.group(1).upper()) > 16384:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(found.group(2)) - 1, column_index_from_string(found.group(1).upper()) - 1
 
 
 def cell_name(row: int, column: int) -> str:
@@ -118,6 +117,8 @@ def scan(data: bytes, percent_styles: frozenset[int]) -> Facts:
             facts.hidden_columns.update(range(low - 1, min(high, 16384)))
         elif name == "mergeCell" and element.get("ref"):
             c1, r1, c2, r2 = range_boundaries(element.get("ref"))
+            if None in (c1, r1, c2, r2) or min(c1, r1) < 1 or c2 < c1 or r2 < r1:
+                raise ValueError(f"not a range of cells: {element.get('ref')!r}")
             facts.merged.append((r1 - 1, c1 - 1, r2 - 1, c2 - 1))
     return facts
 

@@ -33,6 +33,8 @@ META_SHEET = "_evalkit"
 OWN_SHEETS = (META_SHEET, *INSTRUCTION_SHEETS)
 """Sheets of evalkit's templates besides the table: their contents are not data."""
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: an old .xls, or an encrypted workbook
+INTERNAL = "evalkit failed reading this file"
+"""How a problem that is a fault of evalkit's own begins (the fuzz tests look for it: it must never appear)."""
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA", "#SPILL!", "#CALC!")
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, IndexError, ParseError, DefusedXmlException,
            NotImplementedError, UnicodeError, RecursionError)
@@ -70,9 +72,14 @@ def read_table(path: Path, name: str, problems: list[Problem], engine: Engine = 
         problems.append(Problem(name, f"file is {size / 2**20:.1f} MiB; expected at most {MAX_BYTES // 2**20} MiB",
                                 zh=f"文件大小 {size / 2**20:.1f} MiB，超过上限 {MAX_BYTES // 2**20} MiB"))
         return None
-    if path.suffix.lower() == ".csv":
-        return _read_csv(path, name, problems)
-    return _read_xlsx(path, name, problems, engine)
+    try:
+        if path.suffix.lower() == ".csv":
+            return _read_csv(path, name, problems)
+        return _read_xlsx(path, name, problems, engine)
+    except Exception as exc:  # a fault of evalkit's own: the file is named and the other files are still read
+        problems.append(Problem(name, f"{INTERNAL} ({type(exc).__name__}: {str(exc)[:200]}); save it again from Excel or WPS as .xlsx, "
+                                      "and send the file to evalkit's maintainers", zh="本系统读取该文件时出错；请用 Excel 或 WPS 重新另存为 .xlsx 后报送，并将该文件发送给系统维护人员"))
+        return None
 
 
 def _read_csv(path: Path, name: str, problems: list[Problem]) -> Table | None:
