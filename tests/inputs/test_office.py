@@ -95,6 +95,9 @@ def calc_corpus(calc, tmp_path_factory):
         "merged cells": (EDU, dict(sheets=[{"name": "评分表", "rows": _plain([eh, *erows])}], merge=[[0, "B2:B3"]])),
         "hidden row": (EDU, dict(sheets=[{"name": "评分表", "rows": _plain([eh, *erows])}], hide_rows=[[0, 2]])),
     }
+    calc.new(out / "其他单位.xlsx", sheets=[{"name": "Sheet1", "rows": [[0.7]]}])
+    linked = [[*r[:score], f"='file://{out}/其他单位.xlsx'#$Sheet1.A1" if i == 0 else r[score], *r[score + 1:]] for i, r in enumerate(erows)]
+    made["link to another workbook"] = (EDU, dict(sheets=[{"name": "评分表", "rows": _plain([eh, *linked])}]))
     files = {}
     for name, (target, spec) in made.items():
         path = out / f"{name}.xlsx"
@@ -146,6 +149,15 @@ def test_hidden_row_in_calc_is_named_as_hidden(baotou, period, calc_corpus):
     [p] = got.problems
     assert (p.file, p.row) == (EDU, 3) and "row 3 is hidden and holds data" in p.message and "取消隐藏" in p.zh
     assert 3 not in set(got.monitoring.loc[got.monitoring["lead_unit"] == "市教育局", "row"])
+
+
+def test_a_link_to_another_workbook_made_in_calc_is_refused_naming_it(baotou, period, calc_corpus):
+    got = read(baotou, period, calc_corpus, "link to another workbook")
+    [p] = got.problems
+    assert (p.file, p.row, p.column) == (EDU, 2, "得分")
+    assert "cell I2: formula" in p.message and "takes its value from another workbook (其他单位.xlsx)" in p.message
+    assert "引用了另一个工作簿（其他单位.xlsx）" in p.zh and "选择性粘贴" in p.zh
+    assert 2 not in set(got.monitoring.loc[got.monitoring["lead_unit"] == "市教育局", "row"])
 
 
 def test_validate_on_a_calc_workbook_exits_cleanly(period, calc_corpus):
