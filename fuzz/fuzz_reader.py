@@ -19,7 +19,6 @@ Seeds are written at start into outputs/fuzz/corpus (git-ignored), crashes into 
 from __future__ import annotations
 
 import copy
-import io
 import math
 import shutil
 import sys

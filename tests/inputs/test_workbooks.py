@@ -66,6 +66,9 @@ CASES = {
         edit=_set(SCORE, ['=_xlfn.DISPIMG("ID_1",1)', ..., ...])),
     "xlsxwriter: an error value computed is named as one": Case(
         corpus.by_xlsxwriter, (None, 0.5, 0.5), ((2, SCORE, "shows the error #DIV/0!", "错误值 #DIV/0!"),), edit=_set(SCORE, ["=1/0", ..., ...])),
+    "xlsxwriter: an array formula awaiting recalculation is refused": Case(
+        corpus.by_xlsxwriter, (None, 0.5, 0.5), ((2, SCORE, "array formula =G2*0.8 has no current value", "数组公式"),),
+        edit=_set(SCORE, ["{=G2*0.8}", ..., ...])),
     "openpyxl: formulas with no cached value, across rows and ranges, are computed": Case(
         corpus.by_openpyxl, (1.0, 0.5, 0.25), edit=_set(SCORE, ["=SUM(G2:G2)", "=ROUND(G3,2)", "=I3/2"])),
     "openpyxl: a hidden first sheet beside the visible copy is named": Case(
@@ -82,6 +85,9 @@ CASES = {
         ((4, None, "row 4 is hidden and holds data", "第 4 行被隐藏"), (1, SCORE, "column I is hidden and holds data", "第 I 列被隐藏"))),
     "openpyxl: a merged or hidden column that the table does not use is no problem": Case(
         lambda p, h, r: corpus.by_openpyxl(p, h, r, hidden_columns=["F"], merged=["E2:E4"]), (0.98, 0.5, 0.5)),
+    "openpyxl: a formula on a percent-formatted score is refused like a typed percentage": Case(
+        lambda p, h, r: corpus.by_openpyxl(p, h, r, percent=["I2"]), (None, 0.5, 0.5), ((2, SCORE, "is shown as a percentage", "百分比"),),
+        edit=_set(SCORE, ["=G2/2", ..., ...])),
     "pandas (openpyxl)": Case(lambda p, h, r: corpus.by_pandas(p, h, r, "openpyxl"), (0.98, 0.5, 0.25), edit=_set(SCORE, [..., ..., "=0.5/2"])),
     "pandas (xlsxwriter)": Case(lambda p, h, r: corpus.by_pandas(p, h, r, "xlsxwriter"), (0.98, 0.5, 0.25), edit=_set(SCORE, [..., ..., "=0.5/2"])),
     "WPS: cached formulas trusted, a picture in a cell's note": Case(

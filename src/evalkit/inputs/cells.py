@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 
 from defusedxml.ElementTree import iterparse
 from openpyxl.formula.translate import Translator, TranslatorError
-from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    get_column_letter,
+    range_boundaries,
+)
 
 from .package import local
 
@@ -32,7 +36,8 @@ plain substring searches over the sheet's XML)."""
 @dataclass(frozen=True)
 class Formula:
     """A formula cell: its text as Excel shows it (``=G2*0.8``), whether the file holds its value, and
-    its kind (``normal``, ``shared``, ``array`` or ``dataTable``)."""
+    its kind (``normal``, ``shared``, ``array``, ``dataTable``; ``untranslated``: a shared formula whose
+    references could not be moved to this cell)."""
 
     text: str
     cached: bool
@@ -124,7 +129,7 @@ def scan(data: bytes, percent_styles: frozenset[int]) -> Facts:
 
 
 def _cell(facts: Facts, shared: dict[str, tuple[str, str]], row: int, column: int, cell: dict, percent_styles: frozenset[int]) -> None:
-    if cell["t"] == "n" and cell["v"] and str(cell["s"]).isdigit() and int(str(cell["s"])) in percent_styles:
+    if cell["t"] == "n" and (cell["v"] or cell["f"] is not None) and str(cell["s"]).isdigit() and int(str(cell["s"])) in percent_styles:
         facts.percent.add((row, column))
     if cell["f"] is None:
         return
@@ -137,7 +142,7 @@ def _cell(facts: Facts, shared: dict[str, tuple[str, str]], row: int, column: in
             try:
                 text = Translator("=" + master, origin).translate_formula(str(cell["ref"]))[1:]
             except TranslatorError:
-                text = master
+                text, kind = master, "untranslated"  # its own references unknown: never computed
     if not text.strip():
         return  # a shared formula whose first cell is missing: its value is cached like any value
     facts.formulas[(row, column)] = Formula("=" + text.strip(), bool(cell["v"]), kind)

@@ -76,7 +76,7 @@ def meta_problems(meta: dict[str, str], name: str, kind: Kind, period: str, city
     """A template's own record (its hidden sheet) of its period, kind and city must match where it was put.
 
     >>> from evalkit.inputs.schema import KINDS
-    >>> [p.message for p in meta_problems({"期间": "2022H2"}, "a.xlsx", KINDS["methods"], "2022H1", "包头市")]
+    >>> [p.message for p in meta_problems({"期间": "2022H2"}, "a.xlsx", KINDS["methods"], "2022H1", "测试市")]
     ['workbook is for period 2022H2; expected 2022H1']
     """
     found = []

@@ -162,9 +162,10 @@ def _compute(book: Book, sheet: str, row: int, column: int, formula: Formula, st
     if volatile:
         return Refusal(f"formula {text} uses {volatile}, whose value depends on when it is read, and the file holds no current value; expected a value: {fix_en}",
                        f"公式 {text} 使用了 {volatile} 函数，其结果随读取时间或方式而变，文件中没有当前结果；{fix_zh}")
-    if formula.kind in ("array", "dataTable"):
-        return Refusal(f"{formula.kind} formula {text} has no current value; expected a value: {fix_en}",
-                       f"数组公式或模拟运算表 {text} 没有当前结果；{fix_zh}")
+    if formula.kind not in ("normal", "shared"):
+        what, what_zh = {"array": ("array formula", "数组公式"), "dataTable": ("data table", "模拟运算表")}.get(formula.kind, ("shared formula", "共享公式"))
+        return Refusal(f"{what} {text} has no current value that evalkit can compute; expected a value: {fix_en}",
+                       f"{what_zh} {text} 没有当前结果，本系统也无法计算；{fix_zh}")
     anchor = cell_name(*_ANCHOR)
     try:
         shape = Translator(text, cell_name(row, column)).translate_formula(anchor)
