@@ -22,7 +22,7 @@ from evalkit.inputs.sheets import INTERNAL, read_table
 from ..conftest import SMALL, SMALL_ENTITIES
 from .corpus import by_online_export
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 POINTS = 10.0  # indicator 1 of the small framework, which 局甲 scores for 东区 in row 2 of its workbook
 
 

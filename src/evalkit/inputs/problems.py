@@ -58,6 +58,10 @@ class Problems(list):
         for p in problems:
             self.append(p)
 
+    def __iadd__(self, problems):
+        self.extend(problems)
+        return self
+
     def count(self, file: str, sheet: str | None, column: str | None, rows, n: int, example: Problem | None = None) -> None:
         """Count ``n`` problems in ``rows`` of one file, sheet and column without listing them."""
         rows = [int(r) for r in rows]
