@@ -1,5 +1,6 @@
 """Workbooks as the programs lead units use write them: xlsxwriter, openpyxl, pandas (both engines), and, by
-hand in XML, WPS Office and an online sheet's export (neither program runs here). The LibreOffice-made
+hand in XML, Excel's shared formulas, WPS Office and an online sheet's export (none of these programs runs
+here). The LibreOffice-made
 files are in test_office.py (LibreOffice over UNO).
 
 Every builder takes a table (a header and rows of Python values; a value starting with ``=`` is a formula)
@@ -160,3 +161,26 @@ def by_online_export(path: Path, header: list[str], rows: Rows) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in parts.items():
             z.writestr(name, text.encode("utf-8"))
+
+
+def by_excel_shared(path: Path, header: list[str], rows: Rows, *, pending: bool) -> None:
+    """Excel's way of storing one formula filled down a column, reproduced in XML: a shared formula, written
+    once in its first cell (``<f t="shared" ref="I2:I4" si="0">G2*0.5</f>``) and referred to by the others
+    (``<f t="shared" si="0"/>``), each cell with its cached value; ``pending`` marks the cached values stale
+    (``fullCalcOnLoad``) and caches 0, as a program that leaves the computing to the next one does."""
+    score = header.index("得分")
+    letter = _col(score)
+    for i, row in enumerate(rows[:3]):
+        row[score] = (f"=G{i + 2}*0.5", 0 if pending else row[header.index("分值")] * 0.5)
+    by_wps(path, header, rows)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace("<f>G2*0.5</f>", f'<f t="shared" ref="{letter}2:{letter}4" si="0">G2*0.5</f>')
+    sheet = sheet.replace("<f>G3*0.5</f>", '<f t="shared" si="0"/>').replace("<f>G4*0.5</f>", '<f t="shared" si="0"/>')
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    if pending:
+        parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'<calcPr calcId="144525"/>', b'<calcPr calcId="191029" fullCalcOnLoad="1"/>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)

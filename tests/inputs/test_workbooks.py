@@ -1,5 +1,6 @@
 """One reading path for every program's workbooks (issue 23): a corpus made by xlsxwriter, openpyxl and pandas,
-and WPS's and online sheets' conventions reproduced in XML (corpus.py), each file with its expected outcome.
+and Excel's, WPS's and online sheets' conventions reproduced in XML (corpus.py), each file with its expected
+outcome.
 The LibreOffice-made files are in test_office.py."""
 from __future__ import annotations
 
@@ -95,6 +96,10 @@ CASES = {
                                                    _set(NOTE, [..., ('=_xlfn.DISPIMG("ID_9F3A2B",1)', '=DISPIMG("ID_9F3A2B",1)'), ...]))),
     "WPS: a percent style on a score is refused": Case(
         lambda p, h, r: corpus.by_wps(p, h, r, percent_cells={"I2"}), (None, 0.5, 0.5), ((2, SCORE, "is shown as a percentage", "百分比"),)),
+    "Excel: a shared formula filled down, its cached values trusted": Case(
+        lambda p, h, r: corpus.by_excel_shared(p, h, r, pending=False), (0.5, 0.25, 0.25)),
+    "Excel: a shared formula filled down, awaiting recalculation, computed cell by cell": Case(
+        lambda p, h, r: corpus.by_excel_shared(p, h, r, pending=True), (0.5, 0.25, 0.25)),
     "an online sheet's export (inline strings, no r attributes, a namespace prefix, numbers as text)": Case(
         corpus.by_online_export, (0.98, 0.5, 0.5), edit=_set("指标", ["25", "26", "27"])),
 }
