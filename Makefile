@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test-scale help setup lock system-deps demo lab test bench clean
+.PHONY: test-scale help setup lock system-deps demo lab test bench fuzz clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -60,9 +60,15 @@ test: setup system-deps ## Run the test suite (one process per core; the slowest
 test-scale: setup system-deps ## The county-scale tests (300 generated scorecards), too long for make test
 	$(BIN)/python -m pytest -m scale
 
+FUZZ_SECONDS ?= 60
+
+fuzz: setup ## Fuzz the workbook reader for FUZZ_SECONDS (atheris, coverage-guided); a failing input is saved in outputs/fuzz/
+	$(BIN)/python fuzz/fuzz_reader.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=3072
+
 bench: setup ## Run the scale benchmarks
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_read.py
+	$(BIN)/python benchmarks/bench_problems.py
 	$(BIN)/python benchmarks/bench_sensitivity.py
 	$(BIN)/python benchmarks/bench_batch.py
 

@@ -77,7 +77,7 @@ def test_both_engines_read_the_same(baotou):
     ("得分", "满分", "'满分' is not a number", "“满分”不是数字"),
     ("得分", -0.5, "-0.5 is out of range; expected 0 to 1", "超出范围"),
     ("得分", 1.5, "1.5 is out of range; expected 0 to 1", "超出范围"),
-    ("得分", "=0.5+0.5", "formula =0.5+0.5 has no computed value", "没有计算结果"),
+    ("得分", "=RAND()", "formula =RAND() uses RAND, whose value depends on when it is read", "RAND 函数"),
     ("完成情况", "差不多", "unknown status '差不多'", "未知的完成情况“差不多”"),
 ])
 def test_bad_cell_is_located(baotou, folder, column, value, message, zh):
@@ -86,6 +86,13 @@ def test_bad_cell_is_located(baotou, folder, column, value, message, zh):
     p = only([p for p in problems(baotou, folder) if p.file == EDU])
     assert (p.sheet, p.row, p.column) == ("评分表", 2, column)
     assert message in p.message and zh in p.zh
+
+
+def test_formula_without_a_cached_value_is_computed(baotou, folder):
+    """openpyxl writes a formula with no value: the value a spreadsheet would show is computed."""
+    set_cells(folder / EDU, [(2, "得分", "=0.5+0.5"), (3, "得分", "=ROUND(1/3,2)")])
+    got = evalkit.read_period(baotou, "2022H1", folder).monitoring.set_index(["lead_unit", "row"]).loc["市教育局", "score"]
+    assert (got[2], got[3]) == (1.0, 0.33)
 
 
 def test_method_score_out_of_range(baotou, folder):

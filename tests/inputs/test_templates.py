@@ -76,10 +76,16 @@ def test_never_overwrites(baotou, written):
     assert files[0].read_bytes() == before
 
 
-def test_empty_template_is_reported_cell_by_cell(baotou, written):
+def test_empty_template_is_reported_cell_by_cell(baotou, written, monkeypatch):
+    """Every empty cell is a problem: listed one by one up to the limit, the rest counted in a summary line per file."""
+    from evalkit.inputs import problems
+
     out, _ = written
-    with pytest.raises(evalkit.InputError) as exc:
-        evalkit.read_period(baotou, "2022H1", out)
-    empty = [p for p in exc.value.problems if p.column == "得分"]
-    assert len(empty) == len(baotou.assignments())
-    assert empty[0].sheet == "评分表" and empty[0].row == 2 and empty[0].zh == "未填写；应填写数字"
+    for limit in (100_000, 300):
+        monkeypatch.setattr(problems, "LIMIT", limit)
+        with pytest.raises(evalkit.InputError) as exc:
+            evalkit.read_period(baotou, "2022H1", out)
+        empty = [p for p in exc.value.problems if p.column == "得分" and p.row is not None]
+        counted = sum(int(p.message.split()[0]) for p in exc.value.problems if p.column == "得分" and p.row is None)
+        assert len(empty) == min(limit, len(baotou.assignments())) and len(empty) + counted == len(baotou.assignments())
+        assert empty[0].sheet == "评分表" and empty[0].row == 2 and empty[0].zh == "未填写；应填写数字"

@@ -21,6 +21,7 @@ from ..core.errors import FrameworkError, InputError, OutputExistsError, Problem
 from ..core.files import save_workbook
 from ..framework.applicability import applicability_table
 from ..framework.model import Framework
+from .findings import cell_problems, sheet_problems
 from .sheets import META_SHEET, read_table
 from .workbook import HEADER_FILL, INPUT_FILL
 
@@ -111,6 +112,7 @@ def read_applicability_workbook(framework: Framework, path: str | Path) -> pd.Da
     table = read_table(path, name, problems)
     if table is None:
         raise InputError(problems)
+    problems += sheet_problems(table) + cell_problems(table, set(table.columns), set())[0]  # hidden, merged, refused formulas
     meta = table.meta
     if meta.get("类型") != KIND:
         problems.append(Problem(name, f"workbook is a {meta.get('类型') or 'workbook without evalkit metadata'}; expected a {KIND} workbook",

@@ -80,10 +80,11 @@ def read_period(framework: Framework, period: str | Period, data_dir: str | Path
     methods = reader.methods(files["methods"])
     targets = reader.targets(files["targets"])
     reader.check_complete(monitoring, methods, targets, given={k: bool(v) for k, v in files.items()})
-    if strict and reader.problems:
-        raise InputError(reader.problems)
+    problems = reader.problems.listed()  # past a limit, the rest summarised
+    if strict and problems:
+        raise InputError(problems)
     read = tuple(p for kind in KINDS for p in files[kind])
-    return PeriodInputs(period, folder, strict, monitoring, verification, methods, targets, read, reader.problems,
+    return PeriodInputs(period, folder, strict, monitoring, verification, methods, targets, read, problems,
                         reader.synthetic, tuple(entries))
 
 

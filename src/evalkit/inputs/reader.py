@@ -12,15 +12,10 @@ from ..core.rounding import display_round
 from ..framework.deadlines import STATUSES
 from ..framework.model import Framework
 from ..framework.periods import Period
+from .findings import ROW, cell_problems, meta_problems, sheet_problems, withheld
+from .problems import Problems
 from .schema import KEY, KINDS, Entry, Kind, Rule
-from .sheets import (
-    META_SHEET,
-    Engine,
-    Table,
-    error_values,
-    read_table,
-    uncached_formulas,
-)
+from .sheets import Engine, Table, error_values, read_table
 from .values import Message, filled, typed_limit, underflows
 
 
@@ -32,7 +27,7 @@ class Reader:
         self.folder = folder
         self.period = period
         self.engine = engine
-        self.problems: list[Problem] = []
+        self.problems = Problems()  # the first problems in full, the rest summarised
         self.synthetic = False
         self.aliases = framework.alias_map
         self.ind = framework.indicators.set_index("id")
@@ -69,10 +64,10 @@ class Reader:
             return None
         if t.meta.get("示例数据") == "是":
             self.synthetic = True
-        for sheet in t.other_sheets:
-            self.problems.append(Problem(name, f"sheet {sheet!r} holds data; expected the table on the first sheet ({t.sheet}) only: move the rows there, or delete the sheet",
-                                         sheet=sheet, zh=f"工作表“{sheet}”中有数据；表格只应在第一个工作表（{t.sheet}）中，请把这些行移过去，或删除该工作表"))
-        if not self._meta_ok(t.meta, name, t.sheet, kind):
+        self.problems.extend(sheet_problems(t))
+        wrong = meta_problems(t.meta, name, kind, str(self.period), self.fw.name)
+        self.problems.extend(wrong)
+        if wrong:
             return None
         raw = t.rows
         found = ", ".join(c for c in raw.columns if c != "row") or "nothing"
@@ -88,10 +83,12 @@ class Reader:
         if missing:
             return None
         keep = {c: f for c, f in {**columns, **{c: c for c in allowed}}.items() if c in raw.columns}
+        found, held = cell_problems(t, set(keep) - set(kind.informational), {c.header for c in kind.keys})
+        self.problems.extend(found)
         out = t.text(list(keep)).rename(columns={c: f for c, f in keep.items()})
         out = out.assign(file=name, sheet=t.sheet, owner=self._owner(t, path, kind))
         percent = {f: out["row"].isin([r for r, c in t.percent if c == h]) for h, f in keep.items()}
-        return out.assign(**{f"%{f}": m for f, m in percent.items()})
+        return pd.concat([out.assign(**{f"%{f}": m for f, m in percent.items()}), held], axis=1)
 
     def _owner(self, t: Table, path: Path, kind: Kind) -> str:
         """The lead unit a monitoring workbook belongs to: its template's record, else a unit named in the file name."""
@@ -100,27 +97,19 @@ class Reader:
         named = t.meta.get("牵头考核单位") or next((p for p in path.stem.split("_") if p in self.aliases), "")
         return self.aliases.get(named, "")
 
-    def _meta_ok(self, meta: dict[str, str], name: str, sheet: str | None, kind: Kind) -> bool:
-        """A template's own record of its period and kind must match where it was put."""
-        ok = True
-        if meta.get("期间") and meta["期间"] != str(self.period):
-            self.problems.append(Problem(name, f"workbook is for period {meta['期间']}; expected {self.period}", sheet=META_SHEET,
-                                         zh=f"该工作簿属于 {meta['期间']} 考评期，应为 {self.period}"))
-            ok = False
-        if meta.get("类型") and meta["类型"] != kind.zh:
-            self.problems.append(Problem(name, f"workbook is a {meta['类型']} table; expected a {kind.zh} table here", sheet=META_SHEET,
-                                         zh=f"该工作簿是{meta['类型']}表，此处应为{kind.zh}表"))
-            ok = False
-        if meta.get("城市") and self.fw.name and meta["城市"] != self.fw.name:
-            self.problems.append(Problem(name, f"workbook is for {meta['城市']}; expected {self.fw.name}", sheet=META_SHEET,
-                                         zh=f"该工作簿属于{meta['城市']}，应为{self.fw.name}"))
-            ok = False
-        return ok
-
     def _flag(self, df: pd.DataFrame, mask: pd.Series, column: str, en: Message, zh: Message) -> pd.Series:
-        """Record one problem per row in ``mask``: ``en(row)`` / ``zh(row)`` say what was found and expected."""
-        for _, r in df[mask].iterrows():
+        """Record one problem per row in ``mask``: ``en(row)`` / ``zh(row)`` say what was found and expected.
+
+        A value withheld by a finding about its cell (:mod:`evalkit.inputs.findings`) was reported there and
+        is not reported again; past the limit of :class:`Problems`, rows are counted, not listed."""
+        quiet = df.get(ROW, False) | df.get(withheld(column), False)
+        report = df[mask.astype(bool) & ~quiet]
+        room = max(self.problems.limit - len(self.problems), 0)
+        for _, r in report.head(room).iterrows():
             self.problems.append(Problem(r["file"], en(r), row=int(r["row"]), column=column, sheet=r["sheet"], zh=zh(r)))
+        if len(report) > room:
+            self.problems.count_rows(report.iloc[room:], column, lambda r: Problem(r["file"], en(r), row=int(r["row"]), column=column,
+                                                                                   sheet=r["sheet"], zh=zh(r)))
         return mask
 
     def names(self, df: pd.DataFrame, col: str, header: str, what: str, what_zh: str) -> pd.Series:
@@ -159,8 +148,6 @@ class Reader:
             nonlocal bad
             bad |= self._flag(df, mask.astype(bool) & ~bad, header, en, zh)
 
-        check(uncached_formulas(text), lambda r: f"formula {r[col]} has no computed value; expected a number: open and save the file in Excel or WPS, or type the value",
-              lambda r: f"公式 {r[col]} 没有计算结果；请在 Excel 或 WPS 中打开并保存，或直接填写数值")
         check(error_values(text), lambda r: f"the cell shows the error {r[col]}; expected a number: correct the formula or type the value",
               lambda r: f"单元格显示错误值 {r[col]}；应为数字，请更正公式或直接填写数值")
         check(text == "", lambda r: "empty; expected a number", lambda r: "未填写；应填写数字")
@@ -202,8 +189,9 @@ class Reader:
         if not frames:
             return pd.DataFrame(columns=cols).astype({"indicator": "int64", value: "float64", "row": "int64"})
         df = pd.concat(frames, ignore_index=True).rename(columns={"完成情况": "status", "备注": "note"})
-        for c in ("status", "note"):
-            df[c] = df[c].fillna("") if c in df else ""
+        for c, header in (("status", "完成情况"), ("note", "备注")):
+            df[c] = df[c].fillna("").where(~df[withheld(header)].fillna(False).astype(bool), "") if withheld(header) in df else ""
+        held = self._held(df, kind.value.header)
         key_bad = self.names(df, "lead_unit", "牵头考核单位", "lead unit", "牵头考核单位")
         key_bad |= self.names(df, "entity", "考评对象", "entity", "考评对象")
         key_bad |= self.indicator(df)
@@ -220,8 +208,9 @@ class Reader:
         bad |= self._flag(df, unassigned, "指标",
                           lambda r: f"indicator {r['indicator']} for {r['entity']!r} is not assigned to {r['lead_unit']!r}; expected only rows listed by framework.assignments()",
                           lambda r: f"指标 {r['indicator']} 对“{r['entity']}”的考核不由“{r['lead_unit']}”负责；请只填报模板中列出的行")
-        keyed = df[~key_bad & ~unassigned]
-        self.seen[kind.key].update(keyed[KEY].itertuples(index=False, name=None))
+        self.seen[kind.key].update(df.loc[~key_bad & ~unassigned, KEY].itertuples(index=False, name=None))
+        bad |= held
+        keyed = df[~key_bad & ~unassigned & ~held]
         first = keyed.groupby(KEY)[["file", "row"]].transform("first")
         again = pd.Series(False, index=df.index)
         again[keyed.index] = keyed.groupby(KEY).cumcount() > 0
@@ -229,6 +218,11 @@ class Reader:
                           lambda r: f"duplicate row for ({r['lead_unit']}, {r['entity']}, {r['indicator']}); first given in {first.loc[r.name, 'file']} row {first.loc[r.name, 'row']}",
                           lambda r: f"重复填报（{r['lead_unit']}、{r['entity']}、指标 {r['indicator']}）；已在 {first.loc[r.name, 'file']} 第 {first.loc[r.name, 'row']} 行填报")
         return df.loc[~bad, cols].reset_index(drop=True)
+
+    @staticmethod
+    def _held(df: pd.DataFrame, header: str) -> pd.Series:
+        """Rows whose value under ``header`` (or whose whole row) a finding about the cells withholds."""
+        return (df.get(ROW, pd.Series(False, index=df.index)).fillna(False) | df.get(withheld(header), pd.Series(False, index=df.index)).fillna(False)).astype(bool)
 
     def methods(self, files: list[Path]) -> pd.DataFrame:
         """Method scores per entity; a bad cell is reported and left empty, the row stays.
@@ -246,10 +240,11 @@ class Reader:
                 continue
             df = df[~self.names(df, "entity", "考评对象", "entity", "考评对象")].copy()
             for name, key in named.items():
-                part = df[df[key] != ""].copy()  # a blank cell: no score given
-                wrong = self.number(part, key, name, kind.rule)
+                held = self._held(df, name)
+                part = df[(df[key] != "") | held].copy()  # a blank cell: no score given
+                wrong = self.number(part, key, name, kind.rule) | held[part.index]
                 self.seen["methods"].update((e, key) for e in part.loc[wrong, "entity"])
-                df[key] = part[key].reindex(df.index).astype("float64")
+                df[key] = part[key].where(~wrong).reindex(df.index).astype("float64")
             frames.append(df)
         cols = ["entity", *named.values(), "file", "sheet", "row"]
         df = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=["entity", "file", "sheet", "row"])
@@ -273,6 +268,7 @@ class Reader:
                               lambda r: f"指标 {r['indicator']} 没有量化目标；此表只填报量化目标指标")
         self.seen["targets"].update(df.loc[~key_bad, ["entity", "indicator"]].itertuples(index=False, name=None))
         bad = key_bad | self.number(df, "actual", "实际值", kind.rule, rate=df["indicator"].map(self.ind["target_unit"]).eq("%"))
+        bad |= self._held(df, "实际值")
         bad |= self._flag(df, ~bad & df.duplicated(["entity", "indicator"]), "指标", lambda r: f"duplicate actual value for ({r['entity']}, {r['indicator']})",
                           lambda r: f"重复填报（{r['entity']}、指标 {r['indicator']}）的实际值")
         return df.loc[~bad, cols].reset_index(drop=True)

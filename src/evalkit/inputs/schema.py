@@ -17,6 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from ..core.paths import file_name
+from .package import macros_in
 
 Rule = Literal["points", "score100", "actual"]
 """How a value column is checked (:mod:`evalkit.inputs.period`):
@@ -132,8 +133,8 @@ def inventory(folder: Path) -> list[Entry]:
     """Every file and folder in a period folder, each to be read, ignored or refused, with the reason.
 
     Nothing is skipped without an entry: lock files and system files are ignored (and listed), a
-    symlink that leads out of the folder, an old format, an unrecognised name or a folder where a
-    table is expected are refused.
+    symlink that leads out of the folder, a workbook that holds macros, an old format, an unrecognised
+    name or a folder where a table is expected are refused (and so never read, hashed or archived).
     """
     folder = Path(folder)
     root = folder.resolve()
@@ -160,6 +161,11 @@ def inventory(folder: Path) -> list[Entry]:
                 where = "monitoring/" if monitoring else "the period folder"
                 entries.append(Entry(path, name, None, "refused", f"a folder inside {where}; expected the tables directly in it",
                                      "此处不应有子文件夹；请把表格直接放在" + ("日常监测（monitoring）文件夹中" if monitoring else "本期文件夹中")))
+        elif path.suffix.lower() == ".xlsx" and path.is_file() and (code := macros_in(path)):
+            parts = ", ".join(code)
+            entries.append(Entry(path, name, None, "refused",
+                                 f"the workbook holds macros ({parts}), which an .xlsx must not: save it as an Excel workbook (.xlsx) without macros (File > Save As > Excel Workbook) and submit that",
+                                 f"工作簿中含有宏（{parts}），.xlsx 文件不应含有宏；请另存为不含宏的“Excel 工作簿（*.xlsx）”（文件 > 另存为）后重新报送"))
         elif path.suffix.lower() in OLD_FORMATS:
             entries.append(Entry(path, name, None, "refused", f"{path.suffix} is not read; save it from Excel or WPS as .xlsx (or CSV UTF-8)",
                                  f"不读取 {path.suffix} 格式；请用 Excel 或 WPS 另存为 .xlsx（或 CSV UTF-8）格式"))

@@ -1,26 +1,30 @@
-"""Reading one input table (``.csv`` or the first sheet of an ``.xlsx``) as strings with Excel row numbers.
+"""Reading one input table (``.csv`` or the table's sheet of an ``.xlsx``) as strings with Excel row numbers.
 
-Workbooks come from outside: a file above :data:`MAX_BYTES` (or that unzips past
-:data:`MAX_UNZIPPED`) is refused before parsing, and openpyxl parses with defusedxml installed.
-Values are read with python-calamine (fast); openpyxl reads the cells that need more than a value
-(a formula with no cached value, an error such as ``#DIV/0!``, a percent number format) when the
-workbook has any, and is the alternative ``engine``.
+Workbooks come from outside: a file above :data:`MAX_BYTES` (or that unzips past :data:`MAX_UNZIPPED`)
+is refused before parsing, every XML part is parsed with defusedxml, and a workbook that holds macros is
+refused by the inventory (:func:`evalkit.inputs.schema.inventory`). Every ``.xlsx`` takes one path,
+:func:`evalkit.inputs.workbooks.read_workbook`: the first visible sheet's values as a spreadsheet shows
+them, with what a person must be told about its cells (formulas whose cached value cannot be trusted,
+merged cells, hidden rows, columns and sheets).
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
+from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 
 from ..core.errors import Problem
+from .package import SheetInfo
 from .schema import INSTRUCTION_SHEETS
+from .workbooks import Engine, Flag, read_workbook
 
 MAX_BYTES = 20 * 2**20
 MAX_UNZIPPED = 200 * 2**20
@@ -28,12 +32,14 @@ META_SHEET = "_evalkit"
 """Hidden sheet of evalkit's templates: key/value rows (城市, 期间, 类型, 牵头考核单位, 示例数据)."""
 OWN_SHEETS = (META_SHEET, *INSTRUCTION_SHEETS)
 """Sheets of evalkit's templates besides the table: their contents are not data."""
-Engine = Literal["calamine", "openpyxl"]
-_FORMULA = re.compile(rb"<f[ >]")
-_ERROR = re.compile(rb'<c [^>]*t="e"')
-_PERCENT = re.compile(rb'formatCode="[^"]*%|<xf [^>]*numFmtId="(?:9|10)"')
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: an old .xls, or an encrypted workbook
+INTERNAL = "evalkit failed reading this file"
+"""How a problem that is a fault of evalkit's own begins (the fuzz tests look for it: it must never appear)."""
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA", "#SPILL!", "#CALC!")
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, IndexError, ParseError, DefusedXmlException,
+           NotImplementedError, UnicodeError, RecursionError)
+"""What the parsers raise on a damaged workbook (python-calamine's errors are plain ``Exception``s, caught
+where it is called): the workbook "cannot be read"."""
 
 
 @dataclass
@@ -45,7 +51,10 @@ class Table:
     rows: pd.DataFrame
     meta: dict[str, str] = field(default_factory=dict)
     percent: frozenset[tuple[int, str]] = frozenset()  # (Excel row, header) of cells formatted as a percentage
-    other_sheets: tuple[str, ...] = ()  # further sheets that hold data (not evalkit's own)
+    other_sheets: tuple[str, ...] = ()  # further visible sheets that hold data (not evalkit's own)
+    hidden_sheets: tuple[SheetInfo, ...] = ()  # hidden sheets that hold data
+    flags: tuple[Flag, ...] = ()  # findings about cells (:class:`evalkit.inputs.workbooks.Flag`), by 0-based column
+    columns: tuple[str, ...] = ()  # the header of each column, in order (as in ``rows``)
 
     def text(self, columns: list[str]) -> pd.DataFrame:
         """``columns`` (and ``row``) as the stripped text a person sees in each cell."""
@@ -63,9 +72,14 @@ def read_table(path: Path, name: str, problems: list[Problem], engine: Engine = 
         problems.append(Problem(name, f"file is {size / 2**20:.1f} MiB; expected at most {MAX_BYTES // 2**20} MiB",
                                 zh=f"文件大小 {size / 2**20:.1f} MiB，超过上限 {MAX_BYTES // 2**20} MiB"))
         return None
-    if path.suffix.lower() == ".csv":
-        return _read_csv(path, name, problems)
-    return _read_xlsx(path, name, problems, engine)
+    try:
+        if path.suffix.lower() == ".csv":
+            return _read_csv(path, name, problems)
+        return _read_xlsx(path, name, problems, engine)
+    except Exception as exc:  # a fault of evalkit's own: the file is named and the other files are still read
+        problems.append(Problem(name, f"{INTERNAL} ({type(exc).__name__}: {str(exc)[:200]}); save it again from Excel or WPS as .xlsx, "
+                                      "and send the file to evalkit's maintainers", zh="本系统读取该文件时出错；请用 Excel 或 WPS 重新另存为 .xlsx 后报送，并将该文件发送给系统维护人员"))
+        return None
 
 
 def _read_csv(path: Path, name: str, problems: list[Problem]) -> Table | None:
@@ -111,64 +125,34 @@ def _read_xlsx(path: Path, name: str, problems: list[Problem], engine: Engine) -
     try:
         with zipfile.ZipFile(path) as z:
             unzipped = sum(i.file_size for i in z.infolist())
-            if unzipped <= MAX_UNZIPPED:
-                sheets = b"".join(z.read(i) for i in z.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"))
-                styles = z.read("xl/styles.xml") if "xl/styles.xml" in z.namelist() else b""
-                special = bool(_FORMULA.search(sheets) or _ERROR.search(sheets) or _PERCENT.search(styles))
-    except (zipfile.BadZipFile, OSError, KeyError):
+    except (zipfile.BadZipFile, OSError, ValueError):
         problems.append(unreadable)
         return None
     if unzipped > MAX_UNZIPPED:
         problems.append(Problem(name, f"workbook unpacks to {unzipped / 2**20:.0f} MiB; expected at most {MAX_UNZIPPED // 2**20} MiB",
                                 zh=f"工作簿解压后 {unzipped / 2**20:.0f} MiB，超过上限 {MAX_UNZIPPED // 2**20} MiB"))
         return None
+    from python_calamine import CalamineError
+
     try:
-        sheet, cells, meta, others = (_calamine if engine == "calamine" else _openpyxl)(path)
-    except Exception:  # any parser failure on a corrupt workbook: report it, never crash the batch
+        read = read_workbook(path, engine, OWN_SHEETS, META_SHEET, _has_data)
+    except (*DAMAGED, CalamineError):
         problems.append(unreadable)
         return None
-    table = _frame(name, sheet, cells, meta, problems)
+    table = _frame(name, read.sheet, read.grid, read.meta, problems)
     if table is None:
         return None
-    table.other_sheets = tuple(others)
-    return _special_cells(path, table) if special else table
+    header = [c for c in table.rows.columns if c != "row"]
+    table.columns = tuple(header)
+    table.other_sheets = tuple(read.others)
+    table.hidden_sheets = tuple(read.hidden)
+    table.flags = tuple(read.flags)
+    table.percent = frozenset((r + 1, header[c]) for r, c in read.percent if r > 0 and c < len(header))
+    return table
 
 
 def _has_data(rows) -> bool:
     return any(_text(v) for r in rows for v in r)
-
-
-def _calamine(path: Path) -> tuple[str, list[list], dict[str, str], list[str]]:
-    """The first sheet's cells, the template's metadata, and the names of further sheets with data."""
-    from python_calamine import CalamineWorkbook
-
-    wb = CalamineWorkbook.from_path(str(path))
-    try:
-        first = wb.get_sheet_by_index(0)
-        cells = first.to_python(skip_empty_area=False)
-        meta = {}
-        if META_SHEET in wb.sheet_names:
-            meta = {_text(r[0]): _text(r[1]) for r in wb.get_sheet_by_name(META_SHEET).to_python() if len(r) >= 2}
-        others = [n for n in wb.sheet_names[1:] if n not in OWN_SHEETS and _has_data(wb.get_sheet_by_name(n).to_python())]
-        return first.name, cells, meta, others
-    finally:
-        wb.close()
-
-
-def _openpyxl(path: Path) -> tuple[str, list[list], dict[str, str], list[str]]:
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        ws = wb.worksheets[0]
-        cells = [list(r) for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
-        meta = {}
-        if META_SHEET in wb.sheetnames:
-            meta = {_text(r[0]): _text(r[1]) for r in wb[META_SHEET].iter_rows(values_only=True) if len(r) >= 2}
-        others = [n for n in wb.sheetnames[1:] if n not in OWN_SHEETS and _has_data(wb[n].iter_rows(values_only=True))]
-        return ws.title, cells, meta, others
-    finally:
-        wb.close()
 
 
 def _text(value) -> str:
@@ -210,43 +194,8 @@ def _frame(name: str, sheet: str | None, cells: list[list], meta: dict[str, str]
     return Table(name, sheet, rows.reset_index(drop=True), meta)
 
 
-def _special_cells(path: Path, table: Table) -> Table:
-    """Cells a value alone does not describe, read with openpyxl: a formula with no cached value and an
-    error value (``#DIV/0!``) are put into the table as their text, so the value check reports them where
-    they are; cells formatted as a percentage are listed in ``percent``."""
-    import openpyxl
-
-    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    percent = set()
-    try:
-        header = [_text(c.value) for c in next(formulas.worksheets[0].iter_rows(max_row=1))]
-        at = pd.Series(table.rows.index, index=table.rows["row"])
-        for f_row, v_row in zip(formulas.worksheets[0].iter_rows(min_row=2), values.worksheets[0].iter_rows(min_row=2)):
-            for f, v in zip(f_row, v_row):
-                column = header[f.column - 1] if f.column <= len(header) else None
-                if column not in table.rows.columns or v.row not in at.index:
-                    continue
-                if isinstance(f.value, str) and f.value.startswith("=") and v.value is None:
-                    table.rows.loc[at[v.row], column] = f.value
-                elif v.data_type == "e":
-                    table.rows.loc[at[v.row], column] = str(v.value)
-                elif isinstance(v.value, (int, float)) and "%" in (v.number_format or "").replace('"%"', ""):
-                    percent.add((v.row, column))
-    finally:
-        formulas.close()
-        values.close()
-    table.percent = frozenset(percent)
-    return table
-
-
-def uncached_formulas(text: pd.Series) -> pd.Series:
-    """True for cells that hold a formula with no computed value (see :func:`_special_cells`)."""
-    return text.astype(str).str.startswith("=").astype(bool)
-
-
 def error_values(text: pd.Series) -> pd.Series:
-    """True for cells that hold a spreadsheet error such as ``#DIV/0!`` (see :func:`_special_cells`).
+    """True for cells that hold a spreadsheet error such as ``#DIV/0!`` (as :mod:`evalkit.inputs.workbooks` puts them in the table).
 
     >>> error_values(pd.Series(["#DIV/0!", "12", "#N/A"])).tolist()
     [True, False, True]
