@@ -89,3 +89,17 @@ def test_a_page_whose_styles_differ_from_the_folders_is_an_error():
                                                       "</head><body>好</body></html>")
     with pytest.raises(RunError, match="differ from the folder"):
         scorecards._linked(page, "a{}")
+
+
+def test_every_printed_page_of_a_card_says_whose_it_is(tmp_path):
+    """Issue 24: page 2 of a printed card had no title, entity, 示例数据 or page number; now every page has them."""
+    from evalkit.publish import scorecards
+
+    scorecards.render(load_params("baotou", "2023H1"), ["市审批服务局"], tmp_path, timeout=120)
+    pdf = tmp_path / "市审批服务局.pdf"
+    count = int(subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0])
+    for number in range(1, count + 1):
+        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(pdf), "-"],
+                              capture_output=True, text=True).stdout
+        assert "市审批服务局" in text and "考评成绩单" in text and "示例数据" in text, number
+        assert f"第 {number} 页 共 {count} 页" in text or f"第{number}页共{count}页" in text, number  # pdftotext may drop the spaces

@@ -181,14 +181,32 @@ def font(folder: Path, text: str) -> dict[str, str]:
     return {f"scorecards/{FONT}": sha256(target)}
 
 
-def prints(entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
-    """Each entity's page printed to ``folder/<entity>.pdf`` by this process's long-lived Chromium; their SHA-256."""
+def prints(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
+    """Each entity's page printed to ``folder/<entity>.pdf`` by this process's long-lived Chromium, every printed page
+    headed with the card's title and the entity (and 示例数据 for synthetic inputs) and numbered 第 X 页 共 Y 页, so
+    printed cards can be collated again; their SHA-256."""
+    from ..framework.loading import load_framework
+    from .exporters import running_header
+
+    name, synthetic = load_framework(spec.city).name, _synthetic(folder, spec.notebook.name)
     hashes = {}
     for entity in entities:
         pdf = entity_file(folder, entity, ".pdf")
-        html_to_pdf(entity_file(folder, entity, ".html"), pdf, timeout=timeout)
+        header = running_header(f"{name}数字政府建设考评成绩单（{spec.period.label}）：{entity}", synthetic)
+        html_to_pdf(entity_file(folder, entity, ".html"), pdf, timeout=timeout, header_footer=header)
         hashes[f"scorecards/{pdf.name}"] = sha256(pdf)
     return hashes
+
+
+def _synthetic(folder: Path, notebook: str) -> bool:
+    """Whether the run's inputs are synthetic (示例数据), from the run's executed notebook beside ``folder``; cards
+    printed outside a run (no such notebook) ask their own pages, which carry the mark."""
+    from ..core.recorded import recorded, synthetic
+
+    executed = folder.parent / notebook
+    if executed.is_file():
+        return synthetic(recorded(nbformat.read(str(executed), as_version=4), "options"))
+    return any("示例数据" in p.read_text(encoding="utf-8") for p in folder.glob("*.html"))
 
 
 def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:
@@ -196,7 +214,7 @@ def render(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60
     folder.mkdir(parents=True, exist_ok=True)
     shared = style(folder)
     hashes, text = pages(spec, entities, folder)
-    return shared | hashes | font(folder, text) | prints(entities, folder, timeout)
+    return shared | hashes | font(folder, text) | prints(spec, entities, folder, timeout)
 
 
 def index_page(spec: RunSpec, results: pd.DataFrame, framework: Framework) -> str:

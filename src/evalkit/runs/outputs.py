@@ -191,7 +191,7 @@ def render_scorecards(spec: RunSpec, entities: list[str], staging: Path, *, time
             hashes |= done
             shown.update(text)
         hashes |= scorecards.font(folder, "".join(sorted(shown)))
-        for done in gather({ex.submit(scorecards.prints, b, folder, min(timeout, PAGE_TIMEOUT)): b for b in parts}):
+        for done in gather({ex.submit(scorecards.prints, spec, b, folder, min(timeout, PAGE_TIMEOUT)): b for b in parts}):
             hashes |= done
         bar.close()
     index = folder / "index.html"
