@@ -164,3 +164,13 @@ def test_a_value_of_another_type_never_passes(data):
     _at(spec, path[:-1])[path[-1]] = wrong
     with pytest.raises(FrameworkError, match="expected"):
         evalkit.build_framework(spec, SMALL_ENTITIES.copy())
+
+
+def test_the_rules_problems_are_located_too(tmp_path):
+    """Beyond the shape (points, names, applicability): the line and key path of the indicator, category or aspect named."""
+    path = _baotou(tmp_path, lambda t: t.replace('lead_units: ["市政府办公室", "市公安局"]', 'lead_units: ["市政府办公室", "市公安厅"]', 1))
+    with open(path.with_name("entities.csv"), "a", encoding="utf-8") as fh:
+        fh.write("某局,agency,\n")
+    found = _problems(path)
+    assert found[0] == f"  - {path.with_name('entities.csv')}: '某局' has group 'agency'; expected one of district, department"
+    assert f"  - {path}, line 69, aspects[0].categories[1].indicators[0]: indicator 3: lead unit '市公安厅' is not in entities.csv" in found[1]

@@ -53,9 +53,9 @@ class Document:
         return self.lines.get(path)
 
     def at(self, path: Sequence[Any], message: str, zh: str) -> str:
-        """``file, line N, key.path: message (中文)``."""
+        """``file, line N, key.path: message (中文)`` (without the gloss when ``zh`` is empty)."""
         line, dotted = self.line(path), key_path(self.data, path)
-        return f"{self.file}{f', line {line}' if line else ''}{f', {dotted}' if dotted else ''}: {message} ({zh})"
+        return f"{self.file}{f', line {line}' if line else ''}{f', {dotted}' if dotted else ''}: {message}{f' ({zh})' if zh else ''}"
 
 
 def shown(path: str | Path) -> str:

@@ -94,7 +94,7 @@ def build_framework(spec: Mapping[str, Any] | config.Document, entities: pd.Data
         _resolve_leads(ind, aliases, problems)
         applicability.resolve_rule(ind, aliases, sets, problems)
     if problems:
-        raise FrameworkError(config.listing(doc.file, problems))
+        raise FrameworkError(config.listing(doc.file, _located(doc, problems, sources[1:])))
 
     ind_df = pd.DataFrame(
         {
@@ -157,6 +157,30 @@ def build_framework(spec: Mapping[str, Any] | config.Document, entities: pd.Data
         sources=sources,
         _assignments=applicability.finish(assignments, ind_df),
     )
+
+
+
+def _located(doc: config.Document, problems: list[str], entities: tuple[Path, ...]) -> list[str]:
+    """The rules' problems with the line and key path of what they name (``indicator 54: ...``, ``category 一.二 (...)``,
+    ``aspect 三 (...)``, ``entity_sets.X: ...``, ``point_overrides: ...``); ``entities: ...`` with the entities file."""
+    spec, where = doc.data, {"aspects": ("aspects",), "point_overrides": ("point_overrides",), "entity_sets": ("entity_sets",)}
+    where.update({f"entity_sets.{name}": ("entity_sets", name) for name in spec.get("entity_sets") or {}})
+    for a, asp in enumerate(spec["aspects"]):
+        where[f"aspect {asp['id']}"] = ("aspects", a)
+        for c, cat in enumerate(asp["categories"]):
+            where[f"category {asp['id']}.{cat['id']}"] = ("aspects", a, "categories", c)
+            where.update({f"indicator {ind['id']}": ("aspects", a, "categories", c, "indicators", i)
+                          for i, ind in enumerate(cat["indicators"])})
+    out = []
+    for p in problems:
+        label = p.split(":", 1)[0].split(" (", 1)[0].split("[", 1)[0]
+        if label == "entities" and entities:
+            out.append(f"{config.shown(entities[0])}: {p.split(': ', 1)[1]}")
+        elif label in where:
+            out.append(doc.at(where[label], p, ""))
+        else:
+            out.append(p)
+    return config.ordered(out)
 
 
 
