@@ -1,6 +1,7 @@
 """The command line: readable output, non-zero exit and no traceback on bad input."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -89,3 +90,18 @@ def test_a_params_file_with_duplicate_and_boolean_values_is_refused_without_trac
     assert out.returncode == 2 and "Traceback" not in out.stderr and "3 problem(s) (3 个问题)" in out.stderr
     assert "2022H1.yaml, line 4, strict: given twice (first at line 3)" in out.stderr
     assert "2022H1.yaml, line 5, weights.monitoring: expected a number from 0 to 1, got true" in out.stderr
+
+
+def test_a_manifest_naming_a_path_never_places_files_outside(tmp_path):
+    """``evalkit rectification RUN`` writes under outputs/rectification/CITY/PERIOD: a manifest from elsewhere whose city
+    or period is a path is refused before anything is written."""
+    from evalkit.runs.archive import REQUIRED
+
+    for city, period in (("../../x", "2022H1"), ("baotou", "../../")):
+        run_dir = tmp_path / f"run-{len(city)}"
+        run_dir.mkdir()
+        manifest = {k: "" for k in REQUIRED} | {"city": city, "period": period, "notebook": "x.ipynb"}
+        (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        out = run("rectification", str(run_dir))
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert "expected a plain name" in out.stderr or "expected a half-year" in out.stderr
