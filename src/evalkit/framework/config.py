@@ -159,10 +159,12 @@ def _walk(loader: yaml.CSafeLoader, node: yaml.Node, at: tuple[tuple, str], line
 
 
 def _number(_checker: Any, value: Any) -> bool:
+    """JSON Schema's ``number``: an int or a float, finite, never a boolean."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _integer(_checker: Any, value: Any) -> bool:
+    """JSON Schema's ``integer``: an int, never a boolean nor a float such as 1.0."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
