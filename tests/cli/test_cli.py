@@ -1,6 +1,8 @@
 """The command line: readable output, non-zero exit and no traceback on bad input."""
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -54,3 +56,52 @@ def test_validate_the_demo_period_and_templates(tmp_path):
     assert again.returncode == 2 and "never overwrite" in again.stderr and "Traceback" not in again.stderr
     empty = run("validate", "baotou", "2022H1", "--data-dir", str(tmp_path / "t"))
     assert empty.returncode == 1 and "未填写；应填写数字" in empty.stderr
+
+
+def test_a_city_that_is_a_path_is_refused_without_traceback():
+    """The issue's case: ``evalkit score ../../elsewhere/x 2022H1`` loaded a framework from outside data/."""
+    for args in (("score", "../../elsewhere/x", "2022H1"), ("framework", "/etc"), ("run", "..", "2022H1"),
+                 ("templates", "baotou", "../2022H1"), ("keys", "new", "../../x"), ("run", "--all", "--city", ".x")):
+        out = run(*args)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, args
+        assert "expected a plain name" in out.stderr or "expected a half-year" in out.stderr, args
+
+
+def test_a_framework_with_a_method_named_twice_is_refused_without_traceback(tmp_path):
+    """The issue's case: such a framework passed ``evalkit framework`` and scoring then raised a traceback."""
+    (tmp_path / "baotou").mkdir()
+    shutil.copy(paths.DATA / "baotou" / "entities.csv", tmp_path / "baotou")
+    text = (paths.DATA / "baotou" / "framework.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - {key: third_party, name: 第三方评估, weight: 0.1}\n",
+                        "  - {key: third_party, name: 第三方评估, weight: 0.1}\n  - {key: field, name: 实地核查, weight: 0.2}\n")
+    (tmp_path / "baotou" / "framework.yaml").write_text(text, encoding="utf-8")
+    for args in (("framework", "baotou"), ("score", "baotou", "2022H1", "--data-dir", str(paths.DATA / "baotou" / "2022H1"))):
+        out = subprocess.run([sys.executable, "-m", "evalkit.cli", *args], capture_output=True, text=True, cwd=paths.ROOT,
+                             env={**os.environ, "EVALKIT_DATA": str(tmp_path)})
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert "framework.yaml, line 22, methods[4].key: method key 'field' is given twice (first at line 19)" in out.stderr
+
+
+def test_a_params_file_with_duplicate_and_boolean_values_is_refused_without_traceback(tmp_path):
+    (tmp_path / "baotou").mkdir()
+    (tmp_path / "baotou" / "2022H1.yaml").write_text(
+        "city: baotou\nperiod: 2022H1\nstrict: true\nstrict: false\nweights: {monitoring: true, others: false}\n", encoding="utf-8")
+    out = run("run", "baotou", "2022H1", "--params", str(tmp_path), "--dry-run")
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "3 problem(s) (3 个问题)" in out.stderr
+    assert "2022H1.yaml, line 4, strict: given twice (first at line 3)" in out.stderr
+    assert "2022H1.yaml, line 5, weights.monitoring: expected a number from 0 to 1, got true" in out.stderr
+
+
+def test_a_manifest_naming_a_path_never_places_files_outside(tmp_path):
+    """``evalkit rectification RUN`` writes under outputs/rectification/CITY/PERIOD: a manifest from elsewhere whose city
+    or period is a path is refused before anything is written."""
+    from evalkit.runs.archive import REQUIRED
+
+    for city, period in (("../../x", "2022H1"), ("baotou", "../../")):
+        run_dir = tmp_path / f"run-{len(city)}"
+        run_dir.mkdir()
+        manifest = {k: "" for k in REQUIRED} | {"city": city, "period": period, "notebook": "x.ipynb"}
+        (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        out = run("rectification", str(run_dir))
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert "expected a plain name" in out.stderr or "expected a half-year" in out.stderr

@@ -52,7 +52,7 @@ def test_reviewed_readings_as_decided(baotou):
 
 
 def test_sets_and_except_are_checked():
-    spec = {"groups": {"district": "区", "department": "部门"}, "methods": [{"key": "monitoring", "name": "日常监测", "weight": 1}],
+    spec = {"city": "test", "name": "测试市", "title": "测试", "groups": {"district": "区", "department": "部门"}, "methods": [{"key": "monitoring", "name": "日常监测", "weight": 1}],
             "entity_sets": {"甲组": ["局甲", "局乙"]},
             "aspects": [{"id": "一", "name": "甲", "points": 100, "categories": [{"id": "一", "name": "甲一", "indicators": [
                 {"id": 1, "text": "t", "deadline": "6月底完成", "lead_units": ["局甲"], "applies": ["甲组", "districts"], "except": ["局乙"]},

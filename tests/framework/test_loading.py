@@ -106,15 +106,16 @@ def _break(spec, path, value):
     (("aspects", 0, "categories", 0, "indicators", 0, "points"), 50, "category 一.一 (甲一): no points are left for indicator(s) 2, 3"),
     (("aspects", 0, "categories", 1, "indicators", 0, "points"), 5, "category 一.二 (甲二): indicators 4 have 5 points; expected 20"),
     (("aspects", 1, "points"), 30, "aspects: points sum to 90; expected 100"),
-    (("aspects", 0, "categories", 0, "indicators", 1, "id"), 1, "indicator 1: id is used twice"),
+    (("aspects", 0, "categories", 0, "indicators", 1, "id"), 1,
+     "aspects[0].categories[0].indicators[1].id: indicator id 1 is given twice (first at aspects[0].categories[0].indicators[0].id)"),
     (("aspects", 0, "categories", 0, "indicators", 0, "lead_units"), ["局丙"], "indicator 1: lead unit '局丙' is not in entities.csv"),
     (("aspects", 0, "categories", 0, "indicators", 0, "applies"), ["everyone"], "indicator 1: applies 'everyone' is neither"),
     (("aspects", 0, "categories", 0, "indicators", 0, "deadline"), "尽快", "indicator 1: deadline '尽快': expected"),
-    (("aspects", 0, "categories", 0, "indicators", 0, "points"), -1, "indicator 1: points -1 are negative"),
-    (("aspects", 0, "categories", 0, "indicators", 0, "text"), "", "indicator 1: missing text"),
+    (("aspects", 0, "categories", 0, "indicators", 0, "points"), -1, "indicators[0].points: expected points: a number, 0 or more"),
+    (("aspects", 0, "categories", 0, "indicators", 0, "text"), "", "indicators[0].text: expected text that is not empty, got ''"),
     (("methods", 1, "weight"), 0.3, "methods: weights: they sum to 1.1"),
     (("point_overrides",), {99: 1}, "point_overrides: indicator 99 does not exist"),
-    (("aspects", 0, "categories", 0, "indicators", 0, "target"), {"value": -3}, "indicator 1: target must be"),
+    (("aspects", 0, "categories", 0, "indicators", 0, "target"), {"value": -3}, "indicators[0].target.value: expected a number above 0, got -3"),
 ])
 def test_loader_errors_name_the_indicator(small_spec, path, value, message):
     with pytest.raises(evalkit.FrameworkError) as exc:

@@ -23,6 +23,7 @@ def test_baotou_weights_sum_to_one(baotou):
     ({k: v for k, v in BAOTOU.items() if k != "survey"}, r"weights\['survey'\]: missing"),
     ({**BAOTOU, "survey": "lots"}, r"weights\['survey'\] = 'lots'"),
     ({**BAOTOU, "survey": float("nan")}, r"weights\['survey'\] = nan"),
+    ({"monitoring": True, "field": False, "survey": False, "third_party": False}, r"weights\['monitoring'\] = True: expected a number"),
 ])
 def test_bad_weights_are_refused(weights, message):
     with pytest.raises(ParameterError, match=message):

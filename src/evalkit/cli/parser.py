@@ -4,9 +4,29 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..core.errors import ParameterError
+from ..core.paths import city_name
 from ..demo.period import SEED
 from ..framework.options import AGGREGATIONS
+from ..framework.periods import Period
 from ..runs.executor import ENGINES
+
+
+def _city(text: str) -> str:
+    """A city's name from the command line: a name, never a path (:func:`evalkit.core.paths.city_name`)."""
+    try:
+        return city_name(text)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+
+def _period(text: str) -> str:
+    """A period from the command line, as evalkit writes it (``2022h1`` -> ``2022H1``)."""
+    try:
+        return str(Period.parse(text))
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -34,29 +54,29 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evalkit", description="数字政府建设考评: score, check and publish a city's assessment.")
     sub = p.add_subparsers(dest="command", required=True)
     f = sub.add_parser("framework", help="summarise a city's indicator framework")
-    f.add_argument("city")
+    f.add_argument("city", type=_city)
     for name, help_ in (("score", "score a half-year and print the rankings"), ("validate", "read and check a period's inputs only")):
         s = sub.add_parser(name, help=help_)
-        s.add_argument("city")
-        s.add_argument("period", help="e.g. 2022H1")
+        s.add_argument("city", type=_city)
+        s.add_argument("period", type=_period, help="e.g. 2022H1")
         s.add_argument("--data-dir", help="folder of the period's input tables (default data/CITY/PERIOD)")
         s.add_argument("--applicability", help="the 考评对象适用范围 workbook (.xlsx, from `evalkit applicability`) or a CSV of 考评对象,指标 pairs, replacing the framework's applicability")
         s.add_argument("--redistribute", action="store_true", help="share the weight of a method with no data among the others")
     for name, help_, default in (("templates", "write the lead units' workbooks for a period", "outputs/templates/CITY/PERIOD"),
                                  ("demo-data", "write synthetic submissions (示例数据) for a period", "data/CITY/PERIOD")):
         t = sub.add_parser(name, help=help_)
-        t.add_argument("city")
-        t.add_argument("period")
+        t.add_argument("city", type=_city)
+        t.add_argument("period", type=_period)
         t.add_argument("--out", help=f"output folder (default {default}); existing files are never overwritten")
     sub.choices["demo-data"].add_argument("--seed", type=int, default=SEED)
     ap = sub.add_parser("applicability", help="write the 考评对象适用范围 workbook for the lead units to confirm")
-    ap.add_argument("city")
+    ap.add_argument("city", type=_city)
     ap.add_argument("--out", type=Path, help="workbook to write (default outputs/applicability/CITY_考评对象适用范围.xlsx); never overwritten")
     r = sub.add_parser("run", help="execute a period's notebooks with params/CITY/PERIOD.yaml and archive the run")
-    r.add_argument("city", nargs="?")
-    r.add_argument("period", nargs="?")
+    r.add_argument("city", nargs="?", type=_city)
+    r.add_argument("period", nargs="?", type=_period)
     r.add_argument("--all", action="store_true", help="every params file (halves before years), in parallel")
-    r.add_argument("--city", dest="only_city", help="with --all: only this city")
+    r.add_argument("--city", dest="only_city", type=_city, help="with --all: only this city")
     r.add_argument("--jobs", type=int, help="with --all: parallel runs (default: one per core)")
     r.add_argument("--force", action="store_true", help="run even if archived and unchanged (or changed only in code or "
                    "environment); the archived run is kept beside the new one, named by its own start time. A published "
@@ -97,7 +117,7 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
     ky = sub.add_parser("keys", help="make the task force's signing key for a city (kept outside the repository)")
     ky.add_argument("action", choices=["new"])
-    ky.add_argument("city")
+    ky.add_argument("city", type=_city)
     ky.add_argument("--demo", action="store_true", help="a demo key (示例密钥): what it signs is marked as example data")
     ky.add_argument("--if-missing", action="store_true", help="keep the city's key when it has one (make demo)")
     ky.add_argument("--sm2", action="store_true", help="an SM2 record key, its signatures with SM3 (国密), for a city that requires them")
@@ -106,7 +126,7 @@ def parser() -> argparse.ArgumentParser:
                     "manifest; repair: keep a damaged ledger as evidence, rebuild it from the entries that hold and the signed run records")
     lg.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     h = sub.add_parser("history", help="totals and ranks by period from the history database; 'rebuild' builds it anew from the archive")
-    h.add_argument("city", help="a city, or 'rebuild'")
+    h.add_argument("city", type=_city, help="a city, or 'rebuild'")
     h.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     h.add_argument("--annual", action="store_true", help="the years instead of the half-years")
     rc = sub.add_parser("rectification", help="write each lead unit's 整改清单 workbook from an archived period run")

@@ -11,6 +11,7 @@ from ..core import paths
 from ..core.errors import EvalkitError, InputError
 from ..demo.period import write_demo_period
 from ..framework.loading import load_framework
+from ..framework.periods import Period
 from ..inputs.applicability import load_applicability
 from ..inputs.period import read_period
 from ..inputs.templates import write_templates
@@ -125,7 +126,8 @@ def _rectification(args: argparse.Namespace) -> int:
     from ..runs.archive import load_manifest
 
     manifest = load_manifest(args.run_dir)
-    if len(manifest["period"]) != 6:
+    city, period = paths.city_name(manifest.get("city")), Period.parse(str(manifest.get("period")))  # names, never paths
+    if period.is_annual:
         raise EvalkitError(f"{args.run_dir}: a year's run; expected an archived half-year run folder, outputs/CITY/PERIOD")
     nb = nbformat.read(str(args.run_dir / manifest["notebook"]), as_version=4)
     try:
@@ -133,9 +135,9 @@ def _rectification(args: argparse.Namespace) -> int:
     except ValueError:
         raise EvalkitError(f"{args.run_dir}: the run recorded no problem list (问题清单); run the period again with this version") from None
     example = synthetic(recorded(nb, "options"))
-    out = args.out or paths.OUTPUTS / "rectification" / manifest["city"] / manifest["period"]
-    files = write_workbooks(load_framework(manifest["city"]), items.fillna({"carried": "", "required": "", "status": ""}),
-                            manifest["period"], out, synthetic=example)
+    out = args.out or paths.OUTPUTS / "rectification" / city / str(period)
+    files = write_workbooks(load_framework(city), items.fillna({"carried": "", "required": "", "status": ""}),
+                            str(period), out, synthetic=example)
     print(f"{len(files)} 份整改清单 workbooks in {out}")
     return 0
 

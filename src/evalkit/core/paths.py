@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from .errors import EvalkitError
+from .errors import EvalkitError, ParameterError
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(os.environ.get("EVALKIT_DATA") or ROOT / "data")
@@ -24,15 +24,42 @@ def inputs_root() -> Path:
     return Path(os.environ.get(INPUTS_VARIABLE) or ROOT)
 
 
+NAME_PATTERN = r"^[^\W_](?:[\w-]|\.(?=[\w-])){0,63}(?![\s\S])"
+r"""A city's or a period's name, as a folder of ``data/`` and ``params/`` is named: up to 64 letters, digits,
+``-``, ``_`` and single dots inside, starting with a letter or a digit. No ``/``, ``\``, ``..``, leading dot,
+space, NUL or control character: a name from outside never walks out of its folder. (``(?![\s\S])`` is the end of
+the text, where ``$`` would let a final newline through; the framework and params schemas use the same pattern.)"""
+_NAME = re.compile(NAME_PATTERN)
+
+
+def city_name(text: object, what: str = "city") -> str:
+    """``text`` if it is a plain name (:data:`NAME_PATTERN`), else a :class:`ParameterError`: every city (and period)
+    name that comes from outside (the command line, a params file's place or ``city:``, a notebook parameter, a
+    manifest) goes through here before it becomes part of a path.
+
+    >>> city_name("synthetic")
+    'synthetic'
+    >>> city_name("../../elsewhere/x")
+    Traceback (most recent call last):
+    evalkit.core.errors.ParameterError: city '../../elsewhere/x': expected a plain name (letters, digits, '-', '_', single dots inside), not a path (城市应为名称（只含字母、数字、“-”“_”和中间的“.”），不能是路径)
+    """
+    if isinstance(text, str) and _NAME.search(text):
+        return text
+    zh = {"city": "城市", "period": "期间"}.get(what, what)
+    raise ParameterError(f"{what} {text!r}: expected a plain name (letters, digits, '-', '_', single dots inside), not a path "
+                         f"({zh}应为名称（只含字母、数字、“-”“_”和中间的“.”），不能是路径)")
+
+
 def city_dir(city: str) -> Path:
-    """``data/<city>``: under ``EVALKIT_INPUTS`` when set (an audit's archived copies), else under :data:`DATA`."""
+    """``data/<city>``: under ``EVALKIT_INPUTS`` when set (an audit's archived copies), else under :data:`DATA`.
+    ``city`` must be a name (:func:`city_name`)."""
     inputs = os.environ.get(INPUTS_VARIABLE)
-    return (Path(inputs) / "data" if inputs else DATA) / city
+    return (Path(inputs) / "data" if inputs else DATA) / city_name(city)
 
 
 def period_dir(city: str, period: str) -> Path:
-    """``data/<city>/<period>``: the default folder of a period's input tables."""
-    return city_dir(city) / str(period)
+    """``data/<city>/<period>``: the default folder of a period's input tables (both names checked)."""
+    return city_dir(city) / city_name(str(period), "period")
 
 
 def project_path(path: str | Path | None) -> Path | None:

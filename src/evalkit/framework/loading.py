@@ -4,40 +4,44 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..core import paths
-from ..core.errors import FrameworkError, ParameterError
-from . import applicability
+from ..core.errors import FrameworkError
+from . import applicability, config, schema
 from .allocation import allocate, fraction
 from .deadlines import parse_deadline
-from .model import PUBLICATION_KEYS, TARGET_OPS, Framework, Method
-from .weights import check_weights
+from .model import PUBLICATION_KEYS, Framework, Method
 
 
-def load_framework(city_or_path: str | Path, *, point_overrides: Mapping[int | str, Any] | None = None) -> Framework:
-    """Load ``data/<city>/framework.yaml`` and ``entities.csv`` (or a framework file by path).
+def load_framework(city_or_path: str | Path, *, point_overrides: Mapping[int, Any] | None = None) -> Framework:
+    """Load ``data/<city>/framework.yaml`` and ``entities.csv``.
 
-    ``point_overrides`` (indicator id -> points) sets points a lead unit chose for indicators
-    the table leaves open; it adds to the file's own ``point_overrides``.
+    A string is always a city's name (:func:`evalkit.core.paths.city_name`: never a path, so a name from the command
+    line, a params file or a notebook parameter stays inside ``data/``); evalkit's own code may pass a
+    :class:`~pathlib.Path` to a ``.yaml`` file (a generated city). ``point_overrides`` (indicator id -> points) sets
+    points a lead unit chose for indicators the table leaves open; it adds to the file's own ``point_overrides``.
     """
-    path = Path(city_or_path)
-    if path.suffix not in (".yaml", ".yml"):
-        path = paths.city_dir(str(city_or_path)) / "framework.yaml"
+    if isinstance(city_or_path, Path) and city_or_path.suffix in (".yaml", ".yml"):
+        path, city = city_or_path, None
+    else:
+        city = paths.city_name(str(city_or_path))
+        path = paths.city_dir(city) / "framework.yaml"
     if not path.is_file():
-        raise FrameworkError(f"{path}: no framework file; expected data/<city>/framework.yaml")
-    try:
-        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml: 10x the pure-Python parser
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"{path}: not valid YAML: {exc}") from None
+        raise FrameworkError(f"{config.shown(path)}: no framework file; expected data/<city>/framework.yaml (没有找到该城市的指标体系文件)")
+    doc = config.read(path, FrameworkError)
+    if point_overrides and isinstance(doc.data, dict) and isinstance(doc.data.get("point_overrides") or {}, dict):
+        doc = replace(doc, data={**doc.data, "point_overrides": {**(doc.data.get("point_overrides") or {}), **point_overrides}})
+    if city is not None and isinstance(doc.data, dict) and doc.data.get("city") != city:
+        doc = replace(doc, problems=(*doc.problems, doc.at(("city",), f"city is {doc.data.get('city')!r}; expected {city!r}, "
+                                                            "as the file's folder data/<city>/ says", "城市名应与所在文件夹一致")))
     entities_path = path.with_name("entities.csv")
-    spec = dict(spec, point_overrides={**(spec.get("point_overrides") or {}), **(point_overrides or {})})
-    return build_framework(spec, read_entities(entities_path), sources=(path, entities_path))
+    return build_framework(doc, read_entities(entities_path), sources=(path, entities_path))
 
 
 
@@ -45,33 +49,38 @@ def read_entities(path: Path) -> pd.DataFrame:
     """Read ``entities.csv`` (columns ``entity, group, aliases``; aliases separated by ``;``)."""
     if not path.is_file():
         raise FrameworkError(f"{path}: no entities file; expected columns entity, group, aliases")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise FrameworkError(f"{path}: not a UTF-8 CSV file ({exc}); save it as CSV UTF-8 (应为 UTF-8 编码的 CSV 文件)") from None
     missing = {"entity", "group", "aliases"} - set(rows[0] if rows else {})
     if missing:
         raise FrameworkError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
     return pd.DataFrame(
         {
-            "entity": [r["entity"].strip() for r in rows],
-            "group": [r["group"].strip() for r in rows],
+            "entity": [(r["entity"] or "").strip() for r in rows],
+            "group": [(r["group"] or "").strip() for r in rows],
             "aliases": [tuple(a.strip() for a in (r["aliases"] or "").split(";") if a.strip()) for r in rows],
         }
     )
 
 
 
-def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources: Iterable[Path] = ()) -> Framework:
-    """Check a framework given as data (the YAML's structure) and allocate its points."""
-    problems: list[str] = []
-    where = str(next(iter(sources), "framework"))
-    groups = dict(spec.get("groups") or {})
-    methods = tuple(Method(m["key"], m["name"], float(m["weight"])) for m in spec.get("methods") or ())
-    try:
-        check_weights({m.key: m.weight for m in methods}, [m.key for m in methods])
-    except ParameterError as exc:
-        problems.append(f"methods: {exc}")
-    if "monitoring" not in {m.key for m in methods}:
-        problems.append("methods: the 'monitoring' method (日常监测) is required")
+def build_framework(spec: Mapping[str, Any] | config.Document, entities: pd.DataFrame, *,
+                    sources: Iterable[Path] = ()) -> Framework:
+    """Check a framework given as data (the YAML's structure, or a :class:`~evalkit.framework.config.Document` read
+    with its lines) against :data:`~evalkit.framework.schema.FRAMEWORK` and the rules of METHOD.md §3, and allocate
+    its points. Every problem is listed at once: the file's shape first (with lines), then, on data of the right
+    shape, points, names and applicability."""
+    sources = tuple(sources)
+    doc = spec if isinstance(spec, config.Document) else config.Document(config.shown(sources[0]) if sources else "framework", spec)
+    problems = schema.problems(doc)
+    if problems:
+        raise FrameworkError(config.listing(doc.file, problems))
+    spec = doc.data
+    groups = dict(spec["groups"])
+    methods = tuple(Method(m["key"], m["name"], float(m["weight"])) for m in spec["methods"])
     problems += _check_entities(entities, groups)
     aliases = _name_map(entities)
 
@@ -85,7 +94,7 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
         _resolve_leads(ind, aliases, problems)
         applicability.resolve_rule(ind, aliases, sets, problems)
     if problems:
-        raise FrameworkError(f"{where}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
+        raise FrameworkError(config.listing(doc.file, _located(doc, problems, sources[1:])))
 
     ind_df = pd.DataFrame(
         {
@@ -119,7 +128,7 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
     assignments = applicability.expand(indicators, ent, sets)
     no_work = sorted(set(ent["entity"]) - set(assignments["entity"]))
     if no_work:
-        raise FrameworkError(f"{where}: entity {no_work[0]!r} is assessed on no indicator; give it an applicable indicator or remove it from entities.csv")
+        raise FrameworkError(f"{doc.file}: entity {no_work[0]!r} is assessed on no indicator; give it an applicable indicator or remove it from entities.csv")
     return Framework(
         city=str(spec.get("city", "")),
         name=str(spec.get("name", "")),
@@ -145,9 +154,33 @@ def build_framework(spec: Mapping[str, Any], entities: pd.DataFrame, *, sources:
         derived=tuple(spec.get("derived") or ()),
         entity_sets=sets,
         notes=tuple(spec.get("applicability_notes") or ()),
-        sources=tuple(sources),
+        sources=sources,
         _assignments=applicability.finish(assignments, ind_df),
     )
+
+
+
+def _located(doc: config.Document, problems: list[str], entities: tuple[Path, ...]) -> list[str]:
+    """The rules' problems with the line and key path of what they name (``indicator 54: ...``, ``category 一.二 (...)``,
+    ``aspect 三 (...)``, ``entity_sets.X: ...``, ``point_overrides: ...``); ``entities: ...`` with the entities file."""
+    spec, where = doc.data, {"aspects": ("aspects",), "point_overrides": ("point_overrides",), "entity_sets": ("entity_sets",)}
+    where.update({f"entity_sets.{name}": ("entity_sets", name) for name in spec.get("entity_sets") or {}})
+    for a, asp in enumerate(spec["aspects"]):
+        where[f"aspect {asp['id']}"] = ("aspects", a)
+        for c, cat in enumerate(asp["categories"]):
+            where[f"category {asp['id']}.{cat['id']}"] = ("aspects", a, "categories", c)
+            where.update({f"indicator {ind['id']}": ("aspects", a, "categories", c, "indicators", i)
+                          for i, ind in enumerate(cat["indicators"])})
+    out = []
+    for p in problems:
+        label = p.split(":", 1)[0].split(" (", 1)[0].split("[", 1)[0]
+        if label == "entities" and entities:
+            out.append(f"{config.shown(entities[0])}: {p.split(': ', 1)[1]}")
+        elif label in where:
+            out.append(doc.at(where[label], p, ""))
+        else:
+            out.append(p)
+    return config.ordered(out)
 
 
 
@@ -176,41 +209,21 @@ def _check_entities(entities: pd.DataFrame, groups: Mapping[str, str]) -> list[s
 
 def _flatten(spec: Mapping[str, Any], problems: list[str]) -> tuple[list[dict], list[dict], list[dict]]:
     aspects, categories, indicators = [], [], []
-    seen_ids: set[int] = set()
-    for a in spec.get("aspects") or ():
-        ap = fraction(a.get("points"), f"aspect {a.get('id')}", problems)
-        aspects.append({"id": str(a["id"]), "name": a.get("name", ""), "points": ap})
-        for c in a.get("categories") or ():
-            cp = None if c.get("points") is None else fraction(c["points"], f"category {a['id']}.{c.get('id')}", problems)
-            categories.append({"aspect": str(a["id"]), "id": str(c["id"]), "name": c.get("name", ""), "points": cp})
-            for i in c.get("indicators") or ():
-                iid = i.get("id")
-                what = f"indicator {iid}"
-                if not isinstance(iid, int) or isinstance(iid, bool):
-                    problems.append(f"{what}: id must be a whole number")
-                    continue
-                if iid in seen_ids:
-                    problems.append(f"{what}: id is used twice")
-                seen_ids.add(iid)
-                missing = [k for k in ("text", "deadline", "lead_units", "applies") if not i.get(k)]
-                if missing:
-                    problems.append(f"{what}: missing {', '.join(missing)}")
-                    continue
+    for a in spec["aspects"]:
+        ap = fraction(a["points"], f"aspect {a['id']}", problems)
+        aspects.append({"id": a["id"], "name": a["name"], "points": ap})
+        for c in a["categories"]:
+            cp = None if c.get("points") is None else fraction(c["points"], f"category {a['id']}.{c['id']}", problems)
+            categories.append({"aspect": a["id"], "id": c["id"], "name": c["name"], "points": cp})
+            for i in c["indicators"]:
+                what = f"indicator {i['id']}"
                 try:
-                    deadline = parse_deadline(str(i["deadline"]))
-                except Exception as exc:  # FrameworkError with the expected forms
+                    deadline = parse_deadline(i["deadline"])
+                except FrameworkError as exc:
                     problems.append(f"{what}: {exc}")
                     continue
-                target = i.get("target")
-                if target is not None and (not isinstance(target, Mapping) or target.get("op", ">=") not in TARGET_OPS
-                                           or not isinstance(target.get("value"), (int, float)) or target["value"] <= 0
-                                           or not isinstance(target.get("step", 1), (int, float)) or target.get("step", 1) <= 0):
-                    problems.append(f"{what}: target must be {{value: <number > 0>, op: one of {', '.join(TARGET_OPS)}, step: <number > 0 for '>'>}}")
-                    continue
                 pts = None if i.get("points") is None else fraction(i["points"], what, problems)
-                indicators.append(dict(i, aspect=str(a["id"]), category=str(c["id"]), table_points=pts, deadline=deadline))
-    if not indicators:
-        problems.append("no indicators: expected aspects -> categories -> indicators")
+                indicators.append(dict(i, aspect=a["id"], category=c["id"], table_points=pts, deadline=deadline))
     return aspects, categories, indicators
 
 

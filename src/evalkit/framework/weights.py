@@ -12,7 +12,7 @@ TOLERANCE = 1e-9
 def check_weights(weights: Mapping[str, float], methods: Iterable[str]) -> dict[str, float]:
     """Return ``weights`` as floats in ``methods`` order, or raise naming the bad parameter.
 
-    Every method needs a weight; weights are finite, non-negative and sum to 1.
+    Every method needs a weight; weights are numbers (not ``true``), finite, non-negative and sum to 1.
 
     >>> check_weights({"a": 0.6, "b": 0.4}, ["a", "b"])
     {'a': 0.6, 'b': 0.4}
@@ -26,6 +26,8 @@ def check_weights(weights: Mapping[str, float], methods: Iterable[str]) -> dict[
         if m not in weights:
             raise ParameterError(f"weights[{m!r}]: missing; give a weight for every method ({', '.join(methods)})")
         try:
+            if isinstance(weights[m], bool):  # float(True) is 1.0, but true is not a weight
+                raise TypeError
             w = float(weights[m])
         except (TypeError, ValueError):
             raise ParameterError(f"weights[{m!r}] = {weights[m]!r}: expected a number from 0 to 1") from None
