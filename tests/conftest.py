@@ -11,9 +11,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import settings
 
 import evalkit
 from evalkit.core import keys, paths
+
+settings.register_profile("evalkit", deadline=None)
+settings.load_profile("evalkit")
+"""Property tests check values, never time: on a loaded machine (two test processes, a browser) an example may take
+longer than hypothesis' 200 ms deadline. Speed is measured in benchmarks/."""
 
 EXAMPLE = paths.DATA / "baotou" / "examples" / "method_7"
 
