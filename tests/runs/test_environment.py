@@ -8,6 +8,8 @@ import tomllib
 import yaml
 
 from evalkit.core import paths
+from evalkit.runs.wheelhouse import normalise
+from evalkit.runs.wheelhouse import pins as locked
 
 sys.path.insert(0, str(paths.ROOT / "deploy"))
 from pin_environment import environment_yml, pins  # noqa: E402
@@ -57,8 +59,6 @@ RUNTIME_LOCK = (paths.ROOT / "requirements-runtime.lock").read_text(encoding="ut
 def test_the_runtime_lock_is_the_development_lock_without_the_development_tools():
     """What an offline replay installs (evalkit bundle): a subset of requirements.lock with the very same pins and
     hashes, holding pyproject's runtime dependencies, its build requirements and pip, and none of the tools."""
-    from evalkit.runs.wheelhouse import normalise, pins as locked
-
     dev = {p.key: p for p in locked(LOCK)}
     runtime = locked(RUNTIME_LOCK)
     assert len(runtime) > 100 and all(p.hashes for p in runtime)
