@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.core import paths, sm2
-from evalkit.core.errors import EvalkitError
+from evalkit.core.errors import EvalkitError, StorageError
 from evalkit.runs import bundle, bundle_source, provenance, replay
 from evalkit.runs.archive import load_manifest
 from evalkit.runs.wheelhouse import Wheels, pins
@@ -150,6 +150,16 @@ def test_a_forged_source_whose_hash_bundle_json_agrees_with_is_refused(bundled, 
     assert not (copy / "replay-env").exists()
 
 
+def test_a_work_folder_that_is_not_a_replays_is_left_alone(bundled, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("the auditor's own", encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(tmp_path)}
+    done = subprocess.run([str(BASE_PYTHON), str(bundled["dir"] / "replay"), "--work", str(mine)], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 2 and "not an earlier replay's" in done.stdout and (mine / "notes.txt").is_file()
+
+
 def test_another_python_is_refused_with_what_it_needs(bundled, tmp_path):
     """Another series (the wheels are cp311), or one too old for a wheel (soupsieve needs 3.11.5; Debian 12's python3 is
     3.11.2): refused after the files are checked, before anything is installed, saying what is needed."""
@@ -242,6 +252,6 @@ def test_bundle_errors_are_one_line_and_nothing_is_left_half_written(bundled, tm
     monkeypatch.setattr(bundle, "_write", broken)
     monkeypatch.setattr(bundle.wheelhouse, "gather", no_wheels)
     monkeypatch.setattr(bundle.system_packages, "debs", lambda distributions: [])
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="No space left on device; nothing was written"):
         bundle.make_bundle(bundled["run"], tmp_path / "out.tar", project=project, progress=False, say=lambda _: None)
     assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -35,7 +35,7 @@ from typing import Any, BinaryIO
 
 from .. import __version__
 from ..core.codes import code
-from ..core.errors import EvalkitError, OutputExistsError
+from ..core.errors import EvalkitError, OutputExistsError, StorageError
 from ..core.files import sha256
 from ..core.paths import confined
 from . import (
@@ -259,6 +259,8 @@ def make_bundle(run_dir: Path, output: Path, *, project: Path | None = None, pro
         try:
             _write(partial, mode, entries, files, head, mtime, progress)
             os.replace(partial, output)
+        except OSError as exc:
+            raise StorageError(f"cannot write {output}: {exc.strerror or exc}; nothing was written (无法写入文件包)") from None
         finally:
             partial.unlink(missing_ok=True)
     return Bundle(output, output.stat().st_size, sha256(output), content)

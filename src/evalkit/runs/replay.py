@@ -69,7 +69,7 @@ def verify(bundle: Path, manifest: dict, work: Path) -> list:
         elif path.stat().st_size != record["size"] or sha256(path) != record["sha256"]:
             problems.append(f"{name}: changed, its SHA-256 is not the one bundle.json records (已被改动)")
     for folder, dirs, files in os.walk(bundle):
-        dirs[:] = sorted(d for d in dirs if Path(folder, d) != work)  # the replay's own folder is not the bundle's
+        dirs[:] = sorted(d for d in dirs if Path(folder, d) not in (work, bundle / WORK))  # the replay's own, not the bundle's
         for name in sorted(files):
             rel = Path(folder, name).relative_to(bundle).as_posix()
             if rel != MANIFEST and rel not in listed:
@@ -81,22 +81,21 @@ def _version(text: str) -> tuple:
     return tuple(int(re.match(r"\d*", part).group() or 0) for part in text.split("."))
 
 
-def python_problem(py: dict) -> str | None:
-    """Why this Python cannot install the bundle's wheels, or None."""
+def check_python(py: dict) -> None:
+    """Refuse a Python that cannot install the bundle's wheels, saying what is needed."""
     here, impl = platform.python_version(), platform.python_implementation()
     other = shutil.which(f"python{py['series']}")
     hint = f"; run it with a matching Python, e.g. python{py['series']} replay" + (f" ({other} is here)" if other else "")
     if impl != py["implementation"] or "%d.%d" % sys.version_info[:2] != py["series"]:
-        return (f"the bundle's wheels are for {py['implementation']} {py['series']} (the run used {py['version']}); this is "
-                f"{impl} {here} ({sys.executable}){hint} (Python 版本不符：需要 {py['series']}，当前为 {here})")
+        raise Refused(f"the bundle's wheels are for {py['implementation']} {py['series']} (the run used {py['version']}); this "
+                      f"is {impl} {here} ({sys.executable}){hint} (Python 版本不符：需要 {py['series']}，当前为 {here})")
     if _version(here) < _version(py["minimum"]):
-        return f"the bundle's wheels need Python {py['minimum']} or later; this is {here}{hint} (Python 版本过低：需要 {py['minimum']} 以上)"
+        raise Refused(f"the bundle's wheels need Python {py['minimum']} or later; this is {here}{hint} (Python 版本过低：需要 {py['minimum']} 以上)")
     if platform.machine() != py["machine"]:
-        return f"the bundle is for {py['machine']} machines; this is {platform.machine()} (处理器架构不符)"
+        raise Refused(f"the bundle is for {py['machine']} machines; this is {platform.machine()} (处理器架构不符)")
     libc, version = platform.libc_ver()
     if py.get("glibc") and (libc != "glibc" or _version(version) < _version(py["glibc"])):
-        return f"the bundle needs glibc {py['glibc']} or later; this has {libc or 'no glibc'} {version} (系统 C 库版本过低)"
-    return None
+        raise Refused(f"the bundle needs glibc {py['glibc']} or later; this has {libc or 'no glibc'} {version} (系统 C 库版本过低)")
 
 
 def source_hash(root: Path) -> str:
@@ -170,13 +169,6 @@ def run(*args, env: dict, what: str) -> None:
         raise Failed(f"{what} failed:\n{done.stdout[-3000:]}")
 
 
-def unpack(deb: Path, root: Path, env: dict) -> None:
-    """Unpack a Debian package without root (``dpkg-deb``, which every Debian system has)."""
-    if not shutil.which("dpkg-deb", path=env["PATH"]):
-        raise Failed("dpkg-deb is not installed: the replay unpacks Debian packages with it (需要 dpkg-deb)")
-    run("dpkg-deb", "-x", deb, root, env=env, what=f"dpkg-deb -x {deb.name}")
-
-
 def wrapper(path: Path, binary: Path, root: Path, work: Path, script: str | None = None) -> None:
     """A shell script that runs ``binary`` with the bundle's libraries and fonts (Chromium: Debian's own wrapper with its
     paths pointed into the unpacked packages, so it passes Debian's flags as the run's Chromium did)."""
@@ -196,7 +188,7 @@ def build(bundle: Path, manifest: dict, work: Path, trust: Path, env: dict) -> N
     venv, py = work / "venv", work / "venv" / "bin" / "python"
     run(sys.executable, "-m", "venv", "--without-pip", venv, env=env, what="python3 -m venv")
     wheels = confined(bundle, manifest["wheels"])
-    pip = [next(wheels.glob("pip-*.whl")) / "pip", "install", "--isolated", "--no-index", "--no-cache-dir", "--no-compile",
+    pip = [next(wheels.glob("pip-*.whl"), wheels / "pip-*.whl") / "pip", "install", "--isolated", "--no-index", "--no-cache-dir", "--no-compile",
            "--disable-pip-version-check", "--progress-bar", "off"]
     say(f"安装 {len(list(wheels.glob('*.whl')))} 个依赖包 installing the runtime lock from the bundle's wheels (--no-index --require-hashes)")
     run(py, *pip, "--find-links", wheels, "--only-binary", ":all:", "--require-hashes", "--requirement",
@@ -215,8 +207,10 @@ def build(bundle: Path, manifest: dict, work: Path, trust: Path, env: dict) -> N
     root = work / "root"
     root.mkdir()
     say(f"解包 {len(manifest['debian']['packages'])} 个 Debian 软件包 unpacking Chromium, pdftotext and their libraries without root")
+    if not shutil.which("dpkg-deb", path=env["PATH"]):
+        raise Failed("dpkg-deb is not installed: the replay unpacks the Debian packages with it, without root (需要 dpkg-deb)")
     for deb in manifest["debian"]["packages"]:
-        unpack(confined(bundle, deb["file"]), root, env)
+        run("dpkg-deb", "-x", confined(bundle, deb["file"]), root, env=env, what=f"dpkg-deb -x {deb['file']}")
     fonts = confined(bundle, manifest["fonts"]["chromium"])
     (work / "fonts.conf").write_text(
         f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n  <dir>{escape(str(fonts))}</dir>\n'
@@ -228,7 +222,10 @@ def build(bundle: Path, manifest: dict, work: Path, trust: Path, env: dict) -> N
     wrapper(work / "bin" / "chromium", root / manifest["debian"]["chromium"], root, work,
             debian.read_text(encoding="utf-8") if debian.is_file() else None)
     wrapper(work / "bin" / "pdftotext", root / manifest["debian"]["pdftotext"], root, work)
-    wrapper(work / "bin" / "node", next(venv.glob("lib/python*/site-packages/playwright/driver/node")), root, work)
+    node = next(venv.glob("lib/python*/site-packages/playwright/driver/node"), None)
+    if node is None:
+        raise Failed("the installed Playwright has no Node.js (playwright/driver/node)")
+    wrapper(work / "bin" / "node", node, root, work)
     done = subprocess.run([str(work / "bin" / "chromium"), "--version"], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise Failed(f"the bundled Chromium does not start on this machine: {done.stderr.strip()[-1500:]}")
@@ -259,17 +256,17 @@ def replay(bundle: Path, work: Path, trust: Path | None, timeout: int) -> int:
         raise Refused("the bundle is damaged or was changed; nothing was installed (文件包已损坏或被改动，未安装任何内容):\n  "
                       + "\n  ".join(problems))
     say(f"已核对 {len(manifest['files'])} 个文件 every file matches bundle.json (SHA-256)")
-    problem = python_problem(manifest["python"])
-    if problem:
-        raise Refused(problem)
+    check_python(manifest["python"])
     problems = source_problems(bundle, manifest)
     if problems:
         raise Refused("; ".join(problems) + "; nothing was installed")
     say(f"源代码与运行记录一致 evalkit's source hashes as the run recorded ({manifest['source']['note']})")
     trust = trust or confined(bundle, manifest["trust"]["folder"])
-    if work.exists():
-        shutil.rmtree(work)
+    if work.exists() and any(work.iterdir()) and not (work / ".evalkit-replay").is_file():
+        raise Refused(f"{work} is a folder with files, not an earlier replay's: name another with --work (工作目录非空)")
+    shutil.rmtree(work, ignore_errors=True)
     (work / "home").mkdir(parents=True)
+    (work / ".evalkit-replay").write_text("an evalkit replay's environment, replaced by the next replay\n", encoding="utf-8")
     env = environment(work, trust)
     build(bundle, manifest, work, trust, env)
     run_dir = confined(bundle, r["folder"])
