@@ -21,9 +21,14 @@ $(STAMP): pyproject.toml requirements.lock
 	-git rev-parse --git-dir >/dev/null 2>&1 && $(BIN)/nbstripout --install --attributes .gitattributes
 	touch $(STAMP)
 
-lock: setup ## Regenerate requirements.lock (pip-compile, every version with its hashes) and environment.yml from pyproject.toml
+# requirements-runtime.lock is what an offline replay installs (evalkit bundle): the runtime dependencies, the build
+# requirements and pip, without the development tools, compiled with requirements.lock as a constraint so that every
+# version and hash is the development lock's own.
+lock: setup ## Regenerate requirements.lock (pip-compile, every version with its hashes), requirements-runtime.lock (the runtime alone, pinned as in requirements.lock) and environment.yml from pyproject.toml
 	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links --output-file requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		--constraint requirements.lock --output-file requirements-runtime.lock pyproject.toml deploy/runtime.in
 	$(BIN)/python deploy/pin_environment.py
 
 DEBIAN_PACKAGES := chromium poppler-utils libreoffice-calc python3-uno fonts-noto-cjk

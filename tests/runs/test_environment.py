@@ -8,6 +8,8 @@ import tomllib
 import yaml
 
 from evalkit.core import paths
+from evalkit.runs.wheelhouse import normalise
+from evalkit.runs.wheelhouse import pins as locked
 
 sys.path.insert(0, str(paths.ROOT / "deploy"))
 from pin_environment import environment_yml, pins  # noqa: E402
@@ -49,3 +51,24 @@ def test_make_setup_installs_from_the_lock():
     assert "--require-hashes -r requirements.lock" in makefile and "--no-deps" in makefile
     assert "nbstripout --install --attributes .gitattributes" in makefile
     assert re.search(r"^lock:.*\n\t\$\(BIN\)/pip-compile .*--generate-hashes", makefile, re.M)
+
+
+RUNTIME_LOCK = (paths.ROOT / "requirements-runtime.lock").read_text(encoding="utf-8")
+
+
+def test_the_runtime_lock_is_the_development_lock_without_the_development_tools():
+    """What an offline replay installs (evalkit bundle): a subset of requirements.lock with the very same pins and
+    hashes, holding pyproject's runtime dependencies, its build requirements and pip, and none of the tools."""
+    dev = {p.key: p for p in locked(LOCK)}
+    runtime = locked(RUNTIME_LOCK)
+    assert len(runtime) > 100 and all(p.hashes for p in runtime)
+    assert {p.key for p in runtime} <= set(dev)
+    assert [p.key for p in runtime if (p.version, set(p.hashes)) != (dev[p.key].version, set(dev[p.key].hashes))] == []
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())
+    needed = {_name(r) for r in project["project"]["dependencies"] + project["build-system"]["requires"]} | {"pip"}
+    assert {normalise(n) for n in needed} <= {p.key for p in runtime}
+    tools = {normalise(_name(r)) for r in project["project"]["optional-dependencies"]["dev"]}
+    tools |= {"pytest", "pytest-xdist", "hypothesis", "jupyterlab", "pip-tools", "import-linter", "nbstripout", "build", "pluggy"}
+    assert tools & {p.key for p in runtime} == set()
+    makefile = (paths.ROOT / "Makefile").read_text()
+    assert re.search(r"pip-compile .*\\\n\t\t--constraint requirements.lock --output-file requirements-runtime.lock", makefile)

@@ -115,6 +115,11 @@ def parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("prune", help="remove superseded runs that were never published (never a published or corrected record)")
     pr.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     pr.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
+    bd = sub.add_parser("bundle", help="one file with everything an offline replay of a run needs, a replay script at its top")
+    bd.add_argument("run_dir", type=Path, help="an archived run folder, outputs/CITY/PERIOD")
+    bd.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                    help="the bundle to write, FILE.tar (or .tar.gz); never written over an existing file")
+    bd.add_argument("--quiet", action="store_true", help="no progress bars")
     ky = sub.add_parser("keys", help="make the task force's signing key for a city (kept outside the repository)")
     ky.add_argument("action", choices=["new"])
     ky.add_argument("city", type=_city)

@@ -1,5 +1,5 @@
 """Commands on the record: publish a run, find the run behind a verification code, prune superseded runs, make a
-signing key."""
+signing key, bundle a run for an offline replay."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,7 @@ import sys
 from ..core import keys, paths
 from ..framework.loading import load_framework
 from ..publish.pdf_signing import certificate
-from ..runs import publication, verification
+from ..runs import bundle, publication, verification
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -58,4 +58,15 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"keys": _keys, "prune": _prune, "publish": _publish, "verify": _verify}
+def _bundle(args: argparse.Namespace) -> int:
+    made = bundle.make_bundle(args.run_dir, args.output, progress=not args.quiet)
+    m = made.manifest
+    print(f"{made.path}: {made.size / 1e6:.0f} MB, SHA-256 {made.sha256}\n"
+          f"  run {m['run']['id']} ({m['run']['city']} {m['run']['period']}, 核验码 {m['run']['code']}); evalkit from "
+          f"{m['source']['origin']} {str(m['source']['commit'])[:12]}; {len(m['built_from_sdist'])} wheel(s) built from sdists; "
+          f"{len(m['debian']['packages'])} Debian packages; Python {m['python']['series']} (≥ {m['python']['minimum']})\n"
+          f"  replay, without network: mkdir b && tar -xf {made.path.name} -C b && python3 b/replay (离线复核)")
+    return 0
+
+
+COMMANDS = {"bundle": _bundle, "keys": _keys, "prune": _prune, "publish": _publish, "verify": _verify}

@@ -44,9 +44,15 @@ def _axis_note(low: float) -> str:
 
 @cache
 def use_cjk_font() -> str:
-    """Register :data:`CJK_FONT` with matplotlib and make it the default; returns its family name."""
-    font_manager.fontManager.addfont(str(CJK_FONT))
+    """Register :data:`CJK_FONT` with matplotlib and make it the default; returns its family name.
+
+    It is the only font that answers to its name: Debian's fonts-noto-cjk names its ``.ttc`` "Noto Sans CJK SC" too, and
+    matplotlib's lookup would take the system's font first, so that the plots would depend on what the machine has
+    installed and not be drawn with the font a run's manifest records (an offline replay found this)."""
     name = font_manager.FontProperties(fname=str(CJK_FONT)).get_name()
+    manager = font_manager.fontManager
+    manager.ttflist = [f for f in manager.ttflist if f.name != name]
+    manager.addfont(str(CJK_FONT))  # which also clears the font lookup's cache
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False

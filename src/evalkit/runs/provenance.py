@@ -70,7 +70,8 @@ def git_state(root: Path | None = None) -> dict[str, Any]:
         except (OSError, subprocess.SubprocessError):
             return None
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=all", "--", "src", "notebooks", "pyproject.toml", "requirements.lock")
+    status = git("status", "--porcelain", "--untracked-files=all", "--", "src", "notebooks", "pyproject.toml", "requirements.lock",
+                 "requirements-runtime.lock")
     changed = sorted(line[3:] for line in status.splitlines() if line.strip()) if status is not None else None
     return {"commit": commit.strip() if commit else None, "dirty": bool(changed) if changed is not None else None,
             "changed": changed}
