@@ -71,3 +71,22 @@ def test_a_spooler_prints_beside_the_caller_and_hands_back_each_error(tmp_path):
     finally:
         spool.close()
     assert not any(t.is_alive() for t in spool._threads)  # each browser closed in its own thread
+
+
+def test_a_browser_that_cannot_start_fails_the_print_never_hangs_it(tmp_path, monkeypatch):
+    """Issue 22 (found by the offline replay): Playwright's driver failing with an error other than evalkit's killed the
+    print thread, and whoever waited on the print waited forever; now the print's future holds the error."""
+    from evalkit.publish import printing
+
+    def broken(timeout=printing.PAGE_TIMEOUT):
+        raise RuntimeError("the driver could not start")
+
+    monkeypatch.setattr(printing, "launch", broken)
+    spool = printing.Spooler(printers=1, timeout=5)
+    page = tmp_path / "a.html"
+    page.write_text("<p>甲</p>", encoding="utf-8")
+    try:
+        with pytest.raises(RuntimeError, match="driver"):
+            spool.submit(page, tmp_path / "a.pdf").result(timeout=30)
+    finally:
+        spool.close()

@@ -144,8 +144,8 @@ class Spooler:
         with Printer(timeout) as printer:
             try:
                 printer.start()
-            except EvalkitError:
-                pass  # the first print says why, in the run that needs it
+            except Exception:  # noqa: BLE001 - any failure: the first print tries again and its future holds the error,
+                pass  # so a print thread never dies leaving its queue unanswered (an audit waited forever)
             while (job := self._jobs.get()) is not None:
                 future, args = job
                 if future.set_running_or_notify_cancel():
