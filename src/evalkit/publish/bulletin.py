@@ -194,7 +194,11 @@ def results(a: Assessment | AnnualAssessment) -> None:
         table = annual_results_table(a, group) if annual else results_table(a, group)
         if len(table):
             display(Markdown(f"### （{NUMERALS[k]}）{md(label)}"))
-            display(styled(table).set_table_attributes('class="ranking"'))
+            methods = [m.name for m in a.framework.methods if m.name in table]
+            display(styled(table.drop(columns=methods)).set_table_attributes('class="ranking"'))
+            if methods:  # a second table that repeats the key column: with 环比 and 同比, one table would not fit the page
+                display(Markdown(f"{md(label)}各考评方式得分："))
+                display(styled(table[["考评对象", *methods]]))
     tail = tail_differences(a.totals) if annual else pd.DataFrame()
     if len(tail):
         display(Markdown("注：带*的考评对象，年度考评分值按两个半年考评分值的全精度平均计算后保留两位小数，与两个半年公布值的平均"
