@@ -39,7 +39,7 @@ import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from tests.conftest import SMALL, SMALL_ENTITIES  # noqa: E402
-from tests.inputs.corpus import by_online_export, by_wps  # noqa: E402
+from tests.inputs.corpus import by_online_export, by_wps, half_marks_period  # noqa: E402
 
 WORK = Path(tempfile.mkdtemp(prefix="evalkit-fuzz-"))
 FRAMEWORK = evalkit.build_framework(copy.deepcopy(SMALL), SMALL_ENTITIES.copy())
@@ -74,16 +74,7 @@ def sheet_xml(fdp: atheris.FuzzedDataProvider) -> None:
 
 def _base() -> Path:
     folder = WORK / "base" / "2022H1"
-    if folder.exists():
-        return folder
-    (folder / "monitoring").mkdir(parents=True)
-    need = FRAMEWORK.assignments()
-    points = FRAMEWORK.indicators.set_index("id")["points"]
-    for unit, part in need.groupby("lead_unit"):
-        pd.DataFrame({"牵头考核单位": part["lead_unit"], "考评对象": part["entity"], "指标": part["indicator"],
-                      "得分": part["indicator"].map(points) / 2}).to_csv(folder / "monitoring" / f"{unit}.csv", index=False)
-    pd.DataFrame({"考评对象": FRAMEWORK.entities["entity"], "实地调研": 80, "民意调查": 80, "第三方评估": 80}).to_csv(folder / "methods.csv", index=False)
-    return folder
+    return folder if folder.exists() else half_marks_period(FRAMEWORK, folder)
 
 
 def _cell(fdp: atheris.FuzzedDataProvider) -> tuple[object, float | None]:

@@ -184,3 +184,15 @@ def by_excel_shared(path: Path, header: list[str], rows: Rows, *, pending: bool)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
+
+
+def half_marks_period(framework, folder: Path) -> Path:
+    """``folder`` as a complete period of ``framework`` in CSV: every score at half its points, every method 80."""
+    (folder / "monitoring").mkdir(parents=True)
+    points = framework.indicators.set_index("id")["points"]
+    for unit, part in framework.assignments().groupby("lead_unit"):
+        pd.DataFrame({"牵头考核单位": part["lead_unit"], "考评对象": part["entity"], "指标": part["indicator"],
+                      "得分": part["indicator"].map(points) / 2}).to_csv(folder / "monitoring" / f"{unit}.csv", index=False)
+    pd.DataFrame({"考评对象": framework.entities["entity"], "实地调研": 80, "民意调查": 80, "第三方评估": 80}).to_csv(
+        folder / "methods.csv", index=False)
+    return folder

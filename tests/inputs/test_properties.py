@@ -20,7 +20,7 @@ import evalkit
 from evalkit.inputs.sheets import INTERNAL, read_table
 
 from ..conftest import SMALL, SMALL_ENTITIES
-from .corpus import by_online_export
+from .corpus import by_online_export, half_marks_period
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 POINTS = 10.0  # indicator 1 of the small framework, which 局甲 scores for 东区 in row 2 of its workbook
@@ -34,15 +34,7 @@ def small():
 @pytest.fixture(scope="module")
 def base(small, tmp_path_factory):
     """A complete period of the small framework: every score at half its points, every method 80."""
-    folder = tmp_path_factory.mktemp("small") / "2022H1"
-    (folder / "monitoring").mkdir(parents=True)
-    need = small.assignments()
-    points = small.indicators.set_index("id")["points"]
-    for unit, part in need.groupby("lead_unit"):
-        pd.DataFrame({"牵头考核单位": part["lead_unit"], "考评对象": part["entity"], "指标": part["indicator"],
-                      "得分": part["indicator"].map(points) / 2}).to_csv(folder / "monitoring" / f"{unit}.csv", index=False)
-    pd.DataFrame({"考评对象": small.entities["entity"], "实地调研": 80, "民意调查": 80, "第三方评估": 80}).to_csv(folder / "methods.csv", index=False)
-    return folder
+    return half_marks_period(small, tmp_path_factory.mktemp("small") / "2022H1")
 
 
 def _with_cell(base: Path, tmp: Path, value, number_format: str | None = None) -> Path:

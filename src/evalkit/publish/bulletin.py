@@ -37,8 +37,8 @@ def results_table(a: Assessment, group: str) -> pd.DataFrame:
     t = t[t["group"] == group]
     total = _shown(t["half_year"])
     out = pd.DataFrame({"考评对象": t["entity"].to_numpy(), "考评分值": total.to_numpy(), "排名": rank_shown(t).to_numpy()})
-    if grading.in_bulletin(fw):
-        out[grading.in_bulletin(fw)] = grading.grade(total, b).to_numpy()
+    if column := grading.in_bulletin(fw):
+        out[column] = grading.grade(total, b).to_numpy()
     for label, earlier in (("环比", a.previous), ("同比", a.year_before)):
         if earlier is None:
             continue
@@ -101,8 +101,8 @@ def annual_results_table(a: AnnualAssessment, group: str) -> pd.DataFrame:
     marked = set(tail_differences(a.totals)["entity"])
     out = pd.DataFrame({"考评对象": [e + ("*" if e in marked else "") for e in t["entity"]], "年度考评分值": total.to_numpy(),
                         "排名": rank_shown(t).to_numpy()})
-    if grading.in_bulletin(a.framework):
-        out[grading.in_bulletin(a.framework)] = grading.grade(total, b).to_numpy()
+    if column := grading.in_bulletin(a.framework):
+        out[column] = grading.grade(total, b).to_numpy()
     out["上半年"], out["下半年"] = _shown(t["h1"]).to_numpy(), _shown(t["h2"]).to_numpy()
     if a.previous is not None:
         before = a.previous.totals.set_index("entity")
