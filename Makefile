@@ -31,11 +31,13 @@ lock: setup ## Regenerate requirements.lock (pip-compile, every version with its
 		--constraint requirements.lock --output-file requirements-runtime.lock pyproject.toml deploy/runtime.in
 	$(BIN)/python deploy/pin_environment.py
 
-DEBIAN_PACKAGES := chromium poppler-utils libreoffice-calc python3-uno fonts-noto-cjk
+DEBIAN_PACKAGES := chromium poppler-utils libreoffice-calc python3-uno fonts-noto-cjk fonts-lxgw-wenkai fonts-dejavu-core
+FONT_FILES := /usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc \
+	/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf
 
-system-deps: ## Install the Debian packages for PDF reports, the office test and CJK widget labels (Chromium, poppler, LibreOffice, Noto CJK)
+system-deps: ## Install the Debian packages for PDF reports, the office test and the 通报's typefaces (Chromium, poppler, LibreOffice, Noto CJK, LXGW WenKai)
 	@if command -v chromium >/dev/null && command -v pdftotext >/dev/null && command -v soffice >/dev/null \
-		&& /usr/bin/python3 -c 'import uno' 2>/dev/null && fc-list :lang=zh | grep -q .; then :; \
+		&& /usr/bin/python3 -c 'import uno' 2>/dev/null && fc-list :lang=zh | grep -q . && ls $(FONT_FILES) >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing $(DEBIAN_PACKAGES) (Debian)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \

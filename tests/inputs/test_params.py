@@ -18,9 +18,12 @@ def test_baotou_params():
     specs = all_params("baotou")
     assert [str(s.period) for s in specs] == ["2022H1", "2022H2", "2023H1", "2023H2", "2022", "2023"]
     h1 = load_params("baotou", "2022H1")
-    assert h1.parameters == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1", "previous": None, "year_before": None}
+    issue = {"number": 1, "date": "2022-07-25"}  # YAML's date, kept as the text the file gives
+    assert h1.parameters == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1", "previous": None, "year_before": None, "issue": issue}
     h2 = load_params("baotou", "2022H2")
-    assert h2.parameters["previous"] == {**HALF_DEFAULTS, "city": "baotou", "period": "2022H1"}
+    assert h2.parameters["previous"] == {**{k: v for k, v in HALF_DEFAULTS.items() if k != "issue"}, "city": "baotou",
+                                         "period": "2022H1"}  # without its issue: not assessed
+    assert "issue" not in h2.parameters["previous"] and load_params("baotou", "2022").parameters["issue"]["number"] == 3
     later = load_params("baotou", "2023H2")
     assert (later.parameters["previous"]["period"], later.parameters["year_before"]["period"]) == ("2023H1", "2022H2")
     assert h1.notebook == paths.ROOT / "notebooks" / "10_period_assessment.ipynb"
@@ -46,6 +49,33 @@ def test_bad_params_are_refused_with_the_file_named(tmp_path, text, message):
     with pytest.raises(ParameterError, match="2022H1.yaml") as exc:
         load_params("baotou", "2022H1", tmp_path)
     assert message in str(exc.value)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("issue:\n  date: 2022-02-30\n", "line 4, issue.date: 2022-02-30 is not a day of the calendar (日期不存在)"),
+    ("issue:\n  date: 20220720\n", "line 4, issue.date: expected a date such as 2022-07-20, or null, got 20220720"),
+    ("issue:\n  number: 0\n", "line 4, issue.number: expected a whole number from 1, or null, got 0"),
+    ("issue:\n  number: 3号\n", "line 4, issue.number: expected a whole number from 1, or null, got '3号'"),
+    ("issue:\n  seal: red\n", "line 4, issue.seal: unknown key; expected number, date, printed, recipients, copies"),
+    ("issue:\n  recipients: ''\n", "line 4, issue.recipients: expected text that is not empty"),
+])
+def test_bad_issue_metadata_is_refused_with_its_line(tmp_path, text, message):
+    """The 公文's metadata (issue 24): a 成文日期 that is no day, a 文号 that is no number, an unknown key."""
+    (tmp_path / "baotou").mkdir()
+    (tmp_path / "baotou" / "2022H1.yaml").write_text("city: baotou\nperiod: 2022H1\n" + text, encoding="utf-8")
+    with pytest.raises(ParameterError) as err:
+        load_params("baotou", "2022H1", params_dir=tmp_path)
+    assert message in str(err.value)
+
+
+def test_issue_metadata_is_optional_and_reaches_the_year(tmp_path):
+    (tmp_path / "baotou").mkdir()
+    for name, text in (("2022H1", "period: 2022H1\n"), ("2022H2", "period: 2022H2\n"),
+                       ("2022", "year: 2022\nissue:\n  number: 7\n  date: 2023-02-01\n  copies: 市委\n")):
+        (tmp_path / "baotou" / f"{name}.yaml").write_text("city: baotou\n" + text, encoding="utf-8")
+    assert load_params("baotou", "2022H1", params_dir=tmp_path).parameters["issue"] is None
+    year = load_params("baotou", "2022", params_dir=tmp_path).parameters
+    assert year["issue"] == {"number": 7, "date": "2023-02-01", "copies": "市委"} and "issue" not in year["h1"]
 
 
 def test_missing_params_file(tmp_path):

@@ -213,7 +213,7 @@ HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|（[一二三�
 
 
 def check_pdf(pdf: Path, public: bool) -> None:
-    """Every page: the running header with 示例数据 first, 第 X 页 共 Y 页 last, and no heading of any level (the
+    """Every page: the running header with 示例数据 first, 第 X 页 共 Y 页 last (the public edition, a 公文: ``— X —``), and no heading of any level (the
     HTML's h1-h4, or a line like 一、… （一）… 附件…) as its last line of text in the lower part of the page (a
     heading at the top of a page of charts, whose text is drawn as paths, is not orphaned); the public
     edition: no half-width parenthesis, colon, comma or semicolon beside Chinese."""
@@ -225,7 +225,7 @@ def check_pdf(pdf: Path, public: bool) -> None:
     assert len(pages) >= 2
     for k, page in enumerate(pages, start=1):
         lines = [line for line in page.splitlines() if line.strip()]
-        assert re.sub(r"\s", "", lines[-1]) == f"第{k}页共{len(pages)}页", lines[-1]
+        assert re.sub(r"\s", "", lines[-1]) == (f"—{k}—" if public else f"第{k}页共{len(pages)}页"), lines[-1]
         assert "示例数据" in lines[0]
     html = pdf.with_suffix(".html").read_text(encoding="utf-8")
     headings = {re.sub(r"\s|¶", "", unescape(re.sub(r"<[^>]+>", "", h))) for h in re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", html, re.S)}
@@ -273,7 +273,7 @@ def test_scorecard_shows_an_indicator_of_two_lead_units_once(small):
 
 
 def test_each_entity_finds_its_own_problem_items(demo_archive):
-    """附件2 of the 通报 (issue 24): every problem item under its entity's own heading, with the indicator's number and
+    """附件3 of the 通报 (issue 24): every problem item under its entity's own heading, with the indicator's number and
     full text, the lead unit and the 整改 deadline; 四(一) names indicators by number and full text, never cut."""
     from evalkit.scoring.assessment import assess
 
@@ -286,6 +286,6 @@ def test_each_entity_finds_its_own_problem_items(demo_archive):
     lost = problems.lost_points(a)
     assert not lost["指标内容"].str.endswith("…").any() and (lost["指标内容"] == lost["指标"].map(text)).all()
     page = (demo_archive / "baotou" / "2022H2" / "report.html").read_text(encoding="utf-8")
-    assert "附件2：各考评对象问题清单" in page
+    assert '<span class="gw-attach">附件3　</span><span class="gw-annex-title">各考评对象问题清单</span>' in page
     for entity in items["考评对象"].unique():
         assert f"{entity}（{(items['考评对象'] == entity).sum()}项）" in page

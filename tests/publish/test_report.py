@@ -67,7 +67,7 @@ def parse(path: Path) -> Tables:
 def test_html_has_the_tables_and_no_code(h2):
     page = parse(h2 / "report-internal.html")
     text = (h2 / "report-internal.html").read_text(encoding="utf-8")
-    assert "包头市数字政府建设考评结果（2022年下半年）" in text and "示例数据" in text
+    assert "<title>包头市数字政府建设考评结果报告（2022年下半年）</title>" in text and "示例数据" in text
     rankings = [t for t in page.tables if t and t[0][:2] == ["考评对象", "日常监测"] and len(t[0]) > 5]  # not the 通报's method tables
     assert [len(t) - 1 for t in rankings] == [10, 27]  # districts, departments
     assert rankings[0][0][-2:] == ["排名", "排名变化"]
@@ -95,7 +95,10 @@ def test_html_fetches_nothing_and_embeds_images_and_font(h2, name):
     assert (len(images) >= 6 or name == "report.html") and all(a["src"].startswith("data:image/svg+xml;base64,") for a in images)
     assert all(a.get("alt") and a["alt"] != "No description has been provided for this image" for a in images)
     assert '<html lang="zh-CN">' in (h2 / name).read_text(encoding="utf-8")
-    assert "@font-face { font-family: \"EvalkitCJK\"; src: url(data:font/woff;base64," in (h2 / name).read_text(encoding="utf-8")
+    faces = re.findall(r'@font-face \{ font-family: "(\w+)"; font-weight: (\d+); src: url\(data:font/woff;base64,', (h2 / name).read_text(encoding="utf-8"))
+    body = "EvalkitSong" if name == "report.html" else "EvalkitCJK"  # the 通报 is a 公文, in a Song face with 黑体, 楷体 and 小标宋 headings
+    assert faces == [(body, "400"), (body, "700")] + ([("EvalkitTitle", "700"), ("EvalkitHei", "700"), ("EvalkitKai", "400")]
+                                                      if name == "report.html" else [])
 
 
 def browser(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -107,14 +110,14 @@ def test_chromium_shows_chinese_at_phone_width(h2, tmp_path):
     probe = tmp_path / "probe.html"
     probe.write_text((h2 / "report.html").read_text(encoding="utf-8").replace("</body>", (
         '<p id="probe">?</p><script>document.fonts.ready.then(() => { const h = document.querySelector("h1");'
-        'document.getElementById("probe").textContent = "font=" + document.fonts.check("24px EvalkitCJK", h.textContent)'
+        'document.getElementById("probe").textContent = "font=" + document.fonts.check("bold 24px EvalkitTitle", h.textContent)'
         ' + " family=" + getComputedStyle(h).fontFamily.split(",")[0] + " width=" + document.documentElement.scrollWidth'
         ' + " viewport=" + window.innerWidth; });</script></body>')),
         encoding="utf-8")
     dom = browser(f"--user-data-dir={tmp_path / 'p1'}", "--window-size=390,900", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
     found = re.search(r'id="probe">font=(\w+) family=([^ ]+) width=(\d+) viewport=(\d+)', dom.stdout)
     assert found, dom.stderr[-500:]
-    assert found.group(1) == "true" and "EvalkitCJK" in found.group(2)
+    assert found.group(1) == "true" and "EvalkitTitle" in found.group(2)
     # headless Chromium's narrowest window is about 500 px; nothing is wider than it (wide tables scroll inside)
     assert int(found.group(3)) <= int(found.group(4)) <= 520
     shot = tmp_path / "phone.png"
@@ -131,7 +134,7 @@ def test_pdf_is_a4_with_the_district_names_as_text(h2):
     assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 3
     assert "(A4)" in info
     text = subprocess.run(["pdftotext", str(h2 / "report.pdf"), "-"], capture_output=True, text=True).stdout
-    assert "包头市数字政府建设考评结果通报" in text and "（2022年下半年）" in text
+    assert "包头市数字政府建设工作专班文件" in text and "关于2022年下半年数字政府建设\n考评结果的通报" in text and "包数政专班发〔2023〕2号" in text
     for name in DISTRICTS:
         assert name in text, name
 

@@ -95,6 +95,15 @@ def read(path: Path, error: type[EvalkitError]) -> Document:
     return parse(text, file, error)
 
 
+class _Loader(yaml.CSafeLoader):
+    """libyaml's safe loader without YAML 1.1's timestamps: ``date: 2022-07-20`` is the text the file gives, so that
+    a day that does not exist (``2022-02-30``) is a problem the checks name, not a crash of the reader."""
+
+
+_Loader.yaml_implicit_resolvers = {first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+                                   for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()}
+
+
 def parse(text: str, file: str, error: type[EvalkitError]) -> Document:
     """YAML text as data with the line of every key; duplicate keys, aliases and keys that are not plain values are
     the document's ``problems``. The data are made when the only problems are duplicate keys (the last value kept,
@@ -105,7 +114,7 @@ def parse(text: str, file: str, error: type[EvalkitError]) -> Document:
     >>> doc.problems[0], doc.data
     ('p.yaml, line 2, strict: given twice (first at line 1); keep one (同一个键出现两次，只保留一个)', {'strict': False})
     """
-    loader = yaml.CSafeLoader(text)  # libyaml: ten times the pure-Python parser
+    loader = _Loader(text)  # libyaml: ten times the pure-Python parser
     try:
         node = loader.get_single_node()
         lines: dict[tuple, int] = {(): node.start_mark.line + 1} if node is not None else {}
@@ -125,7 +134,7 @@ def parse(text: str, file: str, error: type[EvalkitError]) -> Document:
     return Document(file, data, lines, tuple(m for _, m in sorted(twice + refused, key=lambda lm: lm[0])))
 
 
-def _walk(loader: yaml.CSafeLoader, node: yaml.Node, at: tuple[tuple, str], lines: dict[tuple, int],
+def _walk(loader: _Loader, node: yaml.Node, at: tuple[tuple, str], lines: dict[tuple, int],
           problems: tuple[list, list], file: str, seen: set[int]) -> None:
     """Record the line of every key and item under ``node`` (at path ``at[0]``, shown as ``at[1]``); note duplicate
     keys (``problems[0]``), aliases and complex keys (``problems[1]``), each with its line."""

@@ -16,8 +16,8 @@ import pandas as pd
 from . import applicability
 
 __all__ = ["Codes", "Framework", "Method"]
-PUBLICATION_KEYS = ("grades", "grades_derived", "grades_public", "requirements", "requirements_annual", "rectification")
-"""Keys of a framework.yaml that shape what is published (grades and whether derived ones are printed, 下一步工作要求 of a
+PUBLICATION_KEYS = ("grades", "grades_derived", "grades_public", "document", "requirements", "requirements_annual", "rectification")
+"""Keys of a framework.yaml that shape what is published (grades and whether derived ones are printed, the 公文's standing parts, 下一步工作要求 of a
 half-year and of a year, the 整改 rule), kept as given."""
 TARGET_OPS = (">=", ">", "<=")
 """Numeric targets: at least (>=), more than (>: at least value + step, e.g. 3001 for more than 3000

@@ -55,6 +55,18 @@ METHOD = record({"key": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*(?![\s\S
                          "expected": ("a key such as monitoring (small letters, digits, '_')", "键名，如 monitoring（小写字母、数字、“_”）")},
                  "name": text("its Chinese name, the column header in methods.xlsx"),
                  "weight": {**UNIT, "expected": ("a number from 0 to 1", "0 至 1 之间的数字")}}, ["key", "name", "weight"])
+DOCUMENT = record({
+    "issuer": text("发文机关: the body that issues the bulletin, in its 落款 and 版记"),
+    "mark": text("发文机关标志, printed in red at the head of the first page (e.g. …工作专班文件)"),
+    "code": text("机关代字 of the 发文字号 (e.g. 包数政专班发); `issue.number` in the run's parameters gives the number"),
+    "basis": text("the 考评办法 (or plan) the opening paragraph cites, by its full title"),
+    "basis_number": text("its 文号, when known (e.g. 运政办发〔2021〕53号)"),
+    "recipients": text("主送机关, unless the run's parameters name others"),
+    "copies": text("抄送机关 of the 版记, unless the run's parameters name others"),
+    "derived": texts("which of these the city's documents do not give (推定)"),
+}, ["issuer", "mark", "code", "basis", "recipients"],
+    description="the bulletin as a 公文 (GB/T 9704-2012): `issuer`, `mark`, `code`, `basis` (`basis_number`), `recipients`, `copies`")
+"""How the city issues its bulletin: the standing parts of the 公文; a period's own (文号, dates) are run parameters."""
 FRAMEWORK = record({
     "city": NAME,
     "name": text("the city's Chinese name, as reports print it"),
@@ -79,6 +91,7 @@ FRAMEWORK = record({
     "grades_derived": {"type": "boolean", "default": False, "description": "the bands are derived (推定), not the city's"},
     "grades_public": {"enum": ["mark", "omit"], "default": "mark", "expected": ("mark or omit", "mark 或 omit"),
                       "description": "derived bands in the bulletin: `mark` prints them as 等次（推定）, `omit` leaves them out"},
+    "document": DOCUMENT,
     "requirements": texts("下一步工作要求 printed at the end of a half-year's bulletin"),
     "requirements_annual": texts("下一步工作要求 printed at the end of a year's bulletin"),
     "rectification": record({"threshold": {**UNIT, "expected": ("a share from 0 to 1", "0 至 1 之间的比例")},

@@ -7,6 +7,7 @@ year's, as ``previous_year``, when both its files exist).
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,21 @@ PERIOD_NOTEBOOK = "10_period_assessment.ipynb"
 ANNUAL_NOTEBOOK = "20_annual_assessment.ipynb"
 _PATH = {"type": ["string", "null"], "minLength": 1, "default": None,
          "expected": ("a path relative to the project folder (or absolute), or null", "相对于项目文件夹的路径（或绝对路径），或 null")}
+_DATE = {"type": ["string", "null"], "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?![\s\S])", "default": None,
+         "expected": ("a date such as 2022-07-20, or null", "日期，如 2022-07-20，或 null")}
+ISSUE = config.record({
+    "number": {"type": ["integer", "null"], "minimum": 1, "default": None,
+               "expected": ("a whole number from 1, or null", "自 1 起的整数，或 null"),
+               "description": "the 发文字号's number (代字〔年份〕number号); `null`: left blank for the office to fill in when it issues"},
+    "date": {**_DATE, "description": "成文日期, under the 落款; `null`: left blank (　　年　月　日). The day of the run never stands in"},
+    "printed": {**_DATE, "description": "印发日期 in the 版记; `null`: the 成文日期"},
+    "recipients": {"type": ["string", "null"], "minLength": 1, "default": None,
+                   "description": "主送机关; `null`: the framework's `document.recipients`"},
+    "copies": {"type": ["string", "null"], "minLength": 1, "default": None,
+               "description": "抄送机关; `null`: the framework's `document.copies`"},
+}, [], default=None, description="the bulletin as a 公文: `number`, `date`, `printed`, `recipients`, `copies`; `null`: a draft "
+                                 "with the 文号 and dates left blank")
+"""A period's own parts of its 公文 (the standing ones are the framework's ``document``)."""
 HALF = config.record({
     "city": {**NAME, "description": "the city, as the file's folder `params/<city>/` names it"},
     "period": {"type": "string", "pattern": r"^[0-9]{4}H[12](?![\s\S])", "expected": ("a half-year such as 2022H1", "半年期间，如 2022H1"),
@@ -39,6 +55,7 @@ HALF = config.record({
     "aggregation": {"enum": list(AGGREGATIONS), "default": "sum",
                     "description": "日常监测: `sum` of the aspects, or `aspect_mean` (第三条(三) read literally)"},
     "redistribute": {"type": "boolean", "default": False, "description": "share the weight of a method without data among the others"},
+    "issue": {**ISSUE, "type": ["object", "null"]},
 }, ["city", "period"])
 """A half-year's file, declared once: :func:`load_params` checks it, :func:`describe` is the README's table."""
 YEAR = config.record({
@@ -47,6 +64,7 @@ YEAR = config.record({
              "description": "the year, as the file's name says; the run adds both halves' parameters"},
     "annual_total": {"enum": list(ANNUAL_TOTALS), "default": "precise",
                      "description": "`precise`: the mean of the half-years at full precision, each 尾差 noted; `printed`: the mean of the printed half-years"},
+    "issue": HALF["properties"]["issue"],
 }, ["city", "year"])
 """A year's file, declared once."""
 HALF_DEFAULTS: dict[str, Any] = {k: s["default"] for k, s in HALF["properties"].items() if "default" in s}
@@ -57,6 +75,11 @@ NOTEBOOK_DEFAULTS: dict[str, Any] = {**HALF_DEFAULTS, "previous": None, "year_be
 """The period notebook's parameters besides city and period: ``previous`` and ``year_before`` are added by
 the run, with the parameters of the previous half-year and of the same half of the year before when their
 files exist, for the changes since then."""
+
+
+NOT_ASSESSED = ("previous", "year_before", "issue")
+"""A half-year's run parameters that its assessment does not take: the earlier periods (a year needs only the halves)
+and the 公文's metadata."""
 
 
 @dataclass(frozen=True)
@@ -99,13 +122,16 @@ def load_params(city: str, period: str | Period, params_dir: Path | None = None)
 
 def _half(city: str, period: Period, params_dir: Path | None) -> dict[str, Any]:
     """A half-year's parameters without its own ``previous`` and ``year_before``."""
-    return {k: v for k, v in load_params(city, period, params_dir).parameters.items() if k not in ("previous", "year_before")}
+    return {k: v for k, v in load_params(city, period, params_dir).parameters.items() if k not in NOT_ASSESSED}
 
 
 def _checked(doc: config.Document, city: str, period: Period) -> dict[str, Any]:
     """The file's parameters, or a :class:`ParameterError` listing every problem with its line: duplicate keys, the
     schema (:data:`HALF` or :data:`YEAR`), the city and period its place names, weights against the framework's methods."""
     problems = config.problems(doc, YEAR if period.is_annual else HALF)
+    if not problems and (doc.data.get("issue") or {}):
+        problems += [doc.at(("issue", k), f"{v} is not a day of the calendar", "日期不存在")
+                     for k, v in doc.data["issue"].items() if k in ("date", "printed") and v and not _is_day(v)]
     if not problems:
         place = {"city": city, "year": period.year} if period.is_annual else {"city": city, "period": str(period)}
         problems += [doc.at((k,), f"{k} is {doc.data[k]!r}; expected {v!r}, as the file's place says", "应与文件所在位置一致")
@@ -118,6 +144,14 @@ def _checked(doc: config.Document, city: str, period: Period) -> dict[str, Any]:
     if problems:
         raise ParameterError(config.listing(doc.file, problems))
     return doc.data
+
+
+def _is_day(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def all_params(city: str | None = None, params_dir: Path | None = None) -> list[RunSpec]:

@@ -10,6 +10,7 @@ from ..core.rounding import display_round
 from ..framework import grades as grading
 from ..framework.options import ANNUAL_TOTALS
 from ..scoring.assessment import AnnualAssessment, Assessment
+from . import document
 from .tables import in_group_order, rank_change, rank_shown
 
 NUMERALS = "一二三四五六七八九十"
@@ -177,19 +178,22 @@ def overview(a: Assessment | AnnualAssessment) -> None:
     display(Markdown("\n\n".join(["## 一、总体情况", *overview_text(a)])))
 
 
-def results(a: Assessment | AnnualAssessment) -> None:
-    """二、考评结果: one table per group."""
-    b = grading.bands(a.framework)
-    shown = grading.in_bulletin(a.framework)
+def _result_notes(a: Assessment | AnnualAssessment) -> str:
+    """How the results tables read: the grade rule (or that the bands are 推定), ties, the periods compared."""
+    b, shown = grading.bands(a.framework), grading.in_bulletin(a.framework)
     rule = {"等次": f"等次按考评分值（保留两位小数）划分：{md(b.sentence())}。",
             "等次（推定）": f"城市考评办法未规定等次，表中等次为推定划分，待城市确认：{md(b.sentence())}。"}.get(shown or "", "")
-    notes = ["## 二、考评结果", "", f"{rule}分值相同者排名并列。"]
-    annual = isinstance(a, AnnualAssessment)
-    if annual:
+    notes = [f"{rule}分值相同者排名并列。"]
+    if isinstance(a, AnnualAssessment):
         notes.append("年度考评分值为上半年与下半年考评分值的平均值。" + (f"变化对比{a.previous.period.label}。" if a.previous else ""))
     elif a.previous is not None:
         notes.append(f"环比对比{a.previous.period.label}" + (f"，同比对比{a.year_before.period.label}" if a.year_before else "") + "。")
-    display(Markdown(notes[0] + "\n\n" + "".join(notes[2:])))
+    return "".join(notes)
+
+
+def _result_tables(a: Assessment | AnnualAssessment) -> None:
+    """One table per group (the method scores in a second table that repeats the key column), then the 尾差 note."""
+    annual = isinstance(a, AnnualAssessment)
     for k, (group, label) in enumerate(a.framework.groups.items()):
         table = annual_results_table(a, group) if annual else results_table(a, group)
         if len(table):
@@ -201,8 +205,36 @@ def results(a: Assessment | AnnualAssessment) -> None:
                 display(styled(table[["考评对象", *methods]]))
     tail = tail_differences(a.totals) if annual else pd.DataFrame()
     if len(tail):
+        order = {e: k for k, e in enumerate(a.totals.sort_values(["group", "rank"], key=_group_order(a), kind="stable")["entity"])}
+        tail = tail.sort_values("entity", key=lambda e: e.map(order))  # in the tables' order
         display(Markdown("注：带*的考评对象，年度考评分值按两个半年考评分值的全精度平均计算后保留两位小数，与两个半年公布值的平均"
                          "相差0.01分（尾差）：" + "；".join(f"{md(e)}公布{p:.2f}分，按公布值平均为{h:.2f}分" for e, p, h in tail.itertuples(index=False)) + "。"))
+
+
+def _group_order(a: Assessment | AnnualAssessment):
+    """A sort key putting the groups in the framework's order (districts first), ranks as they are."""
+    groups = {g: k for k, g in enumerate(a.framework.groups)}
+    return lambda col: col.map(groups) if col.name == "group" else col
+
+
+def results(a: Assessment | AnnualAssessment) -> None:
+    """二、考评结果: how the tables read, then one table per group (the internal 报告)."""
+    display(Markdown(f"## 二、考评结果\n\n{_result_notes(a)}"))
+    _result_tables(a)
+
+
+def results_summary(a: Assessment | AnnualAssessment) -> None:
+    """二、考评结果 of the 通报: the tables are its 附件1."""
+    n = document.annex_number(a, "考评结果")
+    display(Markdown(f"## 二、考评结果\n\n各考评对象的考评分值、排名{'和等次' if grading.in_bulletin(a.framework) else ''}见附件{n}。"
+                     f"{_result_notes(a)}"))
+
+
+def results_annex(a: Assessment | AnnualAssessment) -> None:
+    """附件1 of the 通报: the results tables."""
+    document.annex_heading(a, "考评结果")
+    display(Markdown(_result_notes(a)))
+    _result_tables(a)
 
 
 def aspects(a: Assessment) -> None:
@@ -228,14 +260,24 @@ def requirements(a: Assessment | AnnualAssessment) -> None:
     display(Markdown("\n".join([f"## {number}、下一步工作要求", "", *[f"{k}. {md(t)}" for k, t in enumerate(items, 1)]])))
 
 
-def annex(a: Assessment | AnnualAssessment) -> None:
-    """附件: the method in plain Chinese and the 尾差 note."""
+def method_lines(a: Assessment | AnnualAssessment) -> list[str]:
+    """The method in plain Chinese and the 尾差 note, as Markdown list items."""
     names, r = a.framework.method_names, (a.h1 if isinstance(a, AnnualAssessment) else a).result
-    display(Markdown("\n".join([
-        "## 附件：考评方法" if isinstance(a, AnnualAssessment) else "## 附件1：考评方法", "",
+    return [
         f"- 半年考评分值 = {' + '.join(f'{md(names[k])}×{w:.0%}' for k, w in r.weights.items() if w > 0)}。",
         f"- {md(names['monitoring'])}按指标体系逐项评分；同一指标有多个牵头考核单位的，取各单位评分的平均值；"
         "经数字政府建设工作专班核实的得分替代原评分。",
         *([f"- 年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2，{ANNUAL_TOTALS[a.annual_total]}。"] if isinstance(a, AnnualAssessment) else []),
         "- 排名按保留两位小数后的考评分值在组内排列，分值相同者排名并列。",
-        "- 尾差说明：各项分值按四舍五入保留两位小数显示，由显示值重新计算的合计、平均值与公布值可能相差0.01分，以公布值为准。"])))
+        "- 尾差说明：各项分值按四舍五入保留两位小数显示，由显示值重新计算的合计、平均值与公布值可能相差0.01分，以公布值为准。"]
+
+
+def annex(a: Assessment | AnnualAssessment) -> None:
+    """附件: 考评方法 of the 通报."""
+    document.annex_heading(a, "考评方法")
+    display(Markdown("\n".join(method_lines(a))))
+
+
+def method_section(a: Assessment | AnnualAssessment) -> None:
+    """考评方法 as a section of the internal 报告 of a year."""
+    display(Markdown("\n".join(["## 考评方法", "", *method_lines(a)])))

@@ -7,9 +7,7 @@ system's Chromium (nbconvert's own ``webpdf`` cannot point at a system browser).
 """
 from __future__ import annotations
 
-import base64
 import html
-import io
 import re
 import tempfile
 from pathlib import Path
@@ -20,6 +18,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Unicode
 
 from ..core.errors import EvalkitError
+from . import fonts
 from .printing import html_to_pdf
 
 TEMPLATES = Path(__file__).parent / "nbconvert"
@@ -31,34 +30,36 @@ EDITIONS = {"public": "internal", "internal": "public"}
 ``public`` ones (the public title block); untagged cells are in both."""
 
 
-def font_subset(text: str) -> bytes:
-    """The CJK font as WOFF, cut down to the characters of ``text`` (and digits and ASCII punctuation);
-    the same text gives the same bytes."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    from .plots import CJK_FONT
-
-    font = TTFont(str(CJK_FONT), lazy=True, recalcBBoxes=False, recalcTimestamp=False)  # same page, same bytes
-    options = subset.Options()
-    options.flavor = "woff"
-    options.drop_tables += ["GSUB", "GPOS", "BASE"]  # horizontal Chinese needs no layout features; keeping them doubles the time
-    options.layout_features = []
-    options.hinting = False  # screens and PDFs of CJK text render the outlines unhinted
-    options.desubroutinize = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))) + "0123456789.,:;%()—–-")
-    subsetter.subset(font)
-    buf = io.BytesIO()
-    font.flavor = "woff"
-    font.save(buf)
-    return buf.getvalue()
-
-
 def font_face(text: str) -> str:
     """A CSS ``@font-face`` rule embedding the CJK font, cut down to the characters of ``text``."""
-    data = base64.b64encode(font_subset(text)).decode("ascii")
-    return f'@font-face {{ font-family: "EvalkitCJK"; src: url(data:font/woff;base64,{data}) format("woff"); }}'
+    return fonts.font_face("EvalkitCJK", text)
+
+
+PUBLIC_FACES = {"EvalkitTitle": ("h1", "gw-mark", "gw-annex-title"), "EvalkitHei": ("h2",), "EvalkitKai": ("h3",)}
+"""The 通报's heading faces and the elements (tags, classes) set in each; every other character is in EvalkitSong."""
+
+
+def _element(which: str) -> str:
+    """A pattern for the elements of a tag (``h1``) or a class (``gw-mark``), their content as group ``text``."""
+    if "-" not in which:
+        return rf"(?s)<{which}\b[^>]*>(?P<text>.*?)</{which}>"
+    return rf'(?s)<(?P<tag>\w+)\b[^>]*class="(?:[^"]* )?{which}(?: [^"]*)?"[^>]*>(?P<text>.*?)</(?P=tag)>'
+
+
+def _text_of(page: str, where: tuple[str, ...]) -> str:
+    return visible_text(" ".join(m.group("text") for w in where for m in re.finditer(_element(w), page)))
+
+
+def face_rules(page: str, edition: str) -> str:
+    """The ``@font-face`` rules of an edition's page: the body face (the 报告's sans, the 通报's Song) and its bold, both
+    with every character of the page, and the 通报's heading faces, each cut down to the characters of the elements set
+    in it (a character missing from a heading face falls back to the body face): no character is left to a system font,
+    which Chromium may print as Type 3."""
+    body, text = "EvalkitSong" if edition == "public" else "EvalkitCJK", visible_text(page)
+    rules = [fonts.font_face(body, text), fonts.font_face(body, text, 700)]
+    for family, where in PUBLIC_FACES.items() if edition == "public" else ():
+        rules.append(fonts.font_face(family, _text_of(page, where), *[w for f, w in fonts.FACES if f == family]))
+    return "\n".join(rules)
 
 
 def visible_text(page: str) -> str:
@@ -85,25 +86,40 @@ class ReportHTMLExporter(HTMLExporter):
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = resources or {}
+        resources["evalkit_edition"] = self.edition
         title = nb.metadata.get("evalkit", {}).get("title")
         if title:
             resources.setdefault("metadata", {})["name"] = html.escape(title)
         output, resources = super().from_notebook_node(nb, resources, **kw)
         output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)
         font = (f'@font-face {{ font-family: "EvalkitCJK"; src: url({html.escape(self.font_file)}) format("woff"); }}' if self.font_file
-                else font_face(visible_text(output)))
+                else face_rules(output, self.edition))
         output = output.replace("</head>", f"<style type=\"text/css\">{font}</style>\n</head>", 1)
         return output, resources
 
 
-def running_header(title: str, synthetic: bool, internal: bool = False) -> dict[str, str]:
-    """Chromium's print templates for a report: the title (and 示例数据 when synthetic, 内部资料 on the internal
-    edition) at the head of every page, 第 X 页 共 Y 页 at its foot; pass to :func:`html_to_pdf` as ``header_footer``."""
-    style = "font-family:'Noto Sans CJK SC','Noto Serif CJK SC',sans-serif;font-size:8px;width:100%;text-align:center;color:#555"
-    mark = ("　<b style=\"color:#c00000\">内部资料　注意保存</b>" if internal else "") + (
-        "　<b style=\"color:#c55a11\">示例数据</b>" if synthetic else "")
+HEADER_FONT = "font-family:'LXGW WenKai','DejaVu Serif',serif"
+"""Chromium draws the running header and footer with system fonts, not the page's: TrueType ones (霞鹜文楷 from
+``fonts-lxgw-wenkai``, DejaVu Serif), which it embeds as fonts (Noto CJK's PostScript outlines would be Type 3)."""
+MARGINS = {"report": {"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+           "official": {"top": "37mm", "bottom": "35mm", "left": "28mm", "right": "26mm"}}
+"""Page margins: a report's, and a 公文's (GB/T 9704: 天头 37 mm, 订口 28 mm, a 156 mm × 225 mm text block)."""
+
+
+def running_header(title: str, synthetic: bool, internal: bool = False, official: bool = False) -> dict[str, str]:
+    """Chromium's print templates and margins for a report: the title (and 示例数据 when synthetic, 内部资料 on the internal
+    edition) at the head of every page, 第 X 页 共 Y 页 at its foot; a 公文 (``official``) has no running title, its page
+    number reads ``— 1 —`` (4号, 14 pt) and its margins are GB/T 9704's. Pass to :func:`html_to_pdf` as ``header_footer``."""
+    style = f"{HEADER_FONT};font-size:8px;width:100%;text-align:center;color:#555"
+    mark = ("　<span style=\"color:#c00000\">内部资料　注意保存</span>" if internal else "") + (
+        "　<span style=\"color:#c55a11\">示例数据</span>" if synthetic else "")
+    if official:
+        return {"header": f'<div style="{style}">{mark.strip("　") if synthetic else ""}</div>',
+                "footer": f'<div style="{HEADER_FONT};font-size:14pt;width:100%;text-align:center;color:#000">'
+                          '— <span class="pageNumber"></span> —</div>', "margin": MARGINS["official"]}
     return {"header": f'<div style="{style}">{html.escape(title)}{mark}</div>',
-            "footer": f'<div style="{style}">第 <span class="pageNumber"></span> 页 共 <span class="totalPages"></span> 页</div>'}
+            "footer": f'<div style="{style}">第 <span class="pageNumber"></span> 页 共 <span class="totalPages"></span> 页</div>',
+            "margin": MARGINS["report"]}
 
 
 class ReportPDFExporter(Exporter):

@@ -70,12 +70,13 @@ class Printer:
             page = self._start()
             page.set_default_timeout(self.timeout * 1000)
             page.goto(html_path.resolve().as_uri(), wait_until="load")
+            # tagged: headings, paragraphs and tables as structure; outline: the headings as bookmarks
             if header_footer:
                 page.pdf(path=str(partial), format="A4", print_background=True, display_header_footer=True,
                          header_template=header_footer["header"], footer_template=header_footer["footer"],
-                         margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+                         margin=header_footer["margin"], tagged=True, outline=True)
             else:
-                page.pdf(path=str(partial), format="A4", prefer_css_page_size=True, print_background=False)
+                page.pdf(path=str(partial), format="A4", prefer_css_page_size=True, print_background=False, tagged=True, outline=True)
         except Error as exc:
             partial.unlink(missing_ok=True)
             self.close()  # a browser that failed once is not trusted with the next file

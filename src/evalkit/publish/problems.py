@@ -1,4 +1,4 @@
-"""四、存在的问题 of the bulletin and its 附件2: where points were lost, which milestones lag, how the previous period's
+"""四、存在的问题 of the bulletin and its 附件3: where points were lost, which milestones lag, how the previous period's
 problems were rectified, and each entity's own problem items with the lead unit and the 整改 deadline."""
 from __future__ import annotations
 
@@ -82,9 +82,12 @@ def entity_items(a: Assessment) -> pd.DataFrame:
 
 
 def annex(a: Assessment) -> None:
-    """附件2: each entity finds its own problem items, under its own name, with the lead unit and the 整改 deadline."""
+    """附件3: each entity finds its own problem items, under its own name, with the lead unit and the 整改 deadline."""
+    from . import document
+
     items = entity_items(a)
-    display(Markdown(f"## 附件2：各考评对象问题清单\n\n本期共{len(items)}项问题（含上期未整改转入本期的问题），按考评对象列出，"
+    document.annex_heading(a, "各考评对象问题清单")
+    display(Markdown(f"本期共{len(items)}项问题（含上期未整改转入本期的问题），按考评对象列出，"
                      "请各单位对照整改；问题所涉指标由所列牵头考核单位考核。"))
     for entity in a.framework.entities["entity"]:
         mine = items[items["考评对象"] == entity]

@@ -30,7 +30,8 @@ from ..core.files import sha256, write_atomic
 from ..core.paths import confined, file_name
 from ..framework.model import Framework
 from ..inputs.params import RunSpec
-from .exporters import ReportHTMLExporter, font_subset, visible_text
+from . import fonts
+from .exporters import ReportHTMLExporter, visible_text
 from .printing import html_to_pdf
 
 NOTEBOOK = paths.ROOT / "notebooks" / "40_entity_scorecard.ipynb"
@@ -177,7 +178,7 @@ def entity_file(folder: Path, entity: str, suffix: str) -> Path:
 def font(folder: Path, text: str) -> dict[str, str]:
     """``folder/EvalkitCJK.woff``: the CJK font cut down to the characters of ``text`` (all the pages' own); its SHA-256."""
     target = folder / FONT
-    write_atomic(target, font_subset(text))
+    write_atomic(target, fonts.subset("EvalkitCJK", "".join(sorted(set(text)))))
     return {f"scorecards/{FONT}": sha256(target)}
 
 

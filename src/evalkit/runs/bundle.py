@@ -151,11 +151,11 @@ def _write(tmp: Path, mode: str, entries: list[tuple[str, Path]], files: dict[st
 def _entries(run_dir: Path, city: str, source: Path, wheels: wheelhouse.Wheels, lock: Path, debs: list[system_packages.Deb],
              fonts: dict[str, Any], trusted: list[Path]) -> list[tuple[str, Path]]:
     """Every file of the bundle but its head (replay, bundle.json, README), by name in the bundle, sorted."""
-    from ..publish.plots import CJK_FONT
+    from ..publish.fonts import files as embedded
 
     entries = sorted([*_run_files(run_dir, city), *_tree(source, "source"), *_tree(wheels.folder, "wheels"),
                       (wheelhouse.RUNTIME_LOCK, lock), *[(f"debs/{d.file}", d.path) for d in debs],
-                      (f"fonts/embedded/{CJK_FONT.name}", CJK_FONT), *[(f"fonts/chromium/{p.name}", p) for p in fonts["chromium"]],
+                      *[(f"fonts/embedded/{p.name}", p) for p in embedded()], *[(f"fonts/chromium/{p.name}", p) for p in fonts["chromium"]],
                       *[(f"fonts/conf.d/{p.name}", p.resolve()) for p in fonts["rules"]],
                       *[(f"trust/{city}/keys/{p.name}", p) for p in trusted]])
     twice = sorted({n for (n, _), (m, _) in zip(entries, entries[1:]) if n == m})

@@ -16,7 +16,7 @@ from ..core.codes import code
 from ..core.errors import EvalkitError, RunError
 from ..core.escape import md
 from ..core.files import reproducible_xlsx, sha256
-from ..core.recorded import option, recorded, synthetic
+from ..core.recorded import recorded, synthetic
 from ..framework.loading import load_framework
 from ..framework.model import Framework
 from ..inputs.params import RunSpec
@@ -49,16 +49,18 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
         write_scores(folder / name, fw, results, aspects, notes, period=spec.period.label, previous=previous, created=started,
                      internal=name != "scores.xlsx")
         reproducible_xlsx(folder / name, started)
-    nb.metadata.setdefault("evalkit", {})["title"] = option(options, "标题")
     prints = []
     try:
         for edition in ("internal", "public"):  # the longer print first: the public edition is exported while it prints
             stem = EDITION_FILES[edition]
-            page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(with_run_notes(nb, manifest))
-            (folder / f"{stem}.html").write_text(page, encoding="utf-8")
             name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
+            notebook = with_run_notes(nb, manifest)
+            notebook.metadata.setdefault("evalkit", {})["title"] = name  # the page's and the PDF's title
+            page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(notebook)
+            (folder / f"{stem}.html").write_text(page, encoding="utf-8")
             prints.append(spooler().submit(folder / f"{stem}.html", folder / f"{stem}.pdf",
-                                           running_header(name, synthetic(options), internal=edition == "internal")))
+                                           running_header(name, synthetic(options), internal=edition == "internal",
+                                                          official=edition == "public")))
     finally:
         wait(prints)  # never leave a print writing into a folder the caller is about to remove
     for done in prints:
@@ -99,17 +101,25 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 def with_run_notes(nb: nbformat.NotebookNode, manifest: dict[str, Any]) -> nbformat.NotebookNode:
     """A copy of the executed notebook with what only the run knows, taken from its manifest (so an audit's
-    re-publication gives the same pages): the date of the run in the title block (after the issuing body), and in the internal edition
+    re-publication gives the same pages): the run's date and code in the internal edition's title block, the code under the 通报's
+    附注 (the 通报 is dated by its 成文日期, never by the run), and in the internal edition
     (cells tagged ``internal``) where the run is archived, how to audit it, and any uncommitted code it ran."""
     import copy
 
     out = copy.deepcopy(nb)
     started = dt.datetime.fromisoformat(manifest["run"]["started"]).astimezone(BEIJING)
-    date = nbformat.v4.new_output("display_data", data={"text/markdown": f"{started.year}年{started.month}月{started.day}日"})
-    check = nbformat.v4.new_output("display_data", data={"text/markdown": f"核验码：{code(manifest['run']['id'])}"})
-    for cell in out.cells:  # the title block reads: title, period, issuing body, date, code, then the 示例数据 mark
-        if cell.cell_type == "code" and cell.source.startswith("bulletin.title(") and cell.outputs:
-            cell.outputs[1:1] = [copy.deepcopy(date), copy.deepcopy(check), *correction_notes(manifest)]
+    date = nbformat.v4.new_output("display_data", data={"text/markdown": f"运行日期：{started.year}年{started.month}月{started.day}日"})
+    check = f"核验码：{code(manifest['run']['id'])}"
+    for cell in out.cells:
+        if cell.cell_type != "code" or not cell.outputs:
+            continue
+        if cell.source.startswith("bulletin.title("):  # the 报告's title block: title, issuing body, run date, code, 示例数据
+            cell.outputs[1:1] = [copy.deepcopy(date), nbformat.v4.new_output("display_data", data={"text/markdown": check}),
+                                 *correction_notes(manifest)]
+        elif cell.source.startswith("document.head("):  # the 通报: the 更正说明 after the opening paragraph
+            cell.outputs.extend(correction_notes(manifest))
+        elif cell.source.startswith("document.closing("):  # the 通报's code under its 附注: a reader checks the copy with it
+            cell.outputs.append(nbformat.v4.new_output("display_data", data={"text/html": f'<p class="gw-code">{check}</p>'}))
     folder = manifest["run"].get("folder") or f"outputs/{manifest['city']}/{manifest['period']}"
     kept = manifest["run"].get("kept_as")
     lines = ["## 运行记录", "", f"- 运行编号 {manifest['run']['id']}，开始于{started:%Y年%m月%d日 %H:%M}（北京时间）。",

@@ -56,9 +56,9 @@ def chromium_version() -> str | None:
 def fonts() -> dict[str, str]:
     """SHA-256 of each font file the reports embed, by file name."""
     from ..core.files import sha256
-    from ..publish.plots import CJK_FONT
+    from ..publish.fonts import files
 
-    return {CJK_FONT.name: sha256(CJK_FONT)}
+    return {path.name: sha256(path) for path in files()}
 
 
 def git_state(root: Path | None = None) -> dict[str, Any]:

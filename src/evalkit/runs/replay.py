@@ -267,7 +267,7 @@ def replay(bundle: Path, work: Path, trust: Path | None, timeout: int) -> int:
     shutil.rmtree(work, ignore_errors=True)
     (work / "home").mkdir(parents=True)
     (work / ".evalkit-replay").write_text("an evalkit replay's environment, replaced by the next replay\n", encoding="utf-8")
-    env = environment(work, trust)
+    env = {**environment(work, trust), "EVALKIT_FONTS": str(confined(bundle, "fonts/embedded"))}  # the faces the reports embed
     build(bundle, manifest, work, trust, env)
     run_dir = confined(bundle, r["folder"])
     say(f"复核 auditing {run_dir} (evalkit audit, offline)")

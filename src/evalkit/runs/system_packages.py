@@ -24,9 +24,10 @@ PACKAGES = ("chromium", "chromium-common", "poppler-utils")
 """The packages a replay runs from: Chromium's binary and wrapper, its resources (``.pak``, ICU data), ``pdftotext``."""
 CHROMIUM_BINARY = Path("/usr/lib/chromium/chromium")
 """Debian's ``/usr/bin/chromium`` is a shell script that runs this binary with Debian's flags."""
-FONT_QUERIES = ("Noto Sans CJK SC", "Noto Sans CJK SC:bold", "Noto Serif CJK SC", "sans-serif", "sans-serif:bold", "monospace")
+FONT_QUERIES = ("Noto Sans CJK SC", "Noto Sans CJK SC:bold", "Noto Serif CJK SC", "sans-serif", "sans-serif:bold", "monospace",
+                "LXGW WenKai", "DejaVu Serif")
 """What the printed pages ask fontconfig for (the running header's families, and the generic ones of the text around the
-embedded font); measured with ``strace`` on a print: these are the font files Chromium opens."""
+embedded fonts); measured with ``strace`` on a print: these are the font files Chromium opens."""
 LOCAL_RULES = ("50-user.conf", "51-local.conf")
 """fontconfig rules that read the user's and the machine's own files: left out, so the replay depends on neither."""
 ARCHIVES = Path("/var/cache/apt/archives")

@@ -84,5 +84,7 @@ def assess_annual(city: str, year: int, h1: Mapping[str, Any] | None = None, h2:
 
 
 def _without_earlier(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """A half-year's parameters without the earlier periods its run adds (a year needs only the halves)."""
-    return {k: v for k, v in parameters.items() if k not in ("previous", "year_before")}
+    """A half-year's parameters as :func:`assess` takes them (:data:`~evalkit.inputs.params.NOT_ASSESSED` left out)."""
+    from ..inputs.params import NOT_ASSESSED
+
+    return {k: v for k, v in parameters.items() if k not in NOT_ASSESSED}

@@ -1,0 +1,162 @@
+"""The reports' typefaces, embedded in each page as subsets with TrueType outlines.
+
+A 公文 (GB/T 9704-2012) is set in four faces; free fonts stand in for the commercial ones:
+
+=========  =====================  ==============================================================
+family     stands in for          font (source)
+=========  =====================  ==============================================================
+EvalkitTitle  方正小标宋 (titles)  Noto Serif CJK SC Bold (Debian ``fonts-noto-cjk``)
+EvalkitSong   仿宋 (body)          Noto Serif CJK SC (the ``mplfonts`` wheel): no free 仿宋 covers simplified
+                                   Chinese (cwTeX 仿宋 lacks 209 of the characters of one demo 通报), so the body
+                                   is in a Song face, as GB/T 9704 allows for the text of tables and 附件
+EvalkitHei    黑体 (一级标题)      Noto Sans CJK SC Bold (Debian ``fonts-noto-cjk``)
+EvalkitKai    楷体 (二级标题)      LXGW WenKai (霞鹜文楷, Debian ``fonts-lxgw-wenkai``)
+EvalkitCJK    (internal edition,   Noto Sans CJK SC (the ``mplfonts`` wheel), as the plots
+              scorecards, site)
+=========  =====================  ==============================================================
+
+Chromium prints a font with PostScript (CFF) outlines, as every Noto CJK font has, as Type 3 glyph procedures: no font
+a reader's tool can name or extract text from reliably. Each subset is therefore converted to TrueType outlines
+(fontTools' cu2qu, as its ``otf2ttf`` recipe does), which Chromium embeds as a real CID TrueType font.
+``EVALKIT_FONTS`` names a folder searched first (an offline replay's bundled fonts).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ..core.errors import EvalkitError
+
+DEBIAN = Path("/usr/share/fonts")
+
+
+def _wheel(name: str) -> Path:
+    import mplfonts
+
+    return Path(mplfonts.__file__).parent / "fonts" / name
+
+
+@dataclass(frozen=True)
+class Face:
+    """One embedded typeface: its CSS family and weight, its file (a collection's member by full name) and the Debian
+    package that installs it (none: the ``mplfonts`` wheel)."""
+
+    family: str
+    weight: int
+    file: str
+    member: str = ""
+    package: str = ""
+
+    @property
+    def path(self) -> Path:
+        """The font file: in ``EVALKIT_FONTS`` when set and present there, else where it installs."""
+        bundled = os.environ.get("EVALKIT_FONTS")
+        if bundled and (Path(bundled) / Path(self.file).name).is_file():
+            return Path(bundled) / Path(self.file).name
+        path = _wheel(self.file) if not self.package else DEBIAN / self.file
+        if not path.is_file():
+            raise EvalkitError(f"the font {self.family} ({path}) is not installed: install the Debian package {self.package} "
+                               f"(`make system-deps` does) (缺少字体)")
+        return path
+
+
+_SERIF_BOLD = ("opentype/noto/NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC Bold", "fonts-noto-cjk")
+_SANS_BOLD = ("opentype/noto/NotoSansCJK-Bold.ttc", "Noto Sans CJK SC Bold", "fonts-noto-cjk")
+FACES = {(face.family, face.weight): face for face in (
+    Face("EvalkitCJK", 400, "NotoSansCJKsc-Regular.otf"),
+    Face("EvalkitCJK", 700, *_SANS_BOLD),
+    Face("EvalkitSong", 400, "NotoSerifCJKsc-Regular.otf"),
+    Face("EvalkitSong", 700, *_SERIF_BOLD),
+    Face("EvalkitTitle", 700, *_SERIF_BOLD),
+    Face("EvalkitHei", 700, *_SANS_BOLD),
+    Face("EvalkitKai", 400, "truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf", "", "fonts-lxgw-wenkai"),
+)}
+"""Every face a page may embed, by CSS family and weight (bold text in a face without a bold one is never synthesised:
+Chromium prints a synthesised bold as Type 3; the pages set ``font-synthesis: none``)."""
+ALWAYS = "0123456789.,:;%()—–-+*/ "
+"""Characters every subset holds besides the page's own (numbers a style sheet or a template may add)."""
+
+
+@cache
+def _member(path: Path, name: str) -> int:
+    """The index of the font named ``name`` in a collection (0 for a single font)."""
+    from fontTools.ttLib import TTCollection
+
+    if not name:
+        return 0
+    for k, font in enumerate(TTCollection(str(path), lazy=True).fonts):
+        if font["name"].getDebugName(4) == name:
+            return k
+    raise EvalkitError(f"{path} holds no font named {name}")
+
+
+def _truetype(font) -> None:
+    """Replace ``font``'s CFF outlines by quadratic TrueType ones (fontTools' ``otf2ttf`` recipe)."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order, glyphs = font.getGlyphOrder(), font.getGlyphSet()
+    font["loca"], font["glyf"] = newTable("loca"), newTable("glyf")
+    glyf = font["glyf"]
+    glyf.glyphOrder, glyf.glyphs = order, {}
+    for name in order:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf[name] = pen.glyph()
+    for tag in ("CFF ", "VORG"):
+        if tag in font:
+            del font[tag]
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, field, 0)
+    maxp.maxZones = 1
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
+    font["head"].glyphDataFormat = 0
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font.recalcBBoxes = True  # the new glyphs' bounds (computed from the outlines: the same text, the same bytes)
+
+
+@cache
+def subset(family: str, text: str, weight: int = 400) -> bytes:
+    """``family`` as WOFF with TrueType outlines, cut down to the characters of ``text`` and :data:`ALWAYS`; the
+    same text gives the same bytes."""
+    from fontTools import subset as subsetting
+    from fontTools.ttLib import TTFont
+
+    face = FACES[family, weight]
+    font = TTFont(str(face.path), fontNumber=_member(face.path, face.member), lazy=True, recalcBBoxes=False,
+                  recalcTimestamp=False)
+    options = subsetting.Options()
+    options.drop_tables += ["GSUB", "GPOS", "BASE"]  # horizontal Chinese needs no layout features; keeping them doubles the time
+    options.layout_features = []
+    options.hinting = False  # screens and PDFs of CJK text render the outlines unhinted
+    options.desubroutinize = True
+    subsetter = subsetting.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text + ALWAYS))))
+    subsetter.subset(font)
+    if "CFF " in font:
+        _truetype(font)
+    font.flavor = "woff"
+    buf = io.BytesIO()
+    font.save(buf)
+    return buf.getvalue()
+
+
+def font_face(family: str, text: str, weight: int = 400) -> str:
+    """A CSS ``@font-face`` rule embedding ``family`` at ``weight``, cut down to the characters of ``text``."""
+    data = base64.b64encode(subset(family, "".join(sorted(set(text))), weight)).decode("ascii")
+    return (f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+            f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
+
+
+def files() -> list[Path]:
+    """The font files the reports embed (recorded in each run's manifest, carried by a bundle)."""
+    return sorted({face.path for face in FACES.values()})
