@@ -215,8 +215,8 @@ HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|（[一二三�
 def check_pdf(pdf: Path, public: bool) -> None:
     """Every page: the running header with 示例数据 first, 第 X 页 共 Y 页 last (the public edition, a 公文: ``— X —``), and no heading of any level (the
     HTML's h1-h4, or a line like 一、… （一）… 附件…) as its last line of text in the lower part of the page (a
-    heading at the top of a page of charts, whose text is drawn as paths, is not orphaned); the public
-    edition: no half-width parenthesis, colon, comma or semicolon beside Chinese."""
+    heading at the top of a page of charts, whose text is drawn as paths, is not orphaned); no half-width parenthesis,
+    colon, comma or semicolon beside Chinese."""
     import subprocess
     from html import unescape
 
@@ -242,10 +242,10 @@ def check_pdf(pdf: Path, public: bool) -> None:
         line = "".join(last)
         if y > 0.7 * float(height):
             assert line not in headings and not (HEADING.match(line) and len(last) == 1), f"{pdf.name} page {k} ends with the heading {line!r}"
-    if public:
-        joined = "".join(pages)
-        assert not re.search(r"[\u4e00-\u9fff][(),:;]|[(),:;][\u4e00-\u9fff]", joined), \
-            re.search(r".{8}[\u4e00-\u9fff][(),:;].{8}|.{8}[(),:;][\u4e00-\u9fff].{8}", joined)
+    # both editions: formal Chinese punctuation (exporters.punctuated), the source documents' half-width commas too
+    joined = "".join(pages)
+    assert not re.search(r"[\u4e00-\u9fff][(),:;]|[(),:;][\u4e00-\u9fff]", joined), \
+        re.search(r".{8}[\u4e00-\u9fff][(),:;].{8}|.{8}[(),:;][\u4e00-\u9fff].{8}", joined)
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.rounding import display_round
-from ..framework.grades import bands, grade
+from ..framework.grades import bands, grade, in_groups
 from ..framework.model import Framework
 from ..framework.options import AGGREGATIONS
 from ..inputs.period import PeriodInputs
@@ -142,7 +142,7 @@ def grade_probabilities(framework: Framework, result, *, draws: int = 1000, band
     drawn = np.vectorize(lambda v: b.names.index(v))(np.asarray(grade(pd.Series(totals.ravel()), b)).reshape(totals.shape))
     t = result.totals
     out = pd.DataFrame({"entity": t["entity"].to_numpy(), "group": t["group"].to_numpy(),
-                        "grade": grade(t["half_year"].astype("float64"), b).to_numpy()})
+                        "grade": in_groups(t, "half_year", b).to_numpy()})  # as published (a cap applied)
     for k, name in enumerate(b.names):
         out[name] = (drawn == k).mean(axis=0)
     return out

@@ -21,6 +21,10 @@ class Bands:
     names: tuple[str, ...]
     minimums: tuple[float, ...]
     derived: bool  # not given by the city's document: 推定, listed in the internal edition
+    caps: tuple[float | None, ...] = ()  # each grade's largest share of a group (None: no cap)
+
+    def cap(self, name: str) -> float | None:
+        return dict(zip(self.names, self.caps)).get(name)
 
     def sentence(self) -> str:
         """The rule in Chinese, e.g. ``优秀（90分及以上）、良好（80分及以上、不足90分）…``.
@@ -37,7 +41,9 @@ class Bands:
                 parts.append(f"{name}（{low:g}分及以上、不足{high:g}分）")
             else:
                 parts.append(f"{name}（不足{high:g}分）")
-        return "、".join(parts)
+        capped = [f"{name}等次不超过组内考评对象数的{share:.0%}" for name, share in zip(self.names, self.caps) if share]
+        rule = "；".join(capped) + "（按排名确定，排名并列而超出比例的均评为下一等次）" if capped else ""
+        return "、".join(parts) + (f"；{rule}" if rule else "")
 
 
 def bands(framework: Framework) -> Bands:
@@ -46,8 +52,9 @@ def bands(framework: Framework) -> Bands:
     given = spec.get("grades")
     if not given:
         return Bands(tuple(n for n, _ in DEFAULT_BANDS), tuple(m for _, m in DEFAULT_BANDS), True)
-    rows = sorted(((str(g["name"]), float(g["minimum"])) for g in given), key=lambda r: -r[1])
-    return Bands(tuple(n for n, _ in rows), tuple(m for _, m in rows), bool(spec.get("grades_derived", False)))
+    rows = sorted(((str(g["name"]), float(g["minimum"]), g.get("max_share")) for g in given), key=lambda r: -r[1])
+    return Bands(tuple(r[0] for r in rows), tuple(r[1] for r in rows), bool(spec.get("grades_derived", False)),
+                 tuple(r[2] for r in rows))
 
 
 def in_bulletin(framework: Framework) -> str | None:
@@ -72,3 +79,35 @@ def grade(values: pd.Series | np.ndarray | float, b: Bands) -> pd.Series:
     return pd.Series(out, index=values.index if isinstance(values, pd.Series) else None)
 
 
+
+
+def in_groups(totals: pd.DataFrame, value: str, b: Bands) -> pd.Series:
+    """Each entity's grade (indexed as ``totals``, which holds ``group``, ``rank`` and the ``value`` column): the band
+    of its printed value, then each capped grade, from the best down, kept by at most ``floor(share × n)`` entities of
+    a group of n in rank order; entities tied across that line, and those after it, get the next grade down (the cap is
+    never exceeded, and tied entities are graded alike).
+
+    >>> b = Bands(("优秀", "良好", "合格"), (90.0, 80.0, 0.0), False, (0.5, None, None))
+    >>> t = pd.DataFrame({"group": ["d"] * 5, "rank": [1, 2, 2, 4, 5], "v": [99.0, 95.0, 95.0, 91.0, 70.0]})
+    >>> in_groups(t, "v", b).tolist()
+    ['优秀', '良好', '良好', '良好', '合格']
+    """
+    out = grade(totals[value].astype("float64"), b)
+    for name, share in zip(b.names[:-1], b.caps):
+        if not share:
+            continue
+        lower = b.names[b.names.index(name) + 1]
+        for _, part in totals.groupby("group", sort=False):
+            allowed = int(np.floor(share * len(part) + 1e-9))
+            holders = part.loc[out[part.index] == name, "rank"].sort_values()
+            kept = [r for r in holders.unique() if (holders <= r).sum() <= allowed]
+            out[holders.index[~holders.isin(kept)]] = lower
+    return out
+
+
+def capped(totals: pd.DataFrame, value: str, b: Bands) -> pd.DataFrame:
+    """The entities a cap moved down: entity, group, the grade of their value and the grade given."""
+    by_value, given = grade(totals[value].astype("float64"), b), in_groups(totals, value, b)
+    moved = by_value != given
+    return pd.DataFrame({"entity": totals["entity"][moved], "group": totals["group"][moved], "by_value": by_value[moved],
+                         "given": given[moved]}).reset_index(drop=True)

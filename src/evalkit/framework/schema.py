@@ -86,8 +86,11 @@ FRAMEWORK = record({
     "point_overrides": {"type": "object", "propertyNames": {"type": "integer", "minimum": 1, "expected": ("an indicator id", "指标编号")},
                         "additionalProperties": POINTS, "description": "indicator id → points a lead unit chose (第三条(四))"},
     "grades": {"type": "array", "minItems": 1, "items": record({"name": text("等次"), "minimum": {
-        "type": "number", "minimum": 0, "maximum": 100, "expected": ("a number from 0 to 100", "0 至 100 之间的数字")}}, ["name", "minimum"]),
-        "description": "等次: `name` and `minimum` each (default 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, 不合格)"},
+        "type": "number", "minimum": 0, "maximum": 100, "expected": ("a number from 0 to 100", "0 至 100 之间的数字")},
+        "max_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+                      "expected": ("a share above 0, at most 1", "大于 0、不超过 1 的比例")}}, ["name", "minimum"]),
+        "description": "等次: `name` and `minimum` each, and `max_share` where the city caps a grade's share of a group "
+                       "(default 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, 不合格)"},
     "grades_derived": {"type": "boolean", "default": False, "description": "the bands are derived (推定), not the city's"},
     "grades_public": {"enum": ["mark", "omit"], "default": "mark", "expected": ("mark or omit", "mark 或 omit"),
                       "description": "derived bands in the bulletin: `mark` prints them as 等次（推定）, `omit` leaves them out"},

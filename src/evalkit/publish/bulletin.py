@@ -39,7 +39,7 @@ def results_table(a: Assessment, group: str) -> pd.DataFrame:
     total = _shown(t["half_year"])
     out = pd.DataFrame({"考评对象": t["entity"].to_numpy(), "考评分值": total.to_numpy(), "排名": rank_shown(t).to_numpy()})
     if column := grading.in_bulletin(fw):
-        out[column] = grading.grade(total, b).to_numpy()
+        out[column] = grading.in_groups(a.result.totals, "half_year", b)[t.index].to_numpy()
     for label, earlier in (("环比", a.previous), ("同比", a.year_before)):
         if earlier is None:
             continue
@@ -72,13 +72,13 @@ def overview_facts(a: Assessment | AnnualAssessment) -> pd.DataFrame:
         t = totals[totals["group"] == group]
         if t.empty:
             continue
-        shown = _shown(t[value])
+        shown, given = _shown(t[value]), grading.in_groups(totals, value, b)[t.index]
         row = {"group": group, "label": label, "n": len(t), "mean": float(display_round(shown.mean())),
                "max": float(shown.max()), "min": float(shown.min()),
-               "grades": grading.grade(shown, b).value_counts().reindex(list(b.names), fill_value=0).to_dict(),
+               "grades": given.value_counts().reindex(list(b.names), fill_value=0).to_dict(),
                "leaders": t.loc[t["rank"] == t["rank"].min(), "entity"].tolist(),
                "last": t.loc[t["rank"] == t["rank"].max(), "entity"].tolist(),
-               "last_grade": grading.grade(pd.Series([float(shown.min())]), b)[0],
+               "last_grade": given[shown.idxmin()],
                "improved": [], "gain": None, "mean_change": None}
         if before is not None:
             prev = t["entity"].map(_shown(before))
@@ -103,7 +103,7 @@ def annual_results_table(a: AnnualAssessment, group: str) -> pd.DataFrame:
     out = pd.DataFrame({"考评对象": [e + ("*" if e in marked else "") for e in t["entity"]], "年度考评分值": total.to_numpy(),
                         "排名": rank_shown(t).to_numpy()})
     if column := grading.in_bulletin(a.framework):
-        out[column] = grading.grade(total, b).to_numpy()
+        out[column] = grading.in_groups(a.totals, "annual", b)[t.index].to_numpy()
     out["上半年"], out["下半年"] = _shown(t["h1"]).to_numpy(), _shown(t["h2"]).to_numpy()
     if a.previous is not None:
         before = a.previous.totals.set_index("entity")
@@ -184,6 +184,11 @@ def _result_notes(a: Assessment | AnnualAssessment) -> str:
     rule = {"等次": f"等次按考评分值（保留两位小数）划分：{md(b.sentence())}。",
             "等次（推定）": f"城市考评办法未规定等次，表中等次为推定划分，待城市确认：{md(b.sentence())}。"}.get(shown or "", "")
     notes = [f"{rule}分值相同者排名并列。"]
+    totals, value, _ = _totals(a)
+    moved = grading.capped(totals, value, b) if shown else pd.DataFrame()
+    for (group, by_value, given), part in moved.groupby(["group", "by_value", "given"], sort=False) if len(moved) else ():
+        notes.append(f"{md(a.framework.groups[group])}中，{'、'.join(md(e) for e in part['entity'])}考评分值达到{md(by_value)}分数线，"
+                     f"因{md(by_value)}等次比例限制评为{md(given)}。")
     if isinstance(a, AnnualAssessment):
         notes.append("年度考评分值为上半年与下半年考评分值的平均值。" + (f"变化对比{a.previous.period.label}。" if a.previous else ""))
     elif a.previous is not None:

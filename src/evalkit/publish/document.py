@@ -72,10 +72,10 @@ def mark_size(mark: str) -> str:
     (and of a phone's screen).
 
     >>> mark_size("某市数字政府建设工作专班文件")
-    'font-size: min(1.85em, 6.52vw)'
+    'font-size: min(1.85em, 6.04vw)'
     """
     em = min(2.1, math.floor(100 * MARK_WIDTH / (1.04 * len(mark))) / 100)  # 1.04: the letter spacing; rounded down to fit
-    return f"font-size: min({em:.2f}em, {math.floor(9500 / (1.04 * len(mark))) / 100:.2f}vw)"
+    return f"font-size: min({em:.2f}em, {math.floor(8800 / (1.04 * len(mark))) / 100:.2f}vw)"  # 88vw: a phone's margins
 
 
 def issue(a: Assessment | AnnualAssessment, given: Mapping[str, Any] | None = None) -> Issue:

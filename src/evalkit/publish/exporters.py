@@ -20,6 +20,7 @@ from traitlets import Unicode
 from ..core.errors import EvalkitError
 from . import fonts
 from .printing import html_to_pdf
+from .tables import chinese_punctuation
 
 TEMPLATES = Path(__file__).parent / "nbconvert"
 REMOVE_TAG = "remove_cell"
@@ -62,6 +63,16 @@ def face_rules(page: str, edition: str) -> str:
     return "\n".join(rules)
 
 
+_MARKUP = re.compile(r"(?s)(<(style|script|code|pre)\b.*?</\2>|<[^>]*>|&#?\w+;)|([^<&]+|&)")
+
+
+def punctuated(page: str) -> str:
+    """The page with full-width punctuation beside Chinese in its text (:func:`evalkit.publish.tables.chinese_punctuation`),
+    tags, entities, styles, scripts and code left as they are: the source documents' half-width commas and a section's
+    parenthesis alike print as formal Chinese."""
+    return _MARKUP.sub(lambda m: m.group(0) if m.group(1) else chinese_punctuation(m.group(3)), page)
+
+
 def visible_text(page: str) -> str:
     """The text a reader sees on an HTML page: without tags, styles and scripts, entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)[^>]*>.*?</\1>", " ", page)))
@@ -91,6 +102,7 @@ class ReportHTMLExporter(HTMLExporter):
         if title:
             resources.setdefault("metadata", {})["name"] = html.escape(title)
         output, resources = super().from_notebook_node(nb, resources, **kw)
+        output = punctuated(output)
         output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)
         font = (f'@font-face {{ font-family: "EvalkitCJK"; src: url({html.escape(self.font_file)}) format("woff"); }}' if self.font_file
                 else face_rules(output, self.edition))

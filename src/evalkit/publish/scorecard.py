@@ -8,7 +8,7 @@ from ..analysis.sensitivity import uncertainty
 from ..core.escape import md
 from ..core.recorded import record as record_table
 from ..core.rounding import display_round
-from ..framework.grades import bands, grade
+from ..framework.grades import bands, in_groups
 from ..scoring.assessment import Assessment
 from ..scoring.milestones import LAG_COLUMNS
 from . import plots
@@ -25,7 +25,7 @@ def header(a: Assessment, entity: str) -> None:
     if is_synthetic(a):
         display(Markdown("> **示例数据**：本成绩单使用的是合成的示例数据，不是真实考评结果。"))
     total = display_round(t["half_year"]).item()
-    level = grade(pd.Series([total]), bands(fw))[0]
+    level = in_groups(a.result.totals, "half_year", bands(fw))[a.result.totals["entity"] == entity].iloc[0]
     lines = [f"- 半年考评分值 **{total:.2f}**，等次 **{md(level)}**，{md(group)}第 **{t['rank']}** 名（共 {size} 个）。"]
     if a.previous is not None:
         lines.append(f"- {change_sentence(a.previous, entity, total, int(t['rank']))}")

@@ -1,6 +1,8 @@
 """Display tables in Chinese: what people read, built from the scoring results."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -153,6 +155,19 @@ def full_text(text: str) -> str:
     '短文本，（甲）乙'
     """
     return "".join(str(text).split()).translate(FULL_WIDTH)
+
+
+_BESIDE_CHINESE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[,;:()]|[,;:()](?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+
+
+def chinese_punctuation(text: str) -> str:
+    """Half-width commas, semicolons, colons and parentheses beside a Chinese character made full-width; spaces, numbers
+    (``1,000``) and Latin text left as they are.
+
+    >>> chinese_punctuation("按 Saltelli 方案(512 个样本);见 f(x), 1,000 分")
+    '按 Saltelli 方案（512 个样本）；见 f(x), 1,000 分'
+    """
+    return _BESIDE_CHINESE.sub(lambda m: m.group().translate(FULL_WIDTH), text)
 
 
 def shorten(text: str, width: int = 24) -> str:

@@ -101,7 +101,7 @@ def write_scores(path: Path, framework: Framework, results: pd.DataFrame, aspect
         table["排名"] = part["rank"].astype("int64")
         table["并列"] = part["rank"].duplicated(keep=False).map({True: "并列", False: ""})
         if grade_column:
-            table[grade_column] = grading.grade(part[total].astype("float64"), bands)
+            table[grade_column] = grading.in_groups(results, total, bands)[part.index].to_numpy()
         if previous is not None and len(previous):
             before = previous.set_index("entity")
             now, then = display_round(part[total].astype("float64")), part["entity"].map(display_round(before[total].astype("float64")))
