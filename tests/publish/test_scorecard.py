@@ -133,5 +133,6 @@ def test_the_change_sentence_adds_up_to_the_printed_change(baotou_2023h1):
     total = float(re.search(r"总分变化 ([+-][0-9.]+) 分", shown).group(1))
     now, before = (display_round(x.result.totals.set_index("entity").loc[entity, "half_year"]).item() for x in (a, a.previous))
     assert total == pytest.approx(now - before, abs=1e-9)
-    parts = [float(v) for v in re.findall(r" ([+-][0-9]+\.[0-9]{2})(?=[，。])", shown.split("来自：")[1])]
-    assert round(sum(parts), 2) == pytest.approx(total)
+    parts = [float(v) for v in re.findall(r" ([+-][0-9]+\.[0-9]{2})(?=[，。；）])", shown.split("来自：")[1])]
+    assert round(sum(parts), 2) == pytest.approx(total) and len(parts) == 9  # six aspects that changed, three methods
+    assert "来自：日常监测（一、政务服务“一网通办” +2.66；二、" in shown and "），实地调研 -1.42，民意调查 -0.17，第三方评估 -0.65。" in shown

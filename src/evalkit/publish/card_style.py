@@ -15,6 +15,7 @@ CARD_CSS = f"""
   .jp-RenderedHTMLCommon h2 {{ font-size: 13px; margin: 6px 0 3px; padding-bottom: 1px; }}
   .jp-RenderedHTMLCommon p, .jp-RenderedHTMLCommon li {{ font-size: 10.5px; line-height: 1.35; margin-top: 1px; margin-bottom: 1px; }}
   .jp-RenderedHTMLCommon ul {{ margin: 2px 0; padding-left: 18px; }}
+  .celltag_card-header + .celltag_card-header ul {{ margin-top: 0; }}  /* the rank interval: one list with the headline */
   .jp-RenderedHTMLCommon blockquote {{ margin: 3px 0; padding: 2px 8px; }}
   .jp-RenderedHTMLCommon table {{ font-size: 9px; }}
   .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td {{ padding: 1px 5px; line-height: 1.25; }}
@@ -26,7 +27,7 @@ CARD_CSS = f"""
   /* lab's output boxes clip (overflow) and avoid breaks: the problem list alone may run on, row by row, header repeated */
   .celltag_card-problems .jp-OutputArea, .celltag_card-problems .jp-OutputArea-child,
   .celltag_card-problems .jp-OutputArea-output {{ overflow: visible !important; break-inside: auto !important; }}
-  .celltag_card-problems table {{ break-inside: auto; }}
+  .celltag_card-problems table {{ break-inside: auto; font-size: 8.5px; }}
   .celltag_card-problems td {{ white-space: normal; vertical-align: top; }}
   .celltag_card-problems td.col1 {{ width: 58%; }}
   .celltag_card-problems td.col2 {{ width: 19%; }}

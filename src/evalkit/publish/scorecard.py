@@ -11,6 +11,7 @@ from ..core.escape import md
 from ..core.recorded import record as record_table
 from ..core.rounding import display_round
 from ..framework.grades import bands, grade
+from ..framework.model import Framework
 from ..framework.periods import Period
 from ..scoring.assessment import Assessment
 from . import plots
@@ -147,9 +148,17 @@ def change(a: Assessment, entity: str) -> None:
     row, labels = t.loc[entity], part_names(a.framework)
     total = float(display_round(row["total_after"]).item() - display_round(row["total_before"]).item())
     parts = rounded_to_sum(row[list(labels)].astype(float), total)
-    named = "，".join(f"{md(labels[p])} {v:+.2f}" for p, v in parts.items() if v != 0)
     display(Markdown(f"## 分值变化的来源\n\n与{a.previous.period.label}相比，总分变化 {total:+.2f} 分"
-                     + (f"，来自：{named}。" if named else "。")))
+                     + (f"，来自：{sources(a.framework, parts)}。" if (parts != 0).any() else "。")))
+
+
+def sources(fw: Framework, parts: pd.Series) -> str:
+    """The printed parts of a change (keys as :func:`evalkit.analysis.contributions.part_names`) in words, those that
+    did not change left out, the aspects named once under their method: ``日常监测（一、甲 +0.87；二、乙 -0.75），实地调研 -1.16``."""
+    aspect = {f"aspect:{k}": f"{k}、{n}" for k, n in zip(fw.aspects["id"], fw.aspects["name"])}
+    inner = "；".join(f"{md(aspect[k])} {v:+.2f}" for k, v in parts.items() if k in aspect and v != 0)
+    methods = [f"{md(fw.method_names[k])} {v:+.2f}" for k, v in parts.items() if k not in aspect and v != 0]
+    return "，".join(([f"{md(fw.method_names['monitoring'])}（{inner}）"] if inner else []) + methods)
 
 
 def history_rows(runs: Sequence[Assessment | None], entity: str) -> pd.DataFrame:
