@@ -114,7 +114,7 @@ def test_one_scorecard_renders_with_the_entitys_numbers(tmp_path):
     row = period[period["entity"] == "昆都仑区"].reset_index(drop=True).astype({"rank": "Int64"})
     pd.testing.assert_frame_equal(mine, row, check_exact=True)
     text = subprocess.run(["pdftotext", str(cards / "昆都仑区.pdf"), "-"], capture_output=True, text=True).stdout
-    assert "昆都仑区" in text and "93.72" in text and "失分最多的十项" in text and "排名稳健性" in text
+    assert "昆都仑区" in text and "93.72" in text and "失分指标" in text and "排名稳健性" in text and "问题清单" in text
     pages = subprocess.run(["pdfinfo", str(cards / "昆都仑区.pdf")], capture_output=True, text=True).stdout
     assert 1 <= int(pages.split("Pages:")[1].split()[0]) <= 2
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

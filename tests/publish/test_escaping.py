@@ -138,7 +138,7 @@ def test_period_report_and_scorecard_hold_no_live_payload(hostile, monkeypatch, 
                                           analysis_report.show_applicability, analysis_report.show_coherence,
                                           analysis_report.show_attribution)]
     sections += [lambda: report.robustness(a, draws=50), lambda: analysis_report.show_sobol(a, n=32)]
-    sections += [lambda f=f: f(a, entity) for f in (scorecard.header, scorecard.losses, scorecard.overdue, scorecard.change)]
+    sections += [lambda f=f: f(a, entity) for f in (scorecard.header, scorecard.losses, scorecard.problems, scorecard.change, scorecard.trend)]
     sections += [lambda: scorecard.interval(a, DEPARTMENTS[1], draws=50)]
     page, _ = ReportHTMLExporter().from_notebook_node(_notebook(monkeypatch, sections))
     _assert_inert(page)

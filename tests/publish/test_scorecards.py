@@ -74,7 +74,7 @@ def test_a_folder_shares_one_style_sheet_and_one_font_holding_every_character_sh
         assert not [c for c in set(visible_text(page)) if not c.isspace() and ord(c) not in glyphs]
         total = f"{display_round(totals.loc[entity, 'half_year']):.2f}"
         text = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{entity}.pdf"), "-"], capture_output=True, text=True).stdout
-        assert entity in text and total in text and "失分最多的十项" in text
+        assert entity in text and total in text and "失分指标" in text and "问题清单" in text
         pages = subprocess.run(["pdfinfo", str(tmp_path / f"{entity}.pdf")], capture_output=True, text=True).stdout
         assert "Pages:           1" in pages, f"{entity}: a half-year's first scorecard fits one A4 page"
     assert "EvalkitCJK.woff" in (tmp_path / scorecards.STYLE).read_text(encoding="utf-8")
@@ -92,14 +92,24 @@ def test_a_page_whose_styles_differ_from_the_folders_is_an_error():
 
 
 def test_every_printed_page_of_a_card_says_whose_it_is(tmp_path):
-    """Issue 24: page 2 of a printed card had no title, entity, 示例数据 or page number; now every page has them."""
+    """Issue 24: page 2 of a printed card had no title, entity, 示例数据 or page number; now every page has them. The
+    longest card of the shipped periods (市审批服务局, 2023H1: 13 problem rows) runs on to a second page with nothing but
+    its problem list: every other section, and the loss table cut to its first rows, is on page 1."""
     from evalkit.publish import scorecards
+    from evalkit.publish.card_style import LOSSES_PRINTED
 
     scorecards.render(load_params("baotou", "2023H1"), ["市审批服务局"], tmp_path, timeout=120)
     pdf = tmp_path / "市审批服务局.pdf"
     count = int(subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0])
+    pages = []
     for number in range(1, count + 1):
         text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(pdf), "-"],
                               capture_output=True, text=True).stdout
         assert "市审批服务局" in text and "考评成绩单" in text and "示例数据" in text, number
         assert f"第 {number} 页 共 {count} 页" in text or f"第{number}页共{count}页" in text, number  # pdftotext may drop the spaces
+        pages.append(re.sub(r"\s+", "", text))
+    assert count == 2
+    sections = ["各方面得分率", "历次变化", "失分指标", "分值变化的来源", "问题清单与整改时限"]
+    assert all(s in pages[0] for s in sections) and not any(s in pages[1] for s in sections[:-1])
+    assert f"以上为失分最多的{LOSSES_PRINTED}项；另有" in pages[0]
+    assert "整改时限" in pages[1] and "2023年9月30日" in pages[1]  # the list's header row repeated, its rows go on

@@ -86,3 +86,40 @@ def test_the_verify_page_resolves_a_printed_code_in_chromium(site, demo_archive)
     assert answers["published"][1][0].endswith("baotou/2022H2/bulletin.html")
     assert answers["unknown"][0].startswith("未找到") and answers["unknown"][1] == []
     assert answers["never"][0].startswith("未找到")
+
+
+def test_the_trend_table_keeps_the_newest_half_year_in_view_on_a_phone(site):
+    """Issue 24: the newest period is the first column after the entity, in view at 390 px without scrolling."""
+    with closing(launch()) as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.goto((site.parent / "baotou" / "index.html").as_uri())
+        heads = page.eval_on_selector_all("table:first-of-type thead th", "ths => ths.map(t => [t.textContent, t.getBoundingClientRect().right])")
+        width = page.evaluate("document.documentElement.clientWidth")
+    assert [h for h, _ in heads][:3] == ["考评对象", "2022年下半年", "2022年上半年"]
+    assert heads[1][1] <= width <= 390
+
+
+def test_each_entity_of_a_group_has_its_own_panel_in_the_trend_chart():
+    """Issue 24: 27 lines in one chart repeated colours; now each entity's line is drawn in its own panel, over the
+    rest of its group in grey, on one scale, in order of the latest total."""
+    import numpy as np
+    import pandas as pd
+
+    from evalkit.publish.trend_panels import CONTEXT, HIGHLIGHT, panels
+
+    rng = np.random.default_rng(0)
+    entities = [f"部门{i:02d}" for i in range(27)]
+    totals = pd.DataFrame([{"entity": e, "period": p, "total": float(rng.uniform(60, 100))}
+                           for e in entities for p in ("2022H1", "2022H2", "2023H1")])
+    fig = panels(totals, "历次半年考评分值")
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    latest = totals[totals["period"] == "2023H1"].sort_values("total", ascending=False)
+    assert len(shown) == 27 and len(fig.axes) == 28  # 14 rows of 2, the last cell empty
+    assert [ax.get_title(loc="left").split("　")[0] for ax in shown] == latest["entity"].tolist()
+    for ax in shown:
+        entity = ax.get_title(loc="left").split("　")[0]
+        own = [line for line in ax.get_lines() if line.get_color() == HIGHLIGHT]
+        assert len(own) == 1 and len(ax.get_lines()) == 27
+        assert own[0].get_ydata().tolist() == totals[totals["entity"] == entity].sort_values("period")["total"].tolist()
+        assert all(line.get_color() == CONTEXT for line in ax.get_lines() if line is not own[0])
+        assert ax.get_ylim() == shown[0].get_ylim()

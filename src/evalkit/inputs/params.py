@@ -8,6 +8,7 @@ year's, as ``previous_year``, when both its files exist).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,14 @@ def load_params(city: str, period: str | Period, params_dir: Path | None = None)
     earlier = {k: _half(city, p, params_dir) if (root / city / f"{p}.yaml").is_file() else None
                for k, p in (("previous", period.previous), ("year_before", Period(period.year - 1, period.half)))}
     return RunSpec(city, period, path, {**HALF_DEFAULTS, **raw, **earlier})
+
+
+def earlier_halves(city: str, period: str | Period, params_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The parameters of every half-year before ``period`` that has a params file (oldest first), each without its own
+    ``previous`` and ``year_before``: a scorecard's 历次变化 shows the city's whole history up to its period."""
+    period, folder = Period.parse(period), (params_dir or paths.PARAMS) / paths.city_name(city)
+    found = sorted(Period.parse(f.stem) for f in folder.glob("*H[12].yaml") if re.fullmatch(r"[0-9]{4}H[12]", f.stem))
+    return [_half(city, p, params_dir) for p in found if p < period]
 
 
 def _half(city: str, period: Period, params_dir: Path | None) -> dict[str, Any]:

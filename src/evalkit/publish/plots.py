@@ -179,8 +179,8 @@ def rank_intervals(framework: Framework, table: pd.DataFrame, group: str) -> Fig
     return fig
 
 
-def aspect_profile(framework: Framework, result: PeriodResult, entity: str) -> Figure:
-    """An entity's share of points earned per aspect against its group's median."""
+def aspect_profile(framework: Framework, result: PeriodResult, entity: str, width: float = 4.4) -> Figure:
+    """An entity's share of points earned per aspect against its group's median; ``width`` in inches."""
     a = result.aspects.assign(share=lambda d: d["score"] / d["aspect_points"])
     group = result.totals.set_index("entity").loc[entity, "group"]
     members = result.totals.loc[result.totals["group"] == group, "entity"]
@@ -188,17 +188,17 @@ def aspect_profile(framework: Framework, result: PeriodResult, entity: str) -> F
     mine = a[a["entity"] == entity].set_index("aspect")["share"]
     ids = [k for k in framework.aspects["id"] if k in mine.index]
     names = dict(zip(framework.aspects["id"], framework.aspects["name"]))
-    fig, ax = figure(6, 0.9 + 0.28 * len(ids))  # narrow and short: legible at phone width, the scorecard on one A4 page
+    fig, ax = figure(width, 0.75 + 0.21 * len(ids))  # narrow and short: legible at phone width, the scorecard on one A4 page
     y = np.arange(len(ids))
     ax.barh(y + 0.18, [mine[k] * 100 for k in ids], height=0.36, color="#0072B2", label=entity)
     ax.barh(y - 0.18, [median[k] * 100 for k in ids], height=0.36, color="#bfbfbf", label=f"{framework.groups[group]}中位数")
-    ax.set_yticks(y, [f"{k}、{names[k]}" for k in ids], fontsize=9)
+    ax.set_yticks(y, [f"{k}、{names[k]}" for k in ids], fontsize=8)
     ax.invert_yaxis()
     low = max(0, float(np.floor(min(mine.min(), median[ids].min()) * 10)) * 10 - 10)
     ax.set_xlim(low, 100)
     ax.set_xlabel("得分率（%）" + _axis_note(low))
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=9, ncols=2)
-    ax.set_title(f"{entity}：各方面得分率与组内中位数")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=2)
+    ax.set_title("各方面得分率与组内中位数", fontsize=10)  # whose: the legend and the card's title say
     return fig
 
 
@@ -207,25 +207,30 @@ TREND_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 TREND_STYLES = ["-", "--", ":", "-."]
 
 
-def trend(totals: pd.DataFrame, labels: dict[str, str], title: str, width: float = 8.6) -> Figure:
+def trend(totals: pd.DataFrame, labels: dict[str, str], title: str, width: float = 8.6, height: float | None = None,
+          labelled: bool = True) -> Figure:
     """One line per entity: its published total in each period (``totals``: entity, period, total), each
-    line labelled at its end; colours and dashes cycle so that no two neighbours look alike. ``width`` in
-    inches (a scorecard's single line is narrower, to stay legible at phone width)."""
+    line labelled at its end (unless not ``labelled``: a scorecard's one line needs no name); colours and dashes
+    cycle so that no two neighbours look alike. ``width`` and ``height`` in inches (a scorecard's single line is
+    small, to stay beside its table on the printed page)."""
     periods = list(dict.fromkeys(totals.sort_values("period")["period"]))
     wide = totals.pivot_table(index="entity", columns="period", values="total", aggfunc="first").reindex(columns=periods)
     wide = wide.sort_values(periods[-1], ascending=False)
-    fig, ax = figure(width, 0.32 * len(wide) + 2.6)
+    fig, ax = figure(width, height or 0.32 * len(wide) + 2.6)
     x = np.arange(len(periods))
     for i, (entity, row) in enumerate(wide.iterrows()):
         ax.plot(x, row.to_numpy(), color=TREND_COLOURS[i % len(TREND_COLOURS)], linestyle=TREND_STYLES[(i // len(TREND_COLOURS)) % len(TREND_STYLES)], marker="o", markersize=3, linewidth=1.4)
-    ends = _spread(wide.iloc[:, -1].to_numpy(), (ax.get_ylim()[1] - ax.get_ylim()[0]) / (1.6 * len(wide) + 4))
-    for i, (entity, y) in enumerate(zip(wide.index, ends)):
-        ax.annotate(entity, (x[-1], wide.iloc[i, -1]), xytext=(x[-1] + 0.08, y), textcoords="data", fontsize=8, va="center",
-                    color=TREND_COLOURS[i % len(TREND_COLOURS)], annotation_clip=False)
-    ax.set_xticks(x, [labels.get(p, p) for p in periods])
-    ax.set_xlim(-0.2, len(periods) - 0.2)
-    ax.set_ylabel("考评分值（纵轴不从 0 开始）")
-    ax.set_title(title)
+    if labelled:
+        ends = _spread(wide.iloc[:, -1].to_numpy(), (ax.get_ylim()[1] - ax.get_ylim()[0]) / (1.6 * len(wide) + 4))
+        for i, (entity, y) in enumerate(zip(wide.index, ends)):
+            ax.annotate(entity, (x[-1], wide.iloc[i, -1]), xytext=(x[-1] + 0.08, y), textcoords="data", fontsize=8, va="center",
+                        color=TREND_COLOURS[i % len(TREND_COLOURS)], annotation_clip=False)
+    small = {} if labelled else {"fontsize": 7}
+    ax.set_xticks(x, [labels.get(p, p) if labelled else labels.get(p, p).replace("年", "年\n", 1) for p in periods], **small)
+    ax.set_xlim(-0.2, len(periods) - (0.2 if labelled else 0.8))
+    ax.set_ylabel("考评分值（纵轴不从 0 开始）" if labelled else "分值（纵轴不从 0 开始）", **small)
+    ax.tick_params(axis="y", labelsize=small.get("fontsize", 10))
+    ax.set_title(title, **({} if labelled else {"fontsize": 9}))
     ax.grid(axis="y", linewidth=0.4, alpha=0.5)
     return fig
 

@@ -29,13 +29,15 @@ from ..core.errors import RunError
 from ..core.files import sha256, write_atomic
 from ..core.paths import confined, file_name
 from ..framework.model import Framework
-from ..inputs.params import RunSpec
+from ..inputs.params import RunSpec, earlier_halves
 from . import fonts
+from .card_style import CARD_CSS
 from .exporters import ReportHTMLExporter, visible_text
 from .printing import html_to_pdf
 
 NOTEBOOK = paths.ROOT / "notebooks" / "40_entity_scorecard.ipynb"
-MEMOISED = (("evalkit.scoring.assessment", "assess"), ("evalkit.publish.scorecard", "uncertainty"))
+MEMOISED = (("evalkit.scoring.assessment", "assess"), ("evalkit.publish.scorecard", "uncertainty"),
+            ("evalkit.publish.scorecard", "entity_items"))
 """Functions a scorecard calls with the same arguments for every entity of a batch."""
 
 
@@ -117,17 +119,18 @@ def _head_styles(page: str) -> tuple[re.Match, str]:
 
 def style(folder: Path) -> dict[str, str]:
     """``folder/scorecard.css``: the styles the scorecard exporter puts in every page's head (taken from an
-    empty page: they depend on the template, not on the entity); its SHA-256."""
+    empty page: they depend on the template, not on the entity), then the card's own (:data:`CARD_CSS`); its SHA-256."""
     page, _ = ReportHTMLExporter(font_file=FONT).from_notebook_node(nbformat.v4.new_notebook())
     target = folder / STYLE
-    write_atomic(target, _head_styles(page)[1].encode("utf-8"))
+    write_atomic(target, (_head_styles(page)[1] + CARD_CSS).encode("utf-8"))
     return {f"scorecards/{STYLE}": sha256(target)}
 
 
 def _linked(page: str, css: str) -> str:
-    """``page`` with the styles closing its head replaced by a link to the folder's style sheet, which must hold them."""
+    """``page`` with the styles closing its head replaced by a link to the folder's style sheet, which must hold them
+    (and the card's own after them)."""
     found, mine = _head_styles(page)
-    if mine != css:
+    if mine != css.removesuffix(CARD_CSS):
         raise RunError(f"{NOTEBOOK.name}: a scorecard's styles differ from the folder's {STYLE}")
     return page[:found.start()] + f'<link rel="stylesheet" href="{STYLE}"/>\n' + page[found.end():]
 
@@ -155,12 +158,13 @@ def pages(spec: RunSpec, entities: list[str], folder: Path) -> tuple[dict[str, s
     shell = InteractiveShell.instance()
     exporter = ReportHTMLExporter(font_file=FONT)
     css = (folder / STYLE).read_text(encoding="utf-8")
+    history = earlier_halves(spec.city, spec.period, spec.source.parent.parent)
     hashes: dict[str, str] = {}
     shown: set[str] = set()
     with _memoised():
         for entity in entities:
             label = f"{spec.label} scorecard of {entity}"
-            nb = _execute(shell, source, {**spec.parameters, "entity": entity}, label)
+            nb = _execute(shell, source, {**spec.parameters, "entity": entity, "history": history}, label)
             nb.metadata.setdefault("evalkit", {})["title"] = f"{entity}考评成绩单（{spec.period.label}）"
             page = _linked(exporter.from_notebook_node(nb)[0], css)
             nbformat.write(nb, str(entity_file(folder, entity, ".ipynb")))  # as a kernel would have left it, with the recorded row

@@ -21,6 +21,7 @@ from ..store.history import history, rebuild
 from ..store.published import ever_published
 from . import plots
 from .exporters import font_face
+from .trend_panels import panels
 
 PUBLISHED = {"bulletin.html": "report.html", "bulletin.pdf": "report.pdf", "scores.xlsx": "scores.xlsx"}
 """The files of a run folder that the site publishes, by their name on the site."""
@@ -101,7 +102,7 @@ _PERIOD = jinja2.Environment(autoescape=True).from_string("""
 """)
 
 _TREND = jinja2.Environment(autoescape=True).from_string("""
-<p>下表列出各考评对象历次半年考评分值及组内排名（括号内为名次），最近一期在前；图中纵轴不从 0 开始。</p>
+<p>下表列出各考评对象历次半年考评分值及组内排名（括号内为名次），最近一期在前。图中每个考评对象一幅小图：蓝线为该考评对象，灰线为同组其他考评对象，各小图纵轴相同且不从 0 开始，按最近一期分值从高到低排列。</p>
 {% for g in groups %}
 <h2>{{ g.label }}</h2>
 <div class="scroll"><table>
@@ -185,7 +186,7 @@ def build_site(outputs: Path | None = None, dest: Path | None = None) -> Path:
             labels = {p: Period.parse(p).label for p in order}
             groups.append({"label": label, "periods": [labels[p] for p in order],
                            "rows": [[e, *[cell.get((e, p), "—") for p in order]] for e in entities],
-                           "chart": plots.svg(plots.trend(t, labels, f"{fw.name}{label}半年考评分值"))})
+                           "chart": plots.svg(panels(t, f"{fw.name}{label}历次半年考评分值"))})
         (staging / city / "index.html").write_text(
             _page(f"{fw.name}数字政府建设考评：历次结果", _TREND.render(groups=groups, periods=periods), up="../index.html",
                   synthetic=bool(part["synthetic"].any())), encoding="utf-8")
