@@ -68,7 +68,7 @@ def test_earlier_halves_are_every_half_year_before_the_period_with_a_params_file
 @pytest.fixture(scope="module")
 def baotou_2023h2():
     spec = load_params("baotou", "2023H2")
-    return assess(**spec.parameters), [assess(**p) for p in earlier_halves("baotou", "2023H2")]
+    return assess(**spec.assessed), [assess(**p) for p in earlier_halves("baotou", "2023H2")]
 
 
 def test_the_trend_shows_every_half_year_of_the_history_not_three_of_four(baotou_2023h2):
@@ -87,7 +87,7 @@ def test_the_trend_shows_every_half_year_of_the_history_not_three_of_four(baotou
 
 @pytest.fixture(scope="module")
 def baotou_2023h1():
-    return assess(**load_params("baotou", "2023H1").parameters)
+    return assess(**load_params("baotou", "2023H1").assessed)
 
 
 def test_the_problem_list_is_the_entitys_own_items_of_the_bulletins_annex(baotou_2023h1):

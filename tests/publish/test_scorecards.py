@@ -38,7 +38,7 @@ def test_300_entity_scorecards_hold_their_numbers(county_city, tmp_path, monkeyp
     (tmp_path / "results.csv").write_bytes(files.results_csv(totals))
     hashes = render_scorecards(spec, list(totals["entity"]), tmp_path, jobs=2, progress=False)
     folder = tmp_path / "scorecards"
-    shared = {"index.html", "EvalkitCJK.woff", "scorecard.css"}  # the pages' font and style sheet: one each for the folder
+    shared = {"index.html", "EvalkitCJK.woff", "EvalkitCJK-Bold.woff", "scorecard.css"}  # the pages' font (and its bold) and style sheet: one each for the folder
     assert set(hashes) == {f"scorecards/{n}" for n in shared | {f"{e}{x}" for e in totals["entity"] for x in (".html", ".pdf")}}
     assert sorted(p.name for p in folder.iterdir() if p.suffix == ".html") == sorted(
         [f"{e}.html" for e in totals["entity"]] + ["index.html"])
@@ -64,8 +64,11 @@ def test_a_folder_shares_one_style_sheet_and_one_font_holding_every_character_sh
 
     entities = ["昆都仑区", "市教育局"]
     hashes = scorecards.render(load_params("baotou", "2022H1"), entities, tmp_path, timeout=120)
-    assert set(hashes) == {f"scorecards/{n}" for n in [scorecards.FONT, scorecards.STYLE] + [f"{e}{x}" for e in entities for x in (".html", ".pdf")]}
+    assert set(hashes) == {f"scorecards/{n}" for n in [scorecards.FONT, "EvalkitCJK-Bold.woff", scorecards.STYLE]
+                           + [f"{e}{x}" for e in entities for x in (".html", ".pdf")]}
     glyphs = TTFont(str(tmp_path / scorecards.FONT)).getBestCmap()
+    printable = {c for c in glyphs if c > 32}  # fonts differ only in which control characters they map
+    assert printable <= TTFont(str(tmp_path / "EvalkitCJK-Bold.woff")).getBestCmap().keys()  # bold text never synthesised
     totals = assess("baotou", "2022H1").result.totals.set_index("entity")
     for entity in entities:
         page = (tmp_path / f"{entity}.html").read_text(encoding="utf-8")
@@ -77,6 +80,8 @@ def test_a_folder_shares_one_style_sheet_and_one_font_holding_every_character_sh
         assert entity in text and total in text and "失分指标" in text and "问题清单" in text
         pages = subprocess.run(["pdfinfo", str(tmp_path / f"{entity}.pdf")], capture_output=True, text=True).stdout
         assert "Pages:           1" in pages, f"{entity}: a half-year's first scorecard fits one A4 page"
+        fonts = subprocess.run(["pdffonts", str(tmp_path / f"{entity}.pdf")], capture_output=True, text=True).stdout.splitlines()[2:]
+        assert fonts and all(" CID TrueType " in f for f in fonts), fonts  # no Type 3
     assert "EvalkitCJK.woff" in (tmp_path / scorecards.STYLE).read_text(encoding="utf-8")
 
 

@@ -100,6 +100,11 @@ class RunSpec:
     def label(self) -> str:
         return f"{self.city} {self.period}"
 
+    @property
+    def assessed(self) -> dict[str, Any]:
+        """A half-year's parameters as :func:`evalkit.scoring.assessment.assess` takes them (without the 公文's ``issue``)."""
+        return {k: v for k, v in self.parameters.items() if k != "issue"}
+
 
 def load_params(city: str, period: str | Period, params_dir: Path | None = None) -> RunSpec:
     """Read and check ``params/<city>/<period>.yaml``; a year's run gets its halves' parameters too. ``city`` is a

@@ -27,7 +27,7 @@ CARD_CSS = f"""
   /* lab's output boxes clip (overflow) and avoid breaks: the problem list alone may run on, row by row, header repeated */
   .celltag_card-problems .jp-OutputArea, .celltag_card-problems .jp-OutputArea-child,
   .celltag_card-problems .jp-OutputArea-output {{ overflow: visible !important; break-inside: auto !important; }}
-  .celltag_card-problems table {{ break-inside: auto; font-size: 8.5px; }}
+  .celltag_card-problems table {{ break-inside: auto; font-size: 9.5px; }}  /* 7 pt: the smallest a printed table is read at */
   .celltag_card-problems td {{ white-space: normal; vertical-align: top; }}
   .celltag_card-problems td.col1 {{ width: 58%; }}
   .celltag_card-problems td.col2 {{ width: 19%; }}

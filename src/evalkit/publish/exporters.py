@@ -73,6 +73,18 @@ def punctuated(page: str) -> str:
     return _MARKUP.sub(lambda m: m.group(0) if m.group(1) else chinese_punctuation(m.group(3)), page)
 
 
+def bold_file(font_file: str) -> str:
+    """The bold face's file beside a folder's shared regular one: ``EvalkitCJK.woff`` → ``EvalkitCJK-Bold.woff``."""
+    stem, dot, ext = font_file.rpartition(".")
+    return f"{stem}-Bold{dot}{ext}"
+
+
+def shared_faces(font_file: str) -> str:
+    """``@font-face`` rules for a folder's shared font files (a URL relative to the page), regular and bold."""
+    return "\n".join(f'@font-face {{ font-family: "EvalkitCJK"; font-weight: {w}; src: url({html.escape(f)}) format("woff"); }}'
+                     for w, f in ((400, font_file), (700, bold_file(font_file))))
+
+
 def visible_text(page: str) -> str:
     """The text a reader sees on an HTML page: without tags, styles and scripts, entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|script)[^>]*>.*?</\1>", " ", page)))
@@ -104,8 +116,7 @@ class ReportHTMLExporter(HTMLExporter):
         output, resources = super().from_notebook_node(nb, resources, **kw)
         output = punctuated(output)
         output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)
-        font = (f'@font-face {{ font-family: "EvalkitCJK"; src: url({html.escape(self.font_file)}) format("woff"); }}' if self.font_file
-                else face_rules(output, self.edition))
+        font = (shared_faces(self.font_file) if self.font_file else face_rules(output, self.edition))
         output = output.replace("</head>", f"<style type=\"text/css\">{font}</style>\n</head>", 1)
         return output, resources
 

@@ -32,7 +32,7 @@ from ..framework.model import Framework
 from ..inputs.params import RunSpec, earlier_halves
 from . import fonts
 from .card_style import CARD_CSS
-from .exporters import ReportHTMLExporter, visible_text
+from .exporters import ReportHTMLExporter, bold_file, visible_text
 from .printing import html_to_pdf
 
 NOTEBOOK = paths.ROOT / "notebooks" / "40_entity_scorecard.ipynb"
@@ -180,10 +180,13 @@ def entity_file(folder: Path, entity: str, suffix: str) -> Path:
 
 
 def font(folder: Path, text: str) -> dict[str, str]:
-    """``folder/EvalkitCJK.woff``: the CJK font cut down to the characters of ``text`` (all the pages' own); its SHA-256."""
-    target = folder / FONT
-    write_atomic(target, fonts.subset("EvalkitCJK", "".join(sorted(set(text)))))
-    return {f"scorecards/{FONT}": sha256(target)}
+    """``folder/EvalkitCJK.woff`` and its bold: the CJK font cut down to the characters of ``text`` (all the pages' own);
+    their SHA-256."""
+    chars, hashes = "".join(sorted(set(text))), {}
+    for name, weight in ((FONT, 400), (bold_file(FONT), 700)):
+        write_atomic(folder / name, fonts.subset("EvalkitCJK", chars, weight))
+        hashes[f"scorecards/{name}"] = sha256(folder / name)
+    return hashes
 
 
 def prints(spec: RunSpec, entities: list[str], folder: Path, timeout: float = 60) -> dict[str, str]:

@@ -95,7 +95,7 @@ document.getElementById("check").addEventListener("submit", (event) => {
 _PERIOD = jinja2.Environment(autoescape=True).from_string("""
 <ul class="periods">
 <li><a href="bulletin.html">通报（网页版）</a></li>
-<li><a href="bulletin.pdf">通报（打印版）</a>：与纸质通报一致，标题下方印有核验码，可在<a href="../../verify.html">核验码查询</a>核对</li>
+<li><a href="bulletin.pdf">通报（打印版）</a>：与纸质通报一致，正文末尾（附注下方）印有核验码，可在<a href="../../verify.html">核验码查询</a>核对</li>
 <li><a href="scores.xlsx">成绩表（电子表格）</a></li>
 <li><a href="../index.html">本市历次考评分值变化</a></li>
 </ul>
