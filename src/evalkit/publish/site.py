@@ -71,7 +71,7 @@ _INDEX = jinja2.Environment(autoescape=True).from_string("""
 """)
 
 _VERIFY = jinja2.Environment(autoescape=True).from_string("""
-<p>请输入通报标题下方印制的核验码（12 位数字），核对手中的通报是否为本站公开的通报、是否已被更正。</p>
+<p>请输入通报正文末尾（附注下方）印制的核验码（12 位数字），核对手中的通报是否为本站公开的通报、是否已被更正。</p>
 <form id="check"><label for="code">核验码</label>　<input id="code" inputmode="numeric" autocomplete="off" size="16">　<button>核验</button></form>
 <p id="answer" role="status"></p>
 <script>
