@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test-scale help setup lock system-deps demo lab test bench fuzz clean
+.PHONY: layout test-scale help setup lock system-deps demo lab test bench fuzz clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ test: setup system-deps ## Run the test suite (one process per core; the slowest
 
 test-scale: setup system-deps ## The county-scale tests (300 generated scorecards), too long for make test
 	$(BIN)/python -m pytest -m scale
+
+layout: setup system-deps ## Nothing clipped in any period: both editions of every params file, run, then checked in print (PDF) and on screens 1280 and 390 px wide (make test checks the widest period of each city)
+	$(BIN)/python -m pytest -m scale tests/publish/test_layout.py
 
 FUZZ_SECONDS ?= 60
 

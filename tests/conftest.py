@@ -153,3 +153,38 @@ def demo_archive(tmp_path_factory):
                 publish(out / "baotou" / period)
             (shared / "demo-archive.done").touch()
     return out
+
+
+def shared_runs(tmp_path_factory, name: str, specs: list) -> Path:
+    """``specs`` run as ``run --all`` does into the outputs folder ``name`` under the session's shared temporary folder,
+    once per test session whichever test process (pytest-xdist worker) asks first, the others waiting; each run
+    succeeded. Tests read the folder and never change it."""
+    import fcntl
+
+    from evalkit.runs.batch import run_all
+
+    shared = _shared(tmp_path_factory)
+    out = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / f"{name}.done").exists():
+            outcomes = run_all(specs, outputs=out, jobs=2, progress=False)
+            assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
+            (shared / f"{name}.done").touch()
+    return out
+
+
+PLAN_CITIES = ["xining", "jinan", "yuncheng", "ulanhot"]
+
+
+@pytest.fixture(scope="session")
+def plan_runs(tmp_path_factory) -> Path:
+    """Each plan city's second half-year (with its change against the first) and the year of the two cities whose
+    methods differ most (Xining four methods, Ulanhot three), in one outputs folder: tests/framework/test_cities.py
+    checks and audits them, tests/publish/test_layout.py their pages."""
+    from evalkit.inputs.params import all_params
+
+    specs = [s for s in all_params() if s.city in PLAN_CITIES
+             and (s.period.half == 2 or (s.period.is_annual and s.city in ("xining", "ulanhot")))]
+    assert len(specs) == 6
+    return shared_runs(tmp_path_factory, "plan-runs", specs)

@@ -125,35 +125,42 @@ def test_demo_periods_validate(city):
 
 
 def _runs_and_audits(specs, outputs: Path, audited: list[str]) -> None:
-    """Run ``specs`` as ``run --all`` does; every run archives both editions, the workbook and the manifest;
-    the public bulletin keeps the 推定事项 for the internal report; the half-years of ``audited`` re-run identically."""
-    from evalkit.runs.audit import audit
+    """Run ``specs`` as ``run --all`` does, then :func:`_check`."""
     from evalkit.runs.batch import run_all
 
     outcomes = run_all(specs, outputs=outputs, jobs=2, progress=False)
     assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
-    for o in outcomes:
-        folder = Path(o.where)
+    _check(specs, outputs, audited)
+
+
+def _check(specs, outputs: Path, audited: list[str]) -> None:
+    """Every run of ``specs`` under ``outputs`` archived both editions, the workbook and the manifest; the public
+    bulletin keeps the 推定事项 for the internal report; the second half-years of ``audited`` re-run identically."""
+    from evalkit.runs.audit import audit
+
+    for s in specs:
+        folder = outputs / s.city / str(s.period)
         assert {"report.html", "report.pdf", "report-internal.html", "report-internal.pdf", "scores.xlsx", "scores-internal.xlsx", "results.csv",
                 "manifest.json"} <= {p.name for p in folder.iterdir()}
         internal = (folder / "report-internal.html").read_text(encoding="utf-8")
         assert "待城市确认的推定事项" in internal and "示例数据" in internal
-        if not o.spec.period.is_annual:
+        if not s.period.is_annual:
             public = (folder / "report.html").read_text(encoding="utf-8")
             assert "推定事项" not in public and "一、总体情况" in public and "示例数据" in public
     for city in audited:
-        half = next(o for o in outcomes if o.spec.city == city and o.spec.period.half == 2)
-        report = audit(Path(half.where))
+        half = next(s for s in specs if s.city == city and s.period.half == 2)
+        report = audit(outputs / city / str(half.period))
         assert report.identical, (city, report.problems)
 
 
 @pytest.mark.slow
-def test_every_city_runs_and_audits(tmp_path):
+def test_every_city_runs_and_audits(plan_runs):
     """Each plan city's second half-year (with its change against the first) and the year of the two cities
-    whose methods differ most (Xining four methods, Ulanhot three); two of them audited."""
+    whose methods differ most (Xining four methods, Ulanhot three), run once for the session (tests/conftest.py);
+    two of them audited."""
     specs = [s for s in all_params() if s.city in PLANS and (s.period.half == 2 or (s.period.is_annual and s.city in ("xining", "ulanhot")))]
     assert len(specs) == 6
-    _runs_and_audits(specs, tmp_path, ["xining", "ulanhot"])
+    _check(specs, plan_runs, ["xining", "ulanhot"])
 
 
 @pytest.mark.scale

@@ -18,7 +18,7 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 
 import evalkit
-from evalkit.publish import analysis_report, report, scorecard
+from evalkit.publish import analysis_report, report, scorecard, wide
 from evalkit.scoring.assessment import Assessment
 from evalkit.core.errors import Problem
 from evalkit.publish.exporters import ReportHTMLExporter
@@ -75,7 +75,7 @@ def hostile() -> Assessment:
 def _notebook(monkeypatch, sections) -> nbformat.NotebookNode:
     """Run the section functions, collecting what they display as a code cell's outputs."""
     shown: list = []
-    for module in (report, scorecard, analysis_report):
+    for module in (report, scorecard, analysis_report, wide):
         monkeypatch.setattr(module, "display", shown.append)
     for section in sections:
         section()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 from IPython.display import Markdown, display
+from pandas.io.formats.style import Styler
 
 from ..analysis.coherence import aspect_alpha, deciding_parts
 from ..analysis.contributions import attribution, part_names, rounded_to_sum
@@ -14,14 +15,16 @@ from ..core.escape import md, styled
 from ..core.rounding import display_round
 from ..framework.applicability import applicability_table
 from ..scoring.assessment import Assessment
+from .wide import show_parts
+
+
+def _styled(df: pd.DataFrame, **fmt) -> Styler:
+    text = [c for c in df.columns if df[c].dtype == object]
+    return styled(df, **fmt).set_properties(subset=text, **{"text-align": "left"})
 
 
 def _table(df: pd.DataFrame, **fmt) -> None:
-    if df.empty:
-        display(Markdown("（无）"))
-        return
-    text = [c for c in df.columns if df[c].dtype == object]
-    display(styled(df, **fmt).set_properties(subset=text, **{"text-align": "left"}))
+    display(Markdown("（无）") if df.empty else _styled(df, **fmt))
 
 
 def show_applicability(a: Assessment) -> None:
@@ -41,8 +44,13 @@ def show_applicability(a: Assessment) -> None:
     display(Markdown("**各指标的适用范围**"))
     _table(t[["指标", "牵头考核单位", "适用范围", "考评对象数", "理由"]])
     display(Markdown("**指标 × 考评对象（✓ 为考评）**"))
-    matrix = t[["指标", *fw.entities["entity"]]].replace({"适用": "✓"})
-    display(styled(matrix))
+    for group, label in fw.groups.items():  # one matrix per group, its entities' names upright: a column per entity fits the page
+        names = fw.entities.loc[fw.entities["group"] == group, "entity"].tolist()
+        matrix = t[["指标", *names]].replace({"适用": "✓"})
+        matrix = matrix[(matrix[names] == "✓").any(axis=1)]
+        if names:
+            display(Markdown(f"{md(label)}（考评本组的 {len(matrix)} 项指标）："))
+            show_parts(matrix, ["指标"], vertical=True)
 
 
 def show_coherence(a: Assessment) -> None:
@@ -74,21 +82,33 @@ def show_sobol(a: Assessment, *, n: int = 512, band: float = 0.2, seed: int = 0)
     display(Markdown("\n".join([
         "## 排名的方差分解（Sobol 指数）", "",
         f"在与排名稳健性相同的设定下（各考评方式权重在 ±{band:.0%} 内变化，两种日常监测计算方式），用 SALib 按 Saltelli 方案"
-        f"({n} 个基础样本，随机种子 {seed}）计算每个考评对象排名的一阶指数 S1（该因素单独解释的排名方差比例）和总效应指数 ST"
+        f"（{n} 个基础样本，随机种子 {seed}）计算每个考评对象排名的一阶指数 S1（该因素单独解释的排名方差比例）和总效应指数 ST"
         "（含与其他因素的交互）。排名在所有模拟中不变的考评对象没有方差可分解，不列入下表。"
         "指数为抽样估计，误差约 ±0.05，接近 0 的负值应理解为 0。"])))
     moving = s[~s["stable"]]
     if moving.empty:
         display(Markdown("（所有考评对象的排名在模拟中均不变。）"))
         return
-    wide = moving.pivot_table(index=["group", "entity", "rank"], columns="factor", values=["S1", "ST"], sort=False)
-    out = pd.DataFrame({"组别": [fw.groups[g] for g, _, _ in wide.index], "考评对象": [e for _, e, _ in wide.index],
-                        "公布排名": [r for _, _, r in wide.index]})
-    for f in dict.fromkeys(moving["factor"]):
-        out[f"{labels[f]} S1"] = wide[("S1", f)].to_numpy()
-        out[f"{labels[f]} ST"] = wide[("ST", f)].to_numpy()
-    order = {label: k for k, label in enumerate(fw.groups.values())}
-    _table(out.sort_values(["组别", "公布排名"], key=lambda c: c.map(order) if c.name == "组别" else c))
+    for group, label in fw.groups.items():  # one table per group; a cell holds S1 / ST, so a factor takes one column
+        part = moving[moving["group"] == group]
+        if part.empty:
+            continue
+        who = part[["entity", "rank"]].drop_duplicates()
+        s1, st = (part.set_index(["entity", "factor"])[k] for k in ("S1", "ST"))
+        out = pd.DataFrame({"考评对象": who["entity"].to_numpy(), "公布排名": who["rank"].to_numpy()})
+        for f in dict.fromkeys(part["factor"]):
+            out[labels[f]] = [sobol_cell(s1.get((e, f), float("nan")), st.get((e, f), float("nan"))) for e in who["entity"]]
+        display(Markdown(f"**{md(label)}**（每格为 S1 / ST）"))
+        show_parts(out.sort_values("公布排名", kind="stable"), ["考评对象", "公布排名"], style=_styled)
+
+
+def sobol_cell(s1: float, st: float) -> str:
+    """A factor's first-order and total indices in one cell.
+
+    >>> sobol_cell(0.123, 0.456), sobol_cell(float("nan"), 0.2)
+    ('0.12 / 0.46', '— / 0.20')
+    """
+    return " / ".join("—" if v != v else f"{v:.2f}" for v in (s1, st))
 
 
 def show_attribution(a: Assessment) -> None:
@@ -103,11 +123,13 @@ def show_attribution(a: Assessment) -> None:
         f"## 与{a.previous.period.label}相比的分值变化来源", "",
         "总分是日常监测各方面与其他考评方式贡献之和，故总分的变化可精确分解为各部分贡献的变化；"
         "下表各部分按两位小数显示，其和等于显示的总分变化。"])))
-    rows = []
-    order = {g: k for k, g in enumerate(fw.groups)}
-    for _, row in t.sort_values(["group", "rank_after"], key=lambda c: c.map(order) if c.name == "group" else c).iterrows():
-        change = float(display_round(row["total_after"]).item() - display_round(row["total_before"]).item())
-        parts = rounded_to_sum(row[list(labels)].astype(float), change)
-        rows.append({"组别": fw.groups[row["group"]], "考评对象": row["entity"], "上期排名": row["rank_before"], "本期排名": row["rank_after"],
-                     "总分变化": change, **{labels[p]: v for p, v in parts.items()}})
-    _table(pd.DataFrame(rows))
+    for group, label in fw.groups.items():  # one table per group, in parts that repeat who, the ranks and the change
+        rows = []
+        for _, row in t[t["group"] == group].sort_values("rank_after", kind="stable").iterrows():
+            change = float(display_round(row["total_after"]).item() - display_round(row["total_before"]).item())
+            parts = rounded_to_sum(row[list(labels)].astype(float), change)
+            rows.append({"考评对象": row["entity"], "上期排名": row["rank_before"], "本期排名": row["rank_after"],
+                         "总分变化": change, **{labels[p]: v for p, v in parts.items()}})
+        if rows:
+            display(Markdown(f"**{md(label)}**"))
+            show_parts(pd.DataFrame(rows), ["考评对象", "上期排名", "本期排名", "总分变化"], style=_styled)

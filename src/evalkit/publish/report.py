@@ -12,6 +12,7 @@ from ..framework.options import AGGREGATIONS
 from ..scoring.assessment import AnnualAssessment, Assessment
 from . import plots, tables
 from .tables import is_synthetic
+from .wide import show_parts
 
 
 def show_table(df: pd.DataFrame) -> None:
@@ -145,7 +146,7 @@ def distributions(a: Assessment) -> None:
 
 def aspects(a: Assessment) -> None:
     display(Markdown("## 各方面得分（得分 / 分值）"))
-    show_table(tables.aspect_table(a.framework, a.result))
+    show_parts(tables.aspect_table(a.framework, a.result), ["考评对象"])
     show_figure(plots.aspect_heatmap(a.framework, a.result))
 
 
@@ -202,7 +203,7 @@ def quality(a: Assessment) -> None:
     display(Markdown("## 报送质量（按牵头考核单位）\n\n完整率为已评项数占应评项数的比例；更正比例为被数字政府专班核实更正的评分占已评项数的比例，"
                      "平均更正幅度为更正差值占分值的比例；全部满分的指标指该单位对至少 3 个考评对象均给满分的指标；"
                      "较上期跳变指得分变化超过分值一半的评分" + ("。" if before is not None else "（本期无上期数据）。")))
-    show_table(table)
+    show_parts(table, ["牵头考核单位"])
     checks = spot_checks(a.framework, a.inputs, before)
     display(Markdown(f"### 下期建议抽查（{len(checks)} 项）"))
     show_table(pd.DataFrame({"牵头考核单位": checks["lead_unit"],

@@ -185,3 +185,109 @@ def indicator_names(framework, ids) -> list[str]:
     """Indicators cited by number and shortened name, e.g. ``80 推进政务服务事项全程网办…``."""
     text = framework.indicators.set_index("id")["text"]
     return [f"{i} {shorten(text.get(i, ''), 16)}" for i in ids]
+
+
+PRINT_EM = 64.0
+"""The width a table may take on an A4 page, in em of the printed tables' font: the page's 703 px at 10.5 px are
+67 em, less a margin for the estimate of :func:`text_width`."""
+PADDING_EM = 1.0
+"""A cell's left and right padding in a table in parts (the template's ``fit`` class: 5 px each at 10.5 px), in em."""
+NARROW = {**dict.fromkeys("0123456789+", 0.56), **dict.fromkeys(".,:; ", 0.3), "%": 0.95}
+
+
+def text_width(text: object) -> float:
+    """A text's width in em as the report's CJK font draws it, slightly over: digits 0.56, stops and spaces 0.3,
+    other ASCII 0.62, any other character 1.
+
+    >>> text_width("市政府办"), text_width("94.51"), text_width("23.45 / 25")
+    (4.0, 2.54, 4.88)
+    """
+    return round(sum(NARROW.get(c, 0.62) if c.isascii() else 1.0 for c in str(text)), 2)
+
+
+def cell_text(value: object) -> str:
+    """A cell as the report prints it: numbers with 2 decimals, a missing value as "—".
+
+    >>> cell_text(2.0), cell_text(float("nan")), cell_text(7), cell_text("✓")
+    ('2.00', '—', '7', '✓')
+    """
+    if isinstance(value, (float, np.floating)):
+        return "—" if np.isnan(value) else f"{value:.2f}"
+    return "—" if value is None else str(value)
+
+
+HEADER_BREAKS = re.compile(r"(?<=[、，；：）”·/ ])|(?=[（“])")
+"""Where a header may break: after a pause mark, a closing bracket or quote, a space; before an opening bracket or
+quote."""
+
+
+def wrap_header(text: object, width: float) -> str:
+    r"""A header broken into lines (``\n``) of at most ``width`` em where :data:`HEADER_BREAKS` allows; a piece longer
+    than a line starts a line of its own and fills it.
+
+    >>> wrap_header("一、政务服务“一网通办”", 6), wrap_header("七、加强统筹管理和工作保障", 6), wrap_header("日常监测权重", 4.9)
+    ('一、政务服务\n“一网通办”', '七、\n加强统筹管理\n和工作保障', '日常监测\n权重')
+    """
+    lines = [""]
+    for piece in (p for p in HEADER_BREAKS.split(str(text)) if p):
+        if lines[-1] and text_width(lines[-1] + piece) > width + 1e-9:
+            lines.append("")
+        for c in piece:
+            if lines[-1] and text_width(lines[-1] + c) > width + 1e-9:
+                lines.append("")
+            lines[-1] += c
+    return "\n".join(line.strip() for line in lines)
+
+
+def headers(df: pd.DataFrame, lines: int = 3) -> dict[str, str]:
+    r"""Each column's header broken (:func:`wrap_header`) on at most ``lines`` lines, none narrower than the column's
+    widest cell or 4 characters, and none leaving a character alone on its last line.
+
+    >>> headers(pd.DataFrame({"一、政务服务“一网通办”": ["24.33 / 25"], "公布排名": [3], "较上期跳变": [0]}))
+    {'一、政务服务“一网通办”': '一、政务服务\n“一网通办”', '公布排名': '公布排名', '较上期跳变': '较上期跳变'}
+    """
+    out = {}
+    for c in df.columns:
+        width = max([4.0, text_width(c) / lines, *(text_width(cell_text(v)) for v in df[c])])
+        while ((wrapped := wrap_header(c, width)).count("\n") >= lines or "\n" in wrapped and len(wrapped.split("\n")[-1]) < 2) \
+                and width < text_width(c):  # no more lines than asked, no character alone on the last
+            width += 1.0
+        out[c] = wrapped
+    return out
+
+
+def column_widths(df: pd.DataFrame, header_lines: int = 1) -> pd.Series:
+    """Each column's width in em, padding included, when no cell wraps and its header is broken as :func:`headers`
+    breaks it on ``header_lines`` lines (1: not broken).
+
+    >>> column_widths(pd.DataFrame({"考评对象": ["市政府办"], "一、政务服务“一网通办”": ["24.33 / 25"]}), header_lines=3).tolist()
+    [5.0, 7.0]
+    """
+    heads = headers(df, header_lines) if header_lines > 1 else {c: str(c) for c in df.columns}
+    return pd.Series({c: max([*(text_width(line) for line in heads[c].split("\n")), *(text_width(cell_text(v)) for v in df[c])])
+                      + PADDING_EM for c in df.columns}, dtype=float)
+
+
+def column_chunks(df: pd.DataFrame, keys: list[str], *, widths: pd.Series | None = None,
+                  budget: float = PRINT_EM) -> list[pd.DataFrame]:
+    """``df`` as few tables as fit ``budget`` em (``widths``: each column's, by default :func:`column_widths`), each
+    starting with the ``keys`` columns and holding the others in their order: an even share of them where that fits,
+    else each part filled in turn. A column too wide for any table gets one of its own.
+
+    >>> df = pd.DataFrame({"k": ["a"], "x": [1.0], "y": [2.0], "z": [3.0]})
+    >>> [list(p.columns) for p in column_chunks(df, ["k"], widths=pd.Series({"k": 2, "x": 3, "y": 3, "z": 3}), budget=9)]
+    [['k', 'x', 'y'], ['k', 'z']]
+    >>> [list(p.columns) for p in column_chunks(df, ["k"], widths=pd.Series({"k": 2, "x": 3, "y": 3, "z": 3}), budget=20)]
+    [['k', 'x', 'y', 'z']]
+    """
+    widths = column_widths(df) if widths is None else widths
+    rest = [c for c in df.columns if c not in keys]
+    room = budget - (float(widths[keys].sum()) if keys else 0.0)
+    greedy: list[list[str]] = [[]]
+    for c in rest:  # as few parts as fit, filling each in turn
+        if greedy[-1] and float(widths[[*greedy[-1], c]].sum()) > room:
+            greedy.append([])
+        greedy[-1].append(c)
+    even = [list(p) for p in np.array_split(np.array(rest, dtype=object), len(greedy))] if rest else [[]]
+    parts = even if all(float(widths[p].sum()) <= room for p in even) else greedy
+    return [df[[*keys, *p]] for p in parts]
