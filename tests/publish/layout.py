@@ -9,10 +9,22 @@ from collections import Counter
 from html import unescape
 from pathlib import Path
 
-MARGIN_PT = 12 / 25.4 * 72
-"""The left and right margin of every printed page (evalkit.publish.printing: 12 mm), in PDF points."""
-PRINT_WIDTH = round((210 - 2 * 12) / 25.4 * 96)
-"""The width Chromium lays a printed page out at: A4 less both margins, in CSS px (703)."""
+from evalkit.publish.exporters import MARGINS
+
+
+def _mm(edition: str, side: str) -> float:
+    return float(MARGINS[edition][side].removesuffix("mm"))
+
+
+def margins_pt(edition: str) -> tuple[float, float]:
+    """The left and right margin of an edition's printed pages (``report`` 12 mm each, the 公文 ``official`` 28 and 26
+    mm: evalkit.publish.exporters.MARGINS), in PDF points."""
+    return _mm(edition, "left") / 25.4 * 72, _mm(edition, "right") / 25.4 * 72
+
+
+def print_width(edition: str) -> int:
+    """The width Chromium lays a printed page out at: A4 less both margins, in CSS px (703 for a report, 590 for a 公文)."""
+    return round((210 - _mm(edition, "left") - _mm(edition, "right")) / 25.4 * 96)
 TOLERANCE_PT = 1.0
 """Sub-pixel overhang of a full line of text at the margin, as Chromium lays it out and poppler measures it."""
 
@@ -30,13 +42,13 @@ def pdf_pages(pdf: Path) -> list[tuple[float, float, list[tuple[float, float, fl
 Pages = list[tuple[float, float, list[tuple[float, float, float, float, str]]]]
 
 
-def words_outside(pages: Pages, margin: float = MARGIN_PT) -> list[str]:
+def words_outside(pages: Pages, margins: tuple[float, float] = margins_pt("report")) -> list[str]:
     """Every word of a PDF's ``pages`` (:func:`pdf_pages`) that reaches into the left or right margin or past the page's top or bottom:
     ``page N: word (x0–x1)``."""
-    out = []
+    out, (left, right) = [], margins
     for k, (width, height, words) in enumerate(pages, start=1):
         for x0, y0, x1, y1, text in words:
-            if x0 < margin - TOLERANCE_PT or x1 > width - margin + TOLERANCE_PT or y0 < 0 or y1 > height:
+            if x0 < left - TOLERANCE_PT or x1 > width - right + TOLERANCE_PT or y0 < 0 or y1 > height:
                 out.append(f"page {k}: {text} ({x0:.1f}–{x1:.1f} of {width:.1f})")
     return out
 
@@ -96,21 +108,21 @@ def layouts(browser, page: Path, views: list[tuple[str, int]]) -> list[dict]:
         view.close()
 
 
-VIEWS = [("print", PRINT_WIDTH), ("screen", 1280), ("screen", 390)]
-
-
 def problems(browser, html: Path, pdf: Path) -> list[str]:
     """Everything clipped in one edition: words of the PDF past the printable box, characters the printed page shows
     that the PDF lacks, and text or images past their box in the print layout and on screens 1280 and 390 px wide
-    (but inside the tables meant to scroll), or a page wider than its screen."""
+    (but inside the tables meant to scroll), or a page wider than its screen. The 通报 (``report.html``) is a 公文
+    with GB/T 9704's margins."""
+    edition = "official" if html.name == "report.html" else "report"
     pages = pdf_pages(pdf)
-    found = [f"PDF: {w}" for w in words_outside(pages)]
-    printed, *screens = layouts(browser, html, VIEWS)
+    found = [f"PDF: {w}" for w in words_outside(pages, margins_pt(edition))]
+    views = [("print", print_width(edition)), ("screen", 1280), ("screen", 390)]
+    printed, *screens = layouts(browser, html, views)
     found += [f"print: {c}" for c in printed["clipped"]]
     missing = unprinted(pages, printed["text"])
     if missing:
         found.append(f"PDF lacks {sum(missing.values())} characters: {''.join(sorted(missing))[:60]}")
-    for (_, width), screen in zip(VIEWS[1:], screens):
+    for (_, width), screen in zip(views[1:], screens):
         found += [f"{width} px: {c}" for c in screen["clipped"]]
         if screen["page"] > screen["width"]:
             found.append(f"{width} px: the page is {screen['page']} px wide")

@@ -53,8 +53,9 @@ def bands(framework: Framework) -> Bands:
     if not given:
         return Bands(tuple(n for n, _ in DEFAULT_BANDS), tuple(m for _, m in DEFAULT_BANDS), True)
     rows = sorted(((str(g["name"]), float(g["minimum"]), g.get("max_share")) for g in given), key=lambda r: -r[1])
+    caps = tuple(r[2] for r in rows)
     return Bands(tuple(r[0] for r in rows), tuple(r[1] for r in rows), bool(spec.get("grades_derived", False)),
-                 tuple(r[2] for r in rows))
+                 caps if any(caps) else ())
 
 
 def in_bulletin(framework: Framework) -> str | None:
