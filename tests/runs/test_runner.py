@@ -18,6 +18,7 @@ from evalkit.core import keys, paths
 from evalkit.publish.pdf_signing import validate_pdf
 from evalkit.core.recorded import recorded
 from evalkit.core.files import sha256
+from evalkit.publish import fonts
 from evalkit.publish.plots import CJK_FONT
 from evalkit.inputs.params import load_params
 from evalkit.runs.audit import audit
@@ -69,7 +70,8 @@ def test_end_to_end_run_archives_everything(archived):
     # every installed distribution, the source hash, Chromium, the font
     assert len(m["software"]["packages"]) > 100 and {"mplfonts", "fonttools", "pillow", "jinja2"} <= set(m["software"]["packages"])
     assert len(m["software"]["source_sha256"]) == 64 and m["software"]["chromium"].startswith("Chromium")
-    assert m["software"]["fonts"] == {CJK_FONT.name: sha256(CJK_FONT)}
+    assert m["software"]["fonts"] == {f.name: sha256(f) for f in fonts.files()}  # every face the reports embed
+    assert CJK_FONT.name in m["software"]["fonts"] and "LXGWWenKai-Regular.ttf" in m["software"]["fonts"]
     assert set(m["git"]) == {"commit", "dirty", "changed"} and m["run"]["id"] and m["run"]["started"] < m["run"]["ended"]
     # every input is kept in the folder by its hash, and every file is listed with its hash
     assert all((archived / "inputs" / h).is_file() for h in m["inputs"].values())

@@ -15,6 +15,7 @@ from ..core.escape import md, styled
 from ..core.rounding import display_round
 from ..framework.applicability import applicability_table
 from ..scoring.assessment import Assessment
+from .tables import chinese_punctuation
 from .wide import show_parts
 
 
@@ -31,6 +32,8 @@ def show_applicability(a: Assessment) -> None:
     """考评对象适用范围: per indicator its rule, reason and review decision, then indicator x entity."""
     fw = a.framework
     t = applicability_table(fw)
+    for column in ("理由", "复核意见"):  # the framework's own words, from sources with half-width punctuation
+        t[column] = t[column].map(chinese_punctuation)
     reviewed = t[t["复核意见"] != ""]
     lines = ["## 考评对象适用范围", "",
              f"下表列出每项指标考评哪些考评对象及其理由（共 {len(t)} 项指标、{len(fw.entities)} 个考评对象、"

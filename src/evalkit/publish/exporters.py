@@ -20,7 +20,6 @@ from traitlets import Unicode
 from ..core.errors import EvalkitError
 from . import fonts
 from .printing import html_to_pdf
-from .tables import chinese_punctuation
 
 TEMPLATES = Path(__file__).parent / "nbconvert"
 REMOVE_TAG = "remove_cell"
@@ -61,16 +60,6 @@ def face_rules(page: str, edition: str) -> str:
     for family, where in PUBLIC_FACES.items() if edition == "public" else ():
         rules.append(fonts.font_face(family, _text_of(page, where), *[w for f, w in fonts.FACES if f == family]))
     return "\n".join(rules)
-
-
-_MARKUP = re.compile(r"(?s)(<(style|script|code|pre)\b.*?</\2>|<[^>]*>|&#?\w+;)|([^<&]+|&)")
-
-
-def punctuated(page: str) -> str:
-    """The page with full-width punctuation beside Chinese in its text (:func:`evalkit.publish.tables.chinese_punctuation`),
-    tags, entities, styles, scripts and code left as they are: the source documents' half-width commas and a section's
-    parenthesis alike print as formal Chinese."""
-    return _MARKUP.sub(lambda m: m.group(0) if m.group(1) else chinese_punctuation(m.group(3)), page)
 
 
 def bold_file(font_file: str) -> str:
@@ -114,7 +103,6 @@ class ReportHTMLExporter(HTMLExporter):
         if title:
             resources.setdefault("metadata", {})["name"] = html.escape(title)
         output, resources = super().from_notebook_node(nb, resources, **kw)
-        output = punctuated(output)
         output = output.replace("<html lang=\"en\">", "<html lang=\"zh-CN\">", 1)
         font = (shared_faces(self.font_file) if self.font_file else face_rules(output, self.edition))
         output = output.replace("</head>", f"<style type=\"text/css\">{font}</style>\n</head>", 1)

@@ -93,6 +93,9 @@ def annex(a: Assessment) -> None:
         mine = items[items["考评对象"] == entity]
         if len(mine):
             display(Markdown(f"### {md(entity)}（{len(mine)}项）"))
+            if mine["整改时限"].nunique() == 1:  # one deadline: said once, the column left to the text
+                display(Markdown(f"整改时限：{md(mine['整改时限'].iloc[0])}。"))
+                mine = mine.drop(columns="整改时限")
             display(styled(mine.drop(columns="考评对象")))
 
 

@@ -11,7 +11,7 @@ from ..core.recorded import record as record_table
 from ..framework.options import AGGREGATIONS
 from ..scoring.assessment import AnnualAssessment, Assessment
 from . import plots, tables
-from .tables import is_synthetic
+from .tables import chinese_punctuation, is_synthetic
 from .wide import show_parts
 
 
@@ -61,10 +61,13 @@ def method(a: Assessment) -> None:
 def derived(a: Assessment | AnnualAssessment) -> None:
     """What the source document does not give: derived, to be confirmed by the city (METHOD.md §6)."""
     items = a.framework.derived_items()
+    issued = (a.framework.publication.get("document") or {}).get("derived") or []
+    items = pd.concat([items, pd.DataFrame({"对象": "通报（公文）", "项目": "发文要素", "取值（推定，待城市确认）": issued})],
+                      ignore_index=True) if issued else items
     if len(items):
         display(Markdown(f"## 待城市确认的推定事项（{len(items)} 项）\n\n"
                          "本指标体系由城市的建设方案转化而来；方案未给出的分值、权重、完成时限和牵头单位为推定值，待城市确认。"))
-        show_table(items)
+        show_table(items.map(lambda v: chinese_punctuation(v) if isinstance(v, str) else v))
 
 
 def targets(a: Assessment) -> None:
