@@ -172,10 +172,10 @@ def rank_intervals(framework: Framework, table: pd.DataFrame, group: str) -> Fig
     ax.set_yticks(y, t["entity"], fontsize=8)
     ax.set_xlim(0.5, len(t) + 0.5)
     ax.invert_xaxis()
-    ax.set_xlabel("排名(越靠右越好)")
+    ax.set_xlabel("排名（越靠右越好）")
     ax.grid(axis="x", color="#eeeeee")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8)
-    ax.set_title(f"{framework.groups[group]}:排名稳健性")
+    ax.set_title(f"{framework.groups[group]}：排名稳健性")
     return fig
 
 

@@ -88,7 +88,7 @@ def targets(a: Assessment) -> None:
         "得分": [scores.get((e, i)) for e, i in zip(pairs["entity"], pairs["indicator"])],
         "分值": [ind.loc[i, "points"] for i in pairs["indicator"]],
     })
-    display(Markdown(f"## 量化目标完成情况（{len(table)} 项）\n\n得分 = 分值 × min(实际值 / 目标值, 1)；“超过”目标按目标值加一个计量单位计算。"))
+    display(Markdown(f"## 量化目标完成情况（{len(table)} 项）\n\n得分 = 分值 × 实际值与目标值之比（超过 1 按 1 计）；“超过”目标按目标值加一个计量单位计算。"))
     show_table(table)
 
 
@@ -177,7 +177,7 @@ def warnings(a: Assessment) -> None:
 
 
 def annual_rankings(a: AnnualAssessment) -> None:
-    display(Markdown("年度考评分值 = (上半年考评分值 + 下半年考评分值) / 2"))
+    display(Markdown("年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2"))
     for group, label in a.framework.groups.items():
         table = tables.annual_table(a.framework, a.totals, group)
         if len(table):
