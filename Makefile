@@ -4,10 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: layout test-scale help setup lock system-deps demo lab test bench fuzz clean
+.PHONY: layout test-scale help setup lock system-deps demo lab test bench fuzz clean clean-outputs
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## Create .venv from requirements.lock (hashes checked), install evalkit, register the kernel and the nbstripout filter
 
@@ -82,5 +82,9 @@ bench: setup ## Run the scale benchmarks
 	$(BIN)/python benchmarks/bench_sensitivity.py
 	$(BIN)/python benchmarks/bench_batch.py
 
-clean: ## Remove .venv and outputs/
-	rm -rf $(VENV) outputs
+clean: ## Remove .venv and the test caches; never outputs/ (the archive and the ledger: see clean-outputs)
+	rm -rf $(VENV) .pytest_cache .hypothesis
+
+clean-outputs: ## Remove outputs/ (every archived run and the ledger), after typing "outputs" to confirm
+	@printf 'This removes %s: every archived run and the ledger. Type outputs to confirm: ' "$$PWD/outputs"; \
+	read answer; if [ "$$answer" = outputs ]; then rm -rf outputs && echo "removed $$PWD/outputs"; else echo "nothing removed"; exit 1; fi
