@@ -210,16 +210,10 @@ def _result_tables(a: Assessment | AnnualAssessment) -> None:
                 display(styled(table[["考评对象", *methods]]))
     tail = tail_differences(a.totals) if annual else pd.DataFrame()
     if len(tail):
-        order = {e: k for k, e in enumerate(a.totals.sort_values(["group", "rank"], key=_group_order(a), kind="stable")["entity"])}
+        order = {e: k for k, e in enumerate(in_group_order(a.framework, a.totals)["entity"])}
         tail = tail.sort_values("entity", key=lambda e: e.map(order))  # in the tables' order
         display(Markdown("注：带*的考评对象，年度考评分值按两个半年考评分值的全精度平均计算后保留两位小数，与两个半年公布值的平均"
                          "相差0.01分（尾差）：" + "；".join(f"{md(e)}公布{p:.2f}分，按公布值平均为{h:.2f}分" for e, p, h in tail.itertuples(index=False)) + "。"))
-
-
-def _group_order(a: Assessment | AnnualAssessment):
-    """A sort key putting the groups in the framework's order (districts first), ranks as they are."""
-    groups = {g: k for k, g in enumerate(a.framework.groups)}
-    return lambda col: col.map(groups) if col.name == "group" else col
 
 
 def results(a: Assessment | AnnualAssessment) -> None:

@@ -30,11 +30,6 @@ EDITIONS = {"public": "internal", "internal": "public"}
 ``public`` ones (the public title block); untagged cells are in both."""
 
 
-def font_face(text: str) -> str:
-    """A CSS ``@font-face`` rule embedding the CJK font, cut down to the characters of ``text``."""
-    return fonts.font_face("EvalkitCJK", text)
-
-
 PUBLIC_FACES = {"EvalkitTitle": ("h1", "gw-mark", "gw-annex-title"), "EvalkitHei": ("h2",), "EvalkitKai": ("h3",)}
 """The 通报's heading faces and the elements (tags, classes) set in each; every other character is in EvalkitSong."""
 

@@ -1,7 +1,8 @@
 """One entity's scorecard (notebooks/40_entity_scorecard.ipynb): where it stands and where it lost points."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -100,7 +101,7 @@ def losses(a: Assessment, entity: str) -> None:
 
 def problem_rows(a: Assessment, entity: str) -> pd.DataFrame:
     """The entity's own items of the period's 问题清单 (:func:`evalkit.publish.problems.entity_items`, the bulletin's
-    附件2), one row per indicator and lead unit: 指标 (its number), 指标内容 (full text), 问题 (each item in words),
+    附件3), one row per indicator and lead unit: 指标 (its number), 指标内容 (full text), 问题 (each item in words),
     牵头考核单位 and 整改时限."""
     items = entity_items(a)
     mine = items[items["考评对象"] == entity].drop(columns="考评对象")
@@ -169,6 +170,15 @@ def history_rows(runs: Sequence[Assessment | None], entity: str) -> pd.DataFrame
             if entity in set(x.result.totals["entity"])]
     return pd.DataFrame({"period": [p for p, _ in rows], "半年考评分值": [display_round(r["half_year"]).item() for _, r in rows],
                          "组内排名": [int(r["rank"]) for _, r in rows], "total": [float(r["half_year"]) for _, r in rows]})
+
+
+def earlier(city: str, history: Sequence[Mapping[str, Any]] | None) -> list[Assessment]:
+    """The earlier half-years the notebook's ``history`` names (each one's parameters), assessed: for :func:`trend`."""
+    from ..scoring.assessment import (
+        assess,  # looked up at the call: a batch memoises it
+    )
+
+    return [assess(**{**p, "city": city}) for p in history or []]
 
 
 def trend(a: Assessment, entity: str, earlier: Sequence[Assessment] = ()) -> None:

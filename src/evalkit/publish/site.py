@@ -20,7 +20,7 @@ from ..framework.periods import Period
 from ..store.history import history, rebuild
 from ..store.published import ever_published
 from . import plots
-from .exporters import font_face
+from .fonts import font_face
 from .trend_panels import panels
 
 PUBLISHED = {"bulletin.html": "report.html", "bulletin.pdf": "report.pdf", "scores.xlsx": "scores.xlsx"}
@@ -147,7 +147,7 @@ def _order(period: str) -> tuple[int, int]:
 
 def _page(title: str, body: str, *, up: str | None = None, synthetic: bool = False) -> str:
     text = title + body + "返回首页示例数据：本站所列结果使用合成的示例数据，不是真实考评结果。"
-    return _PAGE.render(title=title, body=body, up=up, synthetic=synthetic, font=font_face(text))
+    return _PAGE.render(title=title, body=body, up=up, synthetic=synthetic, font=font_face("EvalkitCJK", text))
 
 
 def build_site(outputs: Path | None = None, dest: Path | None = None) -> Path:

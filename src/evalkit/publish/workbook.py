@@ -91,6 +91,7 @@ def write_scores(path: Path, framework: Framework, results: pd.DataFrame, aspect
     total = "annual" if annual else "half_year"
     marked = set(tail_differences(results)["entity"]) if annual else set()
     grade_column = grading.in_bulletin(framework)
+    grades = grading.in_groups(results, total, bands) if grade_column else None  # a cap looks at the whole group
     for group, label in framework.groups.items():
         part = results[results["group"] == group].sort_values("rank", kind="stable")
         if part.empty:
@@ -101,7 +102,7 @@ def write_scores(path: Path, framework: Framework, results: pd.DataFrame, aspect
         table["排名"] = part["rank"].astype("int64")
         table["并列"] = part["rank"].duplicated(keep=False).map({True: "并列", False: ""})
         if grade_column:
-            table[grade_column] = grading.in_groups(results, total, bands)[part.index].to_numpy()
+            table[grade_column] = grades[part.index].to_numpy()
         if previous is not None and len(previous):
             before = previous.set_index("entity")
             now, then = display_round(part[total].astype("float64")), part["entity"].map(display_round(before[total].astype("float64")))
