@@ -130,8 +130,10 @@ def parser() -> argparse.ArgumentParser:
     lg.add_argument("action", choices=["verify", "repair"], help="verify: check the chain and every archived run against its "
                     "manifest; repair: keep a damaged ledger as evidence, rebuild it from the entries that hold and the signed run records")
     lg.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
-    h = sub.add_parser("history", help="totals and ranks by period from the history database; 'rebuild' builds it anew from the archive")
-    h.add_argument("city", type=_city, help="a city, or 'rebuild'")
+    h = sub.add_parser("history", help="totals and ranks by period from the history database; 'rebuild' builds it anew from the archive; "
+                       "--schema lists its tables and columns")
+    h.add_argument("city", type=_city, nargs="?", help="a city, or 'rebuild'")
+    h.add_argument("--schema", action="store_true", help="every table and column of the database with its description (历史库表结构)")
     h.add_argument("--outputs", type=Path, help="outputs folder (default outputs/)")
     h.add_argument("--annual", action="store_true", help="the years instead of the half-years")
     rc = sub.add_parser("rectification", help="write each lead unit's 整改清单 workbook from an archived period run")

@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from ..runs.batch import run_all
 from ..runs.executor import start
 from ..runs.repair import Repair, repair
 from ..runs.runner import run
+
+if TYPE_CHECKING:
+    from ..store.history import History
 
 STATUS = {"ok": "成功 ok", "failed": "失败 failed", "unchanged": "未变 unchanged", "published": "已发布 published",
           "would run": "将运行 would run", "not run": "未运行 not run"}
@@ -113,8 +117,12 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from ..store.history import history, rebuild
+    from ..store.history import database, history, rebuild
 
+    if args.schema:
+        return _schema(history(None, args.outputs), database(args.outputs))
+    if args.city is None:
+        raise EvalkitError("name a city, 'rebuild' or --schema (请指定城市)")
     if args.city == "rebuild":
         path = rebuild(args.outputs)
         print(f"{path}: rebuilt from the run folders (已由存档重建)")
@@ -184,6 +192,18 @@ def _print_repair(done: Repair, outputs: Path) -> None:
         print(f"无法恢复 not rebuilt: {lost}", file=sys.stderr)
     if not done.changed:
         print(f"{outputs / ledger.NAME}: 无需修复 nothing to repair")
+
+
+def _schema(h: History, path: Path) -> int:
+    from ..store.schema import described
+
+    print(f"历史库 {path}：各表和各列的说明（也以注释存于库中：SELECT * FROM duckdb_columns()）")
+    for table, rows in described(h.con).groupby("表", sort=False):
+        about = rows[rows["列"] == ""]["说明"].iloc[0]
+        print(f"\n{table}：{about}")
+        for _, r in rows[rows["列"] != ""].iterrows():
+            print(f"  {r['列']:<14} {r['类型'] or '—':<10} {r['说明']}")
+    return 0
 
 
 COMMANDS = {"audit": _audit, "diff": _diff, "history": _history, "ledger": _ledger, "run": _run, "site": _site}

@@ -245,6 +245,7 @@ def record(a: Assessment | AnnualAssessment) -> None:
     if isinstance(a, Assessment):
         record_table(a.result.totals)
         record_table(a.result.aspects, "aspects")
+        record_table(pd.DataFrame({"method": list(a.result.weights), "weight": list(a.result.weights.values())}), "weights")
         before = (a.previous.inputs, a.previous.result) if a.previous else None
         for name, table in period_tables(a.framework, a.inputs, a.result, before).items():
             record_table(table, name)

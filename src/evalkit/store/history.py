@@ -5,14 +5,12 @@ and :func:`update` reloads one city and period after a run or a publication. A r
 folder is ``outputs/<city>/<period>``; one kept aside by ``--force`` or a correction stays queryable, not
 current. A run is ``published`` while it is its period's published record (:mod:`evalkit.store.published`).
 
-Tables (one row per run and entity, unit or item; every table has ``run_id``):
-
-- ``runs``: run_id, city, period, annual, folder, started, current, published, synthetic
-- ``totals``: run_id, city, period, entity, grp, total (half-year or annual score), rank
-- ``method_scores``: run_id, entity, method, score (half-years; annual runs: h1 and h2)
-- ``aspects``, ``unit_scores``, ``corrections``, ``milestones``, ``problems``, ``closures``: the tables
-  the period notebook recorded (see :func:`evalkit.publish.report.record`), where it recorded them
-- view ``published``: totals of the published records; view ``latest``: totals of the current runs
+Tables (every one has ``run_id``; :data:`evalkit.store.schema.TABLES` describes each column, and the database
+carries the descriptions as comments): ``runs``, ``options``, ``weights``, ``indicators``, ``totals``,
+``method_scores`` (half-years), ``halves`` (years), and the tables the period notebook recorded (``aspects``,
+``unit_scores``, ``corrections``, ``milestones``, ``problems``, ``closures``; see
+:func:`evalkit.publish.report.record`); view ``published``: totals of the published records, view ``latest``:
+totals of the current runs. Codes have their Chinese names beside them (:mod:`evalkit.store.named`).
 """
 from __future__ import annotations
 
@@ -34,12 +32,13 @@ from ..core import paths
 from ..core.files import sha256
 from ..core.recorded import recorded, synthetic
 from ..framework.periods import Period
+from . import named, schema
 from .published import records
 
 log = logging.getLogger("evalkit")
 
 DATABASE = "history.duckdb"
-RECORDED = ("aspects", "unit_scores", "corrections", "milestones", "problems", "closures")
+RECORDED = ("weights", "aspects", "unit_scores", "corrections", "milestones", "problems", "closures")
 """Tables a period notebook records (by name) that the history keeps as they are."""
 
 
@@ -59,31 +58,44 @@ class Unsound(ValueError):
     """A run folder whose files differ from its manifest: the history leaves it out (it is derived, never a record)."""
 
 
-def _tables(folder: Path, published: set[str]) -> dict[str, pd.DataFrame]:
-    """One run folder as the history's tables; :class:`Unsound` when the files it reads differ from its manifest."""
+def _tables(folder: Path, published: set[str], frameworks: dict) -> dict[str, pd.DataFrame]:
+    """One run folder as the history's tables; :class:`Unsound` when the files it reads differ from its manifest.
+    ``frameworks`` caches the archived frameworks (:func:`evalkit.store.named.run_framework`) across folders."""
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     changed = [name for name in (m["results"]["file"], m["notebook"]) if sha256(folder / name) != m["files"].get(name)]
     if changed:
         raise Unsound(f"{', '.join(changed)} differ from the manifest")
     period = Period.parse(m["period"])
     run_id = m["run"]["id"]
+    fw = named.run_framework(folder, m, frameworks)
     results = pd.read_csv(folder / m["results"]["file"])
     nb = nbformat.read(str(folder / m["notebook"]), as_version=4)
     options = recorded(nb, "options")
     total = "annual" if period.is_annual else "half_year"
     methods = ["h1", "h2"] if period.is_annual else [c for c in results.columns if c not in ("entity", "group", "half_year", "rank")]
+    parts = results.melt(id_vars="entity", value_vars=methods, var_name="method", value_name="score").assign(run_id=run_id)
     out = {
-        "runs": pd.DataFrame([{"run_id": run_id, "city": m["city"], "period": str(period), "annual": period.is_annual,
-                               "folder": folder.as_posix(), "started": pd.Timestamp(m["run"]["started"]).tz_convert(None),
+        "runs": pd.DataFrame([{"run_id": run_id, "city": m["city"], "city_name": fw.name if fw else None, "period": str(period),
+                               "period_name": period.label, "annual": period.is_annual, "folder": folder.as_posix(),
+                               "started": pd.Timestamp(m["run"]["started"]).tz_convert(None),
                                "current": folder.name == str(period), "published": run_id in published,
                                "synthetic": synthetic(options)}]),
-        "totals": pd.DataFrame({"run_id": run_id, "city": m["city"], "period": str(period), "entity": results["entity"],
-                                "grp": results["group"], "total": results[total], "rank": results["rank"].astype("int64")}),
-        "method_scores": results.melt(id_vars="entity", value_vars=methods, var_name="method", value_name="score").assign(run_id=run_id),
+        "options": options.rename(columns={"项目": "item", "内容": "value"}).assign(run_id=run_id),
+        "totals": named.beside(pd.DataFrame({"run_id": run_id, "city": m["city"], "period": str(period), "entity": results["entity"],
+                                             "grp": results["group"], "total": results[total], "rank": results["rank"].astype("int64")}),
+                               "grp", fw.groups if fw else None),
+        **({"halves": named.beside(parts.rename(columns={"method": "half"}), "half", named.HALVES)} if period.is_annual else
+           {"method_scores": named.beside(parts, "method", fw.method_names if fw else None)}),
     }
+    if fw is not None:
+        out["indicators"] = named.indicators(fw).assign(run_id=run_id)
     for name in RECORDED:
         with contextlib.suppress(ValueError):  # a table the run's notebook did not record
             out[name] = recorded(nb, name).assign(run_id=run_id)
+    if "weights" in out:
+        out["weights"] = named.beside(out["weights"], "method", fw.method_names if fw else None)
+    if "aspects" in out:
+        out["aspects"] = named.beside(out["aspects"], "aspect", dict(zip(fw.aspects["id"], fw.aspects["name"])) if fw else None)
     return out
 
 
@@ -129,9 +141,10 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 def _load(con: duckdb.DuckDBPyConnection, folders: list[Path], outputs: Path) -> None:
     frames: dict[str, list[pd.DataFrame]] = {}
     published = {e["run_id"] for e in records(outputs).values()}
+    frameworks: dict = {}
     for folder in folders:
         try:
-            tables = _tables(folder, published)
+            tables = _tables(folder, published, frameworks)
         except (Unsound, OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("%s: left out of the history: %s; `evalkit ledger verify` names what is wrong "
                         "(该存档已损坏，未载入历史库)", folder, exc)
@@ -152,6 +165,7 @@ def _load(con: duckdb.DuckDBPyConnection, folders: list[Path], outputs: Path) ->
     if "totals" in existing or "totals" in frames:
         con.execute("CREATE OR REPLACE VIEW published AS SELECT t.* FROM totals t JOIN runs r USING (run_id) WHERE r.published")
         con.execute("CREATE OR REPLACE VIEW latest AS SELECT t.* FROM totals t JOIN runs r USING (run_id) WHERE r.current")
+    schema.comment(con)
 
 
 def rebuild(outputs: Path | None = None) -> Path:
@@ -175,7 +189,7 @@ def update(city: str, period: str, outputs: Path | None = None) -> Path:
     outputs = outputs or paths.OUTPUTS
     with _writing(outputs) as con:
         tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
-        if "runs" in tables and "published" not in {r[0] for r in con.execute("DESCRIBE runs").fetchall()}:
+        if "runs" in tables and not set(schema.TABLES["runs"][1]) <= {r[0] for r in con.execute("DESCRIBE runs").fetchall()}:
             _reload(con, outputs)  # a database of an older layout: derived, so built anew
             return database(outputs)
         if "runs" in tables:
