@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 import evalkit
-from evalkit.analysis.sobol import AGGREGATION_FACTOR, rank_sobol, sobol_indices
+from evalkit.analysis.sobol import (
+    AGGREGATION_FACTOR,
+    analyze_outputs,
+    rank_sobol,
+    sobol_indices,
+)
 
 
 @pytest.mark.parametrize("a1,a2", [(3.0, 1.0), (1.0, 1.0), (1.0, 2.0)])
@@ -59,3 +64,25 @@ def test_baotou_indices_are_shares(baotou):
     u = evalkit.analysis.sensitivity.uncertainty(baotou, r, draws=2000)
     fixed = set(u.loc[u["rank_p05"] == u["rank_p95"], "entity"])
     assert fixed & set(s.loc[s["stable"], "entity"])
+
+
+def test_a_column_that_moves_only_in_the_mixed_rows_has_no_indices():
+    """SALib divides by the variance over the base matrices A and B: an output constant there (it moves only in
+    the rows mixing A and B) has nothing to estimate from, and gets NaN rather than SALib's zeros."""
+    problem = {"num_vars": 2, "names": ["x1", "x2"], "bounds": [[0, 1], [0, 1]]}
+    y = np.zeros((4 * 8, 2))
+    y[1, 0] = 1.0  # row 1 of each block of D + 2 = 4 rows is A with x1 from B
+    y[::4, 1], y[3::4, 1] = np.arange(8), -np.arange(8)
+    s = analyze_outputs(problem, y)
+    assert s.loc[s["output"] == 0, ["S1", "ST"]].isna().all().all()
+    assert s.loc[s["output"] == 1, ["S1", "ST"]].notna().all().all()
+
+
+def test_rank_ranges_say_how_far_each_rank_moves(baotou):
+    r = evalkit.score_period(baotou, evalkit.read_period(baotou, "2022H2"))
+    s = rank_sobol(baotou, r, n=256)
+    assert (s["rank_min"] <= s["rank_max"]).all() and s["moved"].between(0, 1).all()
+    assert (s["stable"] == (s["rank_min"] == s["rank_max"])).all()
+    assert (s.loc[s["stable"], "moved"] == 0).all() and s.loc[s["stable"], "ST"].isna().all()
+    # one range per entity, repeated on each of its factor rows
+    assert (s.groupby("entity")[["rank_min", "rank_max", "moved"]].nunique() == 1).all().all()

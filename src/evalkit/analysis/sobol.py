@@ -6,6 +6,9 @@ The uncertain inputs are the same: each method weight in use multiplied by a fac
 choosing one of the aggregations). For each entity, the first-order index S1 of a factor is the share
 of the variance of its rank that the factor explains alone; the total index ST adds its interactions.
 An entity whose rank never moves has no variance to share: its indices are NaN and ``stable`` is True.
+Beside the indices each entity carries the best and worst rank met in the model runs and the share of runs
+in which its rank differs from the published one: an index says where a movement comes from, not how large
+it is. :mod:`evalkit.analysis.sobol_summary` reads these for the report.
 """
 from __future__ import annotations
 
@@ -27,15 +30,22 @@ AGGREGATION_FACTOR = "aggregation"
 def sobol_indices(model: Callable[[np.ndarray], np.ndarray], problem: dict, *, n: int = 1024, seed: int = 0) -> pd.DataFrame:
     """First-order and total Sobol indices of each output column of ``model`` (samples x factors ->
     samples x outputs) over SALib's ``problem``, from Saltelli's scheme with ``n`` base samples
-    (a power of 2). Returns one row per (output, factor): ``output, factor, S1, S1_conf, ST, ST_conf``;
-    an output that does not vary gets NaN."""
+    (a power of 2). Returns one row per (output, factor): ``output, factor, S1, S1_conf, ST, ST_conf``
+    (``*_conf``: half-width of SALib's 95 % bootstrap interval); an output that does not vary gets NaN."""
     x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
-    y = np.asarray(model(x), dtype="float64")
-    y = y.reshape(len(x), -1)
+    return analyze_outputs(problem, np.asarray(model(x), dtype="float64").reshape(len(x), -1), seed=seed)
+
+
+def analyze_outputs(problem: dict, y: np.ndarray, *, seed: int = 0) -> pd.DataFrame:
+    """SALib's analysis of each column of ``y`` (the model run on ``sobol_sample.sample(problem, n,
+    calc_second_order=False)``), as :func:`sobol_indices` returns it. The estimators divide by the variance
+    over the base matrices A and B (rows ``0::D+2`` and ``D+1::D+2``): a column constant there, even if it
+    moves in the mixed rows, has nothing to estimate from and gets NaN, never SALib's zeros."""
+    step = problem["num_vars"] + 2
     rows = []
     for j in range(y.shape[1]):
         col = y[:, j]
-        if np.ptp(col) == 0:
+        if np.ptp(np.r_[col[0::step], col[step - 1::step]]) == 0:
             rows += [(j, f, np.nan, np.nan, np.nan, np.nan) for f in problem["names"]]
             continue
         s = sobol_analyze.analyze(problem, col, calc_second_order=False, seed=seed)
@@ -43,11 +53,13 @@ def sobol_indices(model: Callable[[np.ndarray], np.ndarray], problem: dict, *, n
     return pd.DataFrame(rows, columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf"])
 
 
-def rank_sobol(framework: Framework, result: PeriodResult, *, n: int = 512, band: float = 0.2,
+def rank_sobol(framework: Framework, result: PeriodResult, *, n: int = 4096, band: float = 0.2,
                aggregations: Sequence[str] = tuple(AGGREGATIONS), seed: int = 0) -> pd.DataFrame:
     """Sobol indices of every entity's rank (within its group) with respect to each method weight in use
-    and the aggregation reading: ``entity, group, rank, factor, S1, S1_conf, ST, ST_conf, stable``.
-    ``factor`` is a method key or ``aggregation``."""
+    and the aggregation reading: ``entity, group, rank, factor, S1, S1_conf, ST, ST_conf, rank_min, rank_max,
+    moved, stable``. ``factor`` is a method key or ``aggregation``; ``rank_min``-``rank_max`` are the best and
+    worst rank in all model runs, ``moved`` the share of runs with a rank other than the published one, and
+    ``stable`` says the rank never moves (then the indices are NaN)."""
     if not 0 < band < 1:
         raise ValueError(f"band={band}: expected a number in (0, 1)")
     t = result.totals
@@ -74,14 +86,20 @@ def rank_sobol(framework: Framework, result: PeriodResult, *, n: int = 512, band
 
     problem = {"num_vars": len(keys) + 1, "names": keys + [AGGREGATION_FACTOR],
                "bounds": [[1 - band, 1 + band]] * len(keys) + [[0.0, 1.0]]}
-    out = sobol_indices(model, problem, n=n, seed=seed)
-    out.insert(0, "entity", t["entity"].to_numpy()[out["output"]])
-    out.insert(1, "group", groups[out["output"]])
-    out.insert(2, "rank", t["rank"].to_numpy()[out["output"]])
-    out["stable"] = out["ST"].isna()
+    x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    ranks = model(x)
+    out = analyze_outputs(problem, ranks.astype("float64"), seed=seed)
+    j = out["output"].to_numpy()
+    out.insert(0, "entity", t["entity"].to_numpy()[j])
+    out.insert(1, "group", groups[j])
+    out.insert(2, "rank", t["rank"].to_numpy()[j])
+    out["rank_min"], out["rank_max"] = ranks.min(axis=0)[j], ranks.max(axis=0)[j]
+    out["moved"] = (ranks != t["rank"].to_numpy()).mean(axis=0)[j]
+    out["stable"] = out["rank_min"] == out["rank_max"]
     return out.drop(columns="output")
 
 
 def factor_names(framework: Framework) -> dict[str, str]:
-    """Chinese label of each factor of :func:`rank_sobol`."""
-    return {**{k: f"{n}权重" for k, n in framework.method_names.items()}, AGGREGATION_FACTOR: "日常监测汇总口径（第三条（三）的两种理解）"}
+    """Chinese label of each factor of :func:`rank_sobol`: a method's weight, or the reading of 第三条（三）
+    (how 日常监测 aggregates its aspects, :data:`evalkit.framework.options.AGGREGATIONS`)."""
+    return {**{k: f"{n}权重" for k, n in framework.method_names.items()}, AGGREGATION_FACTOR: "第三条（三）的理解"}
