@@ -126,3 +126,15 @@ def test_attribution_section_prints_parts_that_add_up(a, shown):
     parts = table.columns[4:]
     assert len(table) == 37 and len(parts) == 7 + 3
     assert ((table[parts].sum(axis=1) * 100).round().astype(int) == (table["总分变化"] * 100).round().astype(int)).all()
+
+
+def test_text_columns_read_from_the_left_whatever_their_dtype():
+    """Issue 25: long Chinese text was right-aligned once pandas gave text columns the ``str`` dtype, not ``object``."""
+    from evalkit.publish.analysis_report import _styled
+
+    df = pd.DataFrame({"考评对象": pd.array(["昆都仑区", "市审计局"], dtype="string"),
+                       "备注": pd.Series(["甲", "乙"], dtype=object), "得分": [1.5, 2.0]})
+    styler = _styled(df)
+    styler._compute()
+    left = {col for (_, col), props in styler.ctx.items() if ("text-align", "left") in props}
+    assert left == {0, 1}

@@ -28,7 +28,7 @@ from .wide import show_parts
 
 
 def _styled(df: pd.DataFrame, **fmt) -> Styler:
-    text = [c for c in df.columns if df[c].dtype == object]
+    text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]  # text (object or str dtype) reads from the left
     return styled(df, **fmt).set_properties(subset=text, **{"text-align": "left"})
 
 
