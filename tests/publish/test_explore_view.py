@@ -19,8 +19,13 @@ def test_aspects_and_indicators_are_named():
 
 
 def test_table_left_aligns_text_and_keeps_names_on_one_line():
-    df = pd.DataFrame({"考评对象": ["市大数据中心"], "组别": ["市直部门"], "指标内容": ["长" * 60], "分值": [1.5]})
-    page = table(df).to_html()
+    df = pd.DataFrame({"考评对象": ["市大数据中心"], "组别": ["市直部门"], "指标内容": ["长" * 60], "完成情况": ["已完成"], "分值": [1.5]})
+    s = table(df)
+    page = s.to_html()
+    cells = {df.columns[j]: dict(props) for (i, j), props in s._compute().ctx.items()}
+    assert all(cells[c]["text-align"] == "left" for c in ("考评对象", "组别", "指标内容", "完成情况"))  # pandas 3's str columns too
+    assert cells["组别"]["white-space"] == "nowrap" and cells["指标内容"]["white-space"] == "normal"
+    assert "分值" not in cells  # numbers keep their right alignment
     assert "1.50" in page and "text-align: right" not in page
     css = page.split("</style>")[0]
     assert "white-space: nowrap" in css and "white-space: normal" in css and "min-width: 12em" in css

@@ -28,6 +28,7 @@ RANKING_COLUMNS = {"entity": "考评对象", "group": "组别", "total": "公布
 INTRO = ("<p style='margin: 0 0 6px 0; line-height: 1.6;'>选择城市、考评期和考评对象，拖动滑块或直接输入各考评方式的权重（%，"
          "按合计归一），排名、图表和明细随之更新；“导出 Excel”保存当前排名与明细。与上期相比默认对比上一个半年。</p>")
 WIDE = {"width": "100%"}
+SCROLL = {"max_width": "100%", "overflow": "auto"}
 
 
 def _period_label(period: str) -> str:
@@ -70,12 +71,13 @@ class Explorer:
         self.weight_rows = w.VBox(layout=WIDE)
         self.used = w.HTML()
         self.message = w.HTML()
-        self.header, self.plot = w.HTML(), w.Image(format="png", layout={"max_width": "100%", "height": "auto"})
-        self.table, self.detail = w.Output(), w.Output()
-        self.change, self.coherence, self.trend, self.analysis = w.Output(), w.Output(), w.Output(), w.Output()
+        self.header, self.plot = w.HTML(), w.Image(format="png", layout={"width": "750px", "min_width": "560px", "height": "auto"})
+        self.table, self.detail = w.Output(layout=SCROLL), w.Output(layout=SCROLL)  # a table wider than a phone scrolls
+        self.change, self.coherence, self.trend, self.analysis = (w.Output(layout=SCROLL) for _ in range(4))
         self.export = w.Button(description="导出 Excel", icon="download", button_style="primary", tooltip="将排名与明细保存为 Excel 文件")
         self.download = w.HTML()
-        self.tabs = w.Tab(children=[w.VBox([self.header, self.plot, w.HBox([self.export, self.download]), self.table, self.detail]),
+        exporting = w.HBox([self.export, self.download], layout={"flex_flow": "row wrap", "align_items": "center"})
+        self.tabs = w.Tab(children=[w.VBox([self.header, w.Box([self.plot], layout=SCROLL), exporting, self.table, self.detail]),
                                     self.change, self.coherence, self.trend, self.analysis], layout=WIDE)
         for k, title in enumerate(("排名与明细", "与上期相比", "统计一致性", "历次趋势", "内部版分析")):
             self.tabs.set_title(k, title)
@@ -83,7 +85,9 @@ class Explorer:
                             self.tabs], layout=WIDE)
         self.ui = w.VBox([w.HBox([self.city, self.period], layout={"flex_flow": "row wrap"}), self.message, self.body],
                          layout=WIDE)
-        self.ui.add_class("evalkit-explore")
+        for widget, name in ((self.ui, "explore"), (self.city, "city"), (self.period, "period"), (self.pick, "entity"),
+                             (self.table, "ranking"), (self.message, "message"), (self.download, "download")):
+            widget.add_class(f"evalkit-{name}")  # for the browser test and a stylesheet
         self._set_periods(period)
         self.city.observe(self._city_changed, names="value")
         self.period.observe(self._period_changed, names="value")
@@ -144,13 +148,16 @@ class Explorer:
         names = a.framework.method_names
         if list(self.sliders) != list(a.result.weights):
             self.sliders = {k: w.IntSlider(min=0, max=100, step=1, continuous_update=False, readout=False,
-                                           layout={"flex": "1 1 300px", "min_width": "240px"}) for k in a.result.weights}
-            self.boxes = {k: w.BoundedIntText(min=0, max=100, step=1, layout={"width": "5.5em"}) for k in a.result.weights}
+                                           layout={"flex": "1 1 300px", "min_width": "300px"}) for k in a.result.weights}
+            self.boxes = {k: w.BoundedIntText(min=0, max=100, step=1, layout={"flex": "0 0 5.5em"}) for k in a.result.weights}
             for k, s in self.sliders.items():
                 w.link((s, "value"), (self.boxes[k], "value"))
                 s.observe(self.refresh, names="value")
-            self.weight_rows.children = [w.HBox([w.Label(names[k], layout={"width": "6em"}), s, self.boxes[k], w.Label("%")],
-                                                layout={"width": "100%", "align_items": "center"}) for k, s in self.sliders.items()]
+            self.weight_rows.children = [  # on a phone the slider wraps below its name and box, the full width of the screen
+                w.HBox([w.Label(names[k], layout={"flex": "0 0 6em"}), self.boxes[k], w.Label("%", layout={"flex": "0 0 1.5em"}), s],
+                       layout={"width": "100%", "align_items": "center", "flex_flow": "row wrap"}) for k, s in self.sliders.items()]
+            for k, row in zip(self.sliders, self.weight_rows.children):
+                row.add_class(f"evalkit-weight-{k}")
         for k, v in a.result.weights.items():
             self.sliders[k].value = round(100 * v)
 

@@ -13,7 +13,7 @@ from ..core.errors import EvalkitError, InputError
 from ..core.escape import NAME_COLUMNS, styled
 from ..framework.model import Framework
 
-LONG_TEXT = ("指标内容", "指标", "方面", "问题", "内容", "原因")
+LONG_TEXT = ("指标内容", "问题", "内容", "原因")
 """Columns of sentences: left-aligned, wrapped at a readable width (never one character per line)."""
 
 
@@ -38,7 +38,7 @@ def table(df: pd.DataFrame, **fmt: Any) -> Styler:
     """A table of the app: as the report's (:func:`evalkit.core.escape.styled`), every text column and header left-aligned,
     names on one line, sentences wrapped at a readable width."""
     s = styled(df, **fmt)
-    text = [c for c in df.columns if c in NAME_COLUMNS or df[c].dtype == object]
+    text = [c for c in df.columns if c in NAME_COLUMNS or not pd.api.types.is_numeric_dtype(df[c])]
     long = [c for c in text if c in LONG_TEXT]
     short = [c for c in text if c not in long]
     styles = [{"selector": "th", "props": "text-align: left; white-space: nowrap;"},
