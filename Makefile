@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: layout test-scale help setup lock system-deps demo lab test bench fuzz clean clean-outputs
+.PHONY: layout test-scale help setup lock system-deps demo lab dashboard test bench fuzz clean clean-outputs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -55,6 +55,16 @@ demo: setup system-deps ## Show Baotou's framework, make a demo signing key (示
 
 lab: setup ## Open the notebooks in JupyterLab (as root too, e.g. in a container)
 	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
+
+# The explore notebook as a web app for those without Jupyter: Voilà runs it in a kernel of its own per visitor and shows
+# its outputs and widgets only (never a code cell, never a traceback). It listens on this machine alone unless
+# DASHBOARD_IP says otherwise (e.g. DASHBOARD_IP=0.0.0.0 behind a proxy that authenticates); DASHBOARD_PORT moves it.
+DASHBOARD_IP ?= 127.0.0.1
+DASHBOARD_PORT ?= 8866
+
+dashboard: setup ## Serve the explore app read-only in the browser (Voilà) at http://127.0.0.1:8866 (DASHBOARD_IP, DASHBOARD_PORT)
+	$(BIN)/voila --Voila.ip=$(DASHBOARD_IP) --port=$(DASHBOARD_PORT) --Voila.port_retries=0 --no-browser \
+		--strip_sources=True --show_tracebacks=False notebooks/30_explore.ipynb
 
 # The tests are spread over one process per core (pytest-xdist), a test file per process at a time, so
 # that a file's shared runs are made once; TEST_JOBS=0 runs them in this process.

@@ -1,61 +1,53 @@
-"""The explore app driven through its widgets (as a JupyterLab user would move them): the header, the plot,
-the table and a second drill-down panel follow the dropdown, the weights and the aggregation."""
+"""The explore views: the coherence tab names aspects and indicators in words, and every table's text is left-aligned."""
 from __future__ import annotations
 
 import pytest
+from pandas.io.formats.style import Styler
 
-import evalkit
 from evalkit.publish import explore
 from evalkit.scoring.assessment import assess
-from evalkit.core.rounding import display_round
 
 
 @pytest.fixture(scope="module")
 def a():
-    return assess("baotou", "2022H2", strict=False, previous={"period": "2022H1"})
+    return assess("baotou", "2022H2", strict=False, previous={"period": "2022H1", "strict": False})
 
 
 @pytest.fixture()
-def ex(a):
-    return explore.Explorer(a, "石拐区")
+def shown(monkeypatch):
+    """What a view displays: its tables (Stylers) and its Markdown text."""
+    import IPython.display
+
+    out: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: out.extend(objs))
+    return out
 
 
-def bars(ex) -> dict[str, float]:
-    ax = ex.figure.axes[0]
-    return {t.get_text(): p.get_width() for t, p in zip(ax.get_yticklabels(), ax.patches)}
+def test_coherence_names_aspects_and_indicators(a, shown):
+    explore.show_coherence(a, "district")
+    tables = [o.data for o in shown if isinstance(o, Styler)]
+    alpha, weakest = tables[1], tables[2]
+    assert alpha["方面"].tolist()[0] == "（一）政务服务“一网通办”"  # never a bare 一 beside the — of a missing α
+    assert all(v.startswith("（") for v in weakest["方面"])
+    text = dict(zip(a.framework.indicators["id"].astype(str), a.framework.indicators["text"]))
+    for label in weakest["指标"]:
+        number, start = label.split(" ", 1)
+        assert text[number].startswith(start.rstrip("…")) and len(start) >= 5
 
 
-def test_sliders_show_percentages_and_the_weights_used(ex, a):
-    assert {k: s.value for k, s in ex.sliders.items()} == {"monitoring": 60, "field": 20, "survey": 10, "third_party": 10}
-    assert all(not s.continuous_update for s in ex.sliders.values())
-    ex.sliders["monitoring"].value = 50  # 50 / 90 of the total weight
-    assert ex.weights["monitoring"] == pytest.approx(50 / 90)
-    assert "日常监测 56%" in ex.used.value
-    assert [label for label, _ in ex.aggregation.options] == list(evalkit.framework.options.AGGREGATIONS.values())  # full labels
+def test_change_since_the_previous_half_year_adds_up(a, shown):
+    explore.show_change(a, "石拐区")
+    heading = shown[0].data
+    assert heading.startswith("### 石拐区：2022年上半年") and "→ 2022年下半年" in heading
+    parts = next(o.data for o in shown if isinstance(o, Styler))
+    t = a.result.totals.set_index("entity")
+    p = a.previous.result.totals.set_index("entity")
+    change = round(t.loc["石拐区", "half_year"], 2) - round(p.loc["石拐区", "half_year"], 2)
+    assert parts["贡献（分）"].sum() == pytest.approx(change, abs=1e-9)
 
 
-def test_header_and_plot_follow_the_weights(ex, a):
-    published = a.result.totals.set_index("entity")
-    assert f"{display_round(published.loc['石拐区', 'half_year']).item():.2f} 分" in ex.header.value
-    for k in ("field", "survey", "third_party"):
-        ex.sliders[k].value = 0
-    ex.sliders["monitoring"].value = 100
-    only = evalkit.score_period(a.framework, a.inputs, weights={"monitoring": 1, "field": 0, "survey": 0, "third_party": 0})
-    t = only.totals.set_index("entity")
-    assert f"石拐区：{display_round(t.loc['石拐区', 'half_year']).item():.2f} 分，旗县区第 {t.loc['石拐区', 'rank']} 名" in ex.header.value
-    assert "公布" in ex.header.value
-    districts = t[t["group"] == "district"]
-    assert bars(ex) == pytest.approx(display_round(districts["half_year"]).to_dict())
-    ex.aggregation.value = "aspect_mean"
-    mean = evalkit.score_period(a.framework, a.inputs, weights=ex.weights, aggregation="aspect_mean").totals.set_index("entity")
-    assert bars(ex)["石拐区"] == pytest.approx(display_round(mean.loc["石拐区", "half_year"]).item())
-    assert ex.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_a_second_drilldown_follows_the_dropdown(ex, a):
-    panel = ex.drilldown()
-    assert "石拐区" in panel.children[0].value
-    ex.pick.value = "市教育局"
-    assert "市教育局" in panel.children[0].value and "市直部门" in panel.children[0].value
-    assert panel.children[0].value == ex.header.value
-    assert set(bars(ex)) == set(a.result.totals.loc[a.result.totals["group"] == "department", "entity"])
+def test_tables_keep_text_left_aligned_on_one_line(a, shown):
+    explore.show_entity(a, "石拐区", header=False)
+    page = "".join(o.to_html() for o in shown if isinstance(o, Styler))
+    assert "text-align: right" not in page
+    assert page.count("white-space: nowrap") > 0 and "min-width: 12em" in page

@@ -1,21 +1,19 @@
-"""Analysts' exploration: drill down from an entity to each score, see where its points were lost,
-and move the weights and options in a JupyterLab widget app (notebooks/30_explore.ipynb)."""
+"""Analysts' exploration: drill down from an entity to each score, see where its points were lost, its change since
+the previous half-year, the group's coherence and the entity's trend; the widget app that shows them is
+:mod:`evalkit.publish.explore_app`."""
 from __future__ import annotations
 
-import html
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analysis.sensitivity import compare
 from ..core.escape import md
 from ..core.rounding import display_round
-from ..framework.options import AGGREGATIONS
 from ..inputs.schema import KEY
 from ..scoring.assessment import Assessment
 from ..scoring.scores import PeriodResult
+from .explore_view import aspect_label, indicator_label, table
 
 
 def default_entity(a: Assessment) -> str:
@@ -96,112 +94,11 @@ def show_entity(a: Assessment, entity: str, result: PeriodResult | None = None, 
         display(Markdown(f"### {md(header_text(a, entity, result))}"))
     by_aspect, by_unit = points_lost(a, entity)
     display(Markdown("**各方面失分**"))
-    display(by_aspect.style.hide(axis="index").format(precision=2))
+    display(table(by_aspect))
     display(Markdown("**按牵头考核单位的失分**"))
-    display(by_unit.style.hide(axis="index").format(precision=2))
+    display(table(by_unit))
     display(Markdown("**全部评分明细**"))
-    display(drilldown(a, entity).style.hide(axis="index").format(precision=2, na_rep="—"))
-
-
-class Explorer:
-    """The widget app: pick an entity, move the method weights (in %) and the aggregation; the ranking
-    table, the plot, the entity's header and drill-down, its change since the last period and the
-    group's coherence follow. Sliders update on release (``continuous_update=False``), outputs are
-    replaced in place, so fast moves do not flicker. :meth:`drilldown` makes a panel for another cell
-    that follows the same controls."""
-
-    def __init__(self, a: Assessment, entity: str | None = None):
-        import ipywidgets as w
-
-        self.a = a
-        fw = a.framework
-        self.pick = w.Dropdown(options=list(a.result.totals["entity"]), value=entity or default_entity(a), description="考评对象")
-        self.sliders = {k: w.IntSlider(value=round(100 * v), min=0, max=100, step=1, description=fw.method_names[k],
-                                       continuous_update=False, readout_format="d", style={"description_width": "initial"})
-                        for k, v in a.result.weights.items()}
-        self.used = w.HTML()
-        self.aggregation = w.RadioButtons(options=[(v, k) for k, v in AGGREGATIONS.items()], value=a.result.options["aggregation"],
-                                          description="日常监测", style={"description_width": "initial"}, layout=w.Layout(width="auto"))
-        self.header = w.HTML()
-        self.plot = w.Image(format="png")
-        self.table = w.Output()
-        self.detail = w.Output()
-        self.change = w.Output()
-        self.coherence = w.Output()
-        self.trend = w.Output()
-        self.panels: list[tuple[Any, Any]] = []  # (header, details) of the drill-down panels of other cells
-        self.result: PeriodResult = a.result
-        self.changed: pd.DataFrame = pd.DataFrame()
-        self.figure = None
-        self._change_of: str | None = None
-        for control in (self.pick, self.aggregation, *self.sliders.values()):
-            control.observe(self.refresh, names="value")
-        tabs = w.Tab(children=[w.VBox([self.header, self.plot, self.table, self.detail]), self.change, self.coherence, self.trend])
-        for k, title in enumerate(("排名与明细", "与上期相比", "统计一致性", "历次趋势")):
-            tabs.set_title(k, title)
-        self.ui = w.VBox([w.HBox([self.pick, self.aggregation]), w.HBox(list(self.sliders.values())), self.used, tabs])
-        self.refresh()
-
-    @property
-    def weights(self) -> dict[str, float]:
-        """The weights in use: the sliders' values normalised to sum 1 (the framework's if all are 0)."""
-        raw = {k: float(s.value) for k, s in self.sliders.items()}
-        total = sum(raw.values())
-        return {k: v / total for k, v in raw.items()} if total else dict(self.a.result.weights)
-
-    def refresh(self, *_: Any) -> None:
-        from ..scoring.scores import score_period
-        from . import analysis_plots, plots
-
-        a, fw, entity, weights = self.a, self.a.framework, self.pick.value, self.weights
-        self.result = score_period(fw, a.inputs, weights=weights, aggregation=self.aggregation.value)
-        self.changed = compare(a.result, self.result)
-        group = a.result.totals.set_index("entity").loc[entity, "group"]
-        view = self.changed[self.changed["group"] == group].sort_values("new_rank")
-        self.figure = analysis_plots.what_if_bars(view, entity, f"{fw.groups[group]}：调整权重后的分值与排名")
-        with self.plot.hold_sync(), self.header.hold_sync(), self.used.hold_sync():
-            self.used.value = "使用的权重（归一后）：" + "、".join(f"{fw.method_names[k]} {v:.0%}" for k, v in weights.items())
-            self.header.value = f"<h3>{html.escape(header_text(a, entity, self.result))}</h3>"
-            self.plot.value = plots.png(self.figure)
-        _replace(self.table, view.rename(columns=WHAT_IF_COLUMNS).drop(columns="group").style.hide(axis="index").format(precision=2))
-        for head, _ in self.panels:
-            head.value = self.header.value
-        for out in (self.detail, *(out for _, out in self.panels)):
-            with out:
-                out.clear_output(wait=True)
-                show_entity(a, entity, self.result, header=False)
-        if entity != self._change_of:  # the change since the last period and the trend do not depend on the sliders
-            self._change_of = entity
-            with self.change:
-                self.change.clear_output(wait=True)
-                show_change(a, entity)
-            with self.trend:
-                self.trend.clear_output(wait=True)
-                show_trend(a, entity)
-        with self.coherence:
-            self.coherence.clear_output(wait=True)
-            show_coherence(a, group, result=self.result)
-
-    def drilldown(self) -> Any:
-        """A drill-down panel for another cell; it follows the dropdown, the sliders and the aggregation."""
-        import ipywidgets as w
-
-        panel = (w.HTML(self.header.value), w.Output())
-        self.panels.append(panel)
-        with panel[1]:
-            show_entity(self.a, self.pick.value, self.result, header=False)
-        return w.VBox(list(panel))
-
-
-WHAT_IF_COLUMNS = {"entity": "考评对象", "total": "公布分值", "rank": "公布排名", "new_total": "新分值", "new_rank": "新排名", "change": "排名变化"}
-
-
-def _replace(out: Any, content: Any) -> None:
-    from IPython.display import display
-
-    with out:
-        out.clear_output(wait=True)
-        display(content)
+    display(table(drilldown(a, entity)))
 
 
 def show_change(a: Assessment, entity: str) -> None:
@@ -214,19 +111,18 @@ def show_change(a: Assessment, entity: str) -> None:
     if a.previous is None:
         display(Markdown("（没有上期考评结果，无法比较。）"))
         return
-    table = attribution(a.framework, a.previous.result, a.result).set_index("entity")
-    if entity not in table.index:
+    changes = attribution(a.framework, a.previous.result, a.result).set_index("entity")
+    if entity not in changes.index:
         display(Markdown(f"（{md(entity)}上期未参加考评。）"))
         return
-    row = table.loc[entity]
+    row = changes.loc[entity]
     labels = part_names(a.framework)
     parts = row[list(labels)].astype(float)
     shown = rounded_to_sum(parts, float(display_round(row["total_after"]).item() - display_round(row["total_before"]).item()))
     display(Markdown(f"### {entity}：{a.previous.period.label} {display_round(row['total_before']).item():.2f} 分（第 {row['rank_before']} 名）"
                      f" → {a.period.label} {display_round(row['total_after']).item():.2f} 分（第 {row['rank_after']} 名）"))
     display(Image(data=plots.png(analysis_plots.attribution_bars(parts, labels, "总分变化的来源")), format="png"))
-    display(pd.DataFrame({"来源": [labels[p] for p in parts.index], "贡献（分）": shown.to_numpy()})
-            .style.hide(axis="index").format(precision=2))
+    display(table(pd.DataFrame({"来源": [labels[p] for p in parts.index], "贡献（分）": shown.to_numpy()})))
 
 
 def show_trend(a: Assessment, entity: str, outputs: Path | None = None) -> None:
@@ -249,8 +145,7 @@ def show_trend(a: Assessment, entity: str, outputs: Path | None = None) -> None:
         display(Markdown(f"（历史数据库中没有{md(entity)}的已公布结果。）"))
         return
     labels = {p: Period.parse(p).label for p in t["period"]}
-    display(pd.DataFrame({"考评期": t["period"].map(labels), "半年考评分值": t["total"].round(2), "组内排名": t["rank"]})
-            .style.hide(axis="index").format(precision=2))
+    display(table(pd.DataFrame({"考评期": t["period"].map(labels), "半年考评分值": t["total"].round(2), "组内排名": t["rank"]})))
     display(Image(data=plots.png(plots.trend(t, labels, f"{entity}历次半年考评分值")), format="png"))
 
 
@@ -261,26 +156,16 @@ def show_coherence(a: Assessment, group: str, result: PeriodResult | None = None
     from ..analysis.coherence import aspect_alpha, correlations, deciding_parts
 
     r, fw = result or a.result, a.framework
-    names = dict(zip(fw.aspects["id"], fw.aspects["name"]))
     display(Markdown(f"**{md(fw.groups[group])}：各部分对总分差异的贡献**（占总分方差的比例；接近 0 的部分对排名不起作用）"))
     d = deciding_parts(fw, r, group)
-    display(d.rename(columns={"name": "部分", "mean": "平均贡献（分）", "std": "标准差（分）", "variance_share": "方差占比"})
-            .drop(columns="part").style.hide(axis="index").format({"平均贡献（分）": "{:.2f}", "标准差（分）": "{:.2f}", "方差占比": "{:.1%}"}))
+    display(table(d.rename(columns={"name": "部分", "mean": "平均贡献（分）", "std": "标准差（分）", "variance_share": "方差占比"})
+                  .drop(columns="part"), formatter={"平均贡献（分）": "{:.2f}", "标准差（分）": "{:.2f}", "方差占比": "{:.1%}"}))
     al = aspect_alpha(fw, r, group)
     display(Markdown("**各方面内部一致性（Cronbach's α，按组内全体适用且有差异的指标计算）**"))
-    display(pd.DataFrame({"方面": [f"{k}、{names[k]}" for k in al["aspect"]], "指标数": al["indicators"], "参与计算的指标": al["items"],
-                          "考评对象数": al["entities"], "α": al["alpha"]}).style.hide(axis="index").format({"α": "{:.2f}"}, na_rep="—"))
+    display(table(pd.DataFrame({"方面": [aspect_label(fw, k) for k in al["aspect"]], "指标数": al["indicators"],
+                                "参与计算的指标": al["items"], "考评对象数": al["entities"], "α": al["alpha"]})))
     c = correlations(fw, r, group)
     c = c[c["level"] == "指标"].sort_values("r_total")
     display(Markdown("**与总分相关最弱的指标**（相关系数为负或接近 0 的指标与总分方向不一致）"))
-    display(pd.DataFrame({"指标": c["id"], "方面": c["aspect"], "考评对象数": c["n"], "与所属方面相关": c["r_aspect"], "与总分相关": c["r_total"]})
-            .head(10).style.hide(axis="index").format(precision=2, na_rep="—"))
-
-
-def app(a: Assessment, entity: str | None = None) -> Explorer:
-    """Show the widget app (:class:`Explorer`) and return it."""
-    from IPython.display import display
-
-    ex = Explorer(a, entity)
-    display(ex.ui)
-    return ex
+    display(table(pd.DataFrame({"指标": [indicator_label(fw, i) for i in c["id"]], "方面": [aspect_label(fw, k) for k in c["aspect"]],
+                                "考评对象数": c["n"], "与所属方面相关": c["r_aspect"], "与总分相关": c["r_total"]}).head(10)))
