@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..core.rounding import display_round
 from .plots import figure
 
 
