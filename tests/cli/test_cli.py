@@ -105,3 +105,35 @@ def test_a_manifest_naming_a_path_never_places_files_outside(tmp_path):
         out = run("rectification", str(run_dir))
         assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
         assert "expected a plain name" in out.stderr or "expected a half-year" in out.stderr
+
+
+def _override(tmp_path, extra=""):
+    """Baotou's own applicability with 昆都仑区 added to indicator 3 (no score) and removed from indicator 1 (scored)."""
+    from evalkit.framework.applicability import pairs
+    from evalkit.framework.loading import load_framework
+
+    p = pairs(load_framework("baotou"))
+    p = p[~((p["entity"] == "昆都仑区") & (p["indicator"] == 1))]
+    path = tmp_path / "调整.csv"
+    path.write_text("考评对象,指标\n" + "".join(f"{e},{i}\n" for e, i in p.itertuples(index=False)) + "昆都仑区,3\n" + extra,
+                    encoding="utf-8")
+    return path
+
+
+def test_an_override_scores_in_strict_mode_and_says_so_in_chinese(tmp_path):
+    out = run("score", "baotou", "2022H1", "--applicability", str(_override(tmp_path)))
+    assert out.returncode == 0, out.stderr
+    assert "本结果按调整后的考评对象适用范围（文件“调整.csv”" in out.stderr and "不属于牵头考核单位报送差错" in out.stderr
+    assert "按 0 分计" in out.stderr and "未计入" in out.stderr and "warning" not in out.stderr
+    assert "旗县区排名（测算，非正式结果）" in out.stdout and "85.75" in out.stdout  # 昆都仑区, indicator 3 counted 0
+    checked = run("validate", "baotou", "2022H1", "--applicability", str(_override(tmp_path)))
+    assert checked.returncode == 0 and "没有问题" in checked.stdout and "请按提示修改" not in checked.stderr
+
+
+def test_an_unknown_name_in_the_override_is_its_own_error(tmp_path):
+    path = _override(tmp_path, "某某区,1\n")
+    for mode in ([], ["--lenient"]):
+        out = run("score", "baotou", "2022H1", "--applicability", str(path), *mode)
+        assert out.returncode == 1 and "Traceback" not in out.stderr
+        assert "调整.csv" in out.stderr and "“某某区”不是包头市的考评对象" in out.stderr and "考评对象" in out.stderr
+        assert "请按提示修改后重新报送" not in out.stderr

@@ -133,3 +133,43 @@ def test_cli_writes_and_reads_the_workbook(tmp_path, capsys):
     assert main(["validate", "baotou", "2022H1", "--applicability", str(out)]) == 0
     assert main(["applicability", "baotou", "--out", str(out)]) == 2
     assert "exists" in capsys.readouterr().err
+
+
+def test_workbook_prints_on_a4_landscape_one_page_wide_with_the_header_on_every_page(book):
+    ws = openpyxl.load_workbook(book)["适用范围"]
+    setup = ws.page_setup
+    assert (setup.orientation, int(setup.paperSize), int(setup.fitToWidth), int(setup.fitToHeight)) == ("landscape", 9, 1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "H2"
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    header = [c.value for c in ws[1]]
+    assert ws.cell(1, header.index("达尔罕茂明安联合旗") + 1).alignment.textRotation == 255  # entity names run down
+    assert ws.row_dimensions[1].height == 13 * 9 + 8  # the longest name, 9 characters
+    assert ws.row_dimensions[2].height > ws.row_dimensions[1].height / 8  # rows sized for their wrapped text
+
+
+def test_row_height_counts_the_wrapped_lines():
+    from evalkit.inputs.applicability import row_height
+
+    assert row_height(["一" * 10], [18.5]) == 11.5 * 1 + 2  # 17 units of text in 18 units: one line
+    assert row_height(["一" * 30, "ab"], [18.5, 5]) == 11.5 * 3 + 2  # 51 units: three lines
+
+
+@pytest.mark.slow
+def test_workbook_printed_by_libreoffice_repeats_the_header_on_every_page(book, tmp_path):
+    """Printed (LibreOffice, as an office would): A4 landscape, a few pages, each starting with the header row."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)], check=True,
+                   capture_output=True, timeout=300)
+    pdf = tmp_path / "适用范围.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(info.split("Pages:")[1].split()[0])
+    assert "841.89 x 595.3" in info and 3 <= pages <= 12  # was 29 portrait pages with the columns split
+    for n in range(1, pages):  # the last page is the instructions sheet
+        text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True).stdout
+        assert "指标内容" in text and "牵头考核单位" in text and "复核意见" in text and "牵头单位意见" in text, n

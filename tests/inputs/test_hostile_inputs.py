@@ -328,5 +328,6 @@ def test_templates_carry_exactly_the_schema_columns(baotou, tmp_path):
 def test_applicability_never_rounds_an_indicator(baotou, tmp_path, indicator):
     path = tmp_path / "applicability.csv"
     path.write_text(f"考评对象,指标\n昆都仑区,{indicator}\n", encoding="utf-8")
-    with pytest.raises(evalkit.FrameworkError, match=f"row 2: unknown entity '昆都仑区' or indicator '{indicator}'"):
+    with pytest.raises(evalkit.InputError) as exc:  # an error of the override file: its row and column
         load_applicability(baotou, path)
+    assert [(p.row, p.column, p.zh) for p in exc.value.problems] == [(2, "指标", f"指标“{indicator}”不存在")]

@@ -112,3 +112,38 @@ def test_the_bulletin_reads_as_issued(demo_archive):
     boxes = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
     lefts = [float(x) for x in re.findall(r'<word xMin="([\d.]+)"', boxes)]
     assert min(lefts) == pytest.approx(28 / 25.4 * 72, abs=2)  # 订口 28 mm
+
+
+@pytest.fixture(scope="module")
+def what_if_run(tmp_path_factory):
+    from .whatif import what_if
+
+    return what_if(tmp_path_factory.mktemp("whatif"))
+
+
+def shown_html(monkeypatch, call) -> str:
+    items = []
+    monkeypatch.setattr(document, "display", items.append)
+    call()
+    return "\n".join(i.data for i in items)
+
+
+def test_a_what_if_bulletin_says_so_at_the_top_and_is_not_public(what_if_run, monkeypatch):
+    """The 通报 of an override run states it under the title, with the file's check value and no code, and its 附注
+    says it is not published."""
+    o = what_if_run.override
+    head = shown_html(monkeypatch, lambda: document.head(what_if_run))
+    statement = f"测算稿：本结果按调整后的考评对象适用范围（调整文件校验值 {o.check}）测算，非正式结果，不得作为考评结果公开发布。"
+    assert f'<p class="gw-synthetic">{statement}</p>' in head
+    assert head.index(statement) < head.index('class="gw-body"')  # before the opening paragraph
+    assert not re.search(r"[A-Za-z]{2,}", statement) and ".csv" not in head and o.code not in head
+    closing = shown_html(monkeypatch, lambda: document.closing(what_if_run))
+    assert document.NOT_PUBLIC in closing and "（此件公开发布）" not in closing
+
+
+def test_an_official_bulletin_carries_no_what_if_mark(monkeypatch):
+    from evalkit.scoring.assessment import assess
+
+    a = assess("baotou", "2022H1")
+    assert "测算" not in shown_html(monkeypatch, lambda: document.head(a))
+    assert "（此件公开发布）" in shown_html(monkeypatch, lambda: document.closing(a))

@@ -281,3 +281,40 @@ def test_nbconvert_exporters_are_registered(h2, tmp_path):
                            str(h2 / "10_period_assessment.ipynb")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "10_period_assessment.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.fixture(scope="module")
+def what_if_run(tmp_path_factory):
+    from .whatif import what_if
+
+    return what_if(tmp_path_factory.mktemp("whatif"))
+
+
+def test_a_what_if_report_states_the_override_and_lists_its_consequences(what_if_run, monkeypatch):
+    """报告: the statement at the top (title), in 考评方法, and the consequences listed apart from the data problems;
+    the notes sheet of scores.xlsx says it too."""
+    from IPython.display import Markdown
+
+    from evalkit.core.escape import md
+    from evalkit.publish import bulletin, report
+
+    items = []
+    for module in (report, bulletin):
+        monkeypatch.setattr(module, "display", items.append)
+    o = what_if_run.override
+    bulletin.title(what_if_run, "报告")
+    report.title(what_if_run)
+    report.method(what_if_run)
+    report.warnings(what_if_run)
+    text = "\n".join(i.data for i in items if isinstance(i, Markdown))
+    assert text.count(f"**测算结果，非正式结果**：{md(o.statement())}") == 2
+    assert md(f"（文件“调整适用范围.csv”，校验值 {o.check}，SHA-256 前 12 位 {o.code}）") in text
+    assert "- 数据校验：严格模式" in text and "## 数据问题及按 0 分计的缺失项（0 项）" in text
+    assert "### 因调整考评对象适用范围产生的事项（3 项）" in text and "不属于牵头考核单位报送差错" in text
+    table = [i.data for i in items if hasattr(i, "data") and hasattr(i.data, "columns")][-1]
+    assert table[["处理", "牵头考核单位", "考评对象", "指标"]].values.tolist() == [
+        ["按 0 分计", "市政府办公室", "昆都仑区", 3], ["按 0 分计", "市公安局", "昆都仑区", 3], ["未计入", "市审批服务局", "昆都仑区", 1]]
+    notes = dict(report.options(what_if_run).values.tolist())
+    assert notes["结果性质"] == "测算结果，非正式结果" and notes["考评对象适用范围"] == o.statement(public=True)
+    official = dict(report.options(assess("baotou", "2022H1")).values.tolist())
+    assert "结果性质" not in official and "考评对象适用范围" not in official

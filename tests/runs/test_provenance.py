@@ -22,3 +22,25 @@ def test_a_fresh_clone_with_the_notebook_filter_is_clean(tmp_path):
     assert status == ""
     state = provenance.git_state(clone)
     assert state["dirty"] is False and state["changed"] == []
+
+
+def test_the_manifest_records_an_override_and_its_hash(tmp_path):
+    """A what-if run (``applicability:`` in its params) records the file, its SHA-256 and that it is not official."""
+    import hashlib
+
+    from evalkit.core import paths as project
+    from evalkit.inputs.params import load_params
+    from evalkit.runs.archive import applicability
+
+    override = tmp_path / "调整.csv"
+    override.write_text("考评对象,指标\n昆都仑区,1\n", encoding="utf-8")
+    (tmp_path / "params" / "baotou").mkdir(parents=True)
+    source = (project.PARAMS / "baotou" / "2022H1.yaml").read_text(encoding="utf-8")
+    (tmp_path / "params" / "baotou" / "2022H1.yaml").write_text(source.replace("data_dir: null", f"data_dir: null\napplicability: {override}"),
+                                                                 encoding="utf-8")
+    digest = hashlib.sha256(override.read_bytes()).hexdigest()
+    digits = f"{int(digest, 16) % 10 ** 12:012d}"
+    got = applicability(load_params("baotou", "2022H1", tmp_path / "params"))
+    assert [(g["sha256"], g["check"], g["standing"]) for g in got] == [(digest, f"{digits[:4]}-{digits[4:8]}-{digits[8:]}", "测算结果，非正式结果")]
+    assert got[0]["path"].endswith("调整.csv")
+    assert applicability(load_params("baotou", "2022H1")) == []  # an official run: no entry, the manifest as before

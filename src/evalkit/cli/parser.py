@@ -60,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("city", type=_city)
         s.add_argument("period", type=_period, help="e.g. 2022H1")
         s.add_argument("--data-dir", help="folder of the period's input tables (default data/CITY/PERIOD)")
-        s.add_argument("--applicability", help="the 考评对象适用范围 workbook (.xlsx, from `evalkit applicability`) or a CSV of 考评对象,指标 pairs, replacing the framework's applicability")
+        s.add_argument("--applicability", help="the 考评对象适用范围 workbook (.xlsx, from `evalkit applicability`) or a CSV of 考评对象,指标 pairs, replacing the framework's applicability: a what-if (测算，非正式结果), its consequences listed, never a strict-mode error")
         s.add_argument("--redistribute", action="store_true", help="share the weight of a method with no data among the others")
     for name, help_, default in (("templates", "write the lead units' workbooks for a period", "outputs/templates/CITY/PERIOD"),
                                  ("demo-data", "write synthetic submissions (示例数据) for a period", "data/CITY/PERIOD")):

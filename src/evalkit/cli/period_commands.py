@@ -12,10 +12,10 @@ from ..core.errors import EvalkitError, InputError
 from ..demo.period import write_demo_period
 from ..framework.loading import load_framework
 from ..framework.periods import Period
-from ..inputs.applicability import load_applicability
 from ..inputs.period import read_period
 from ..inputs.templates import write_templates
 from ..publish.tables import framework_summary, problems_table, ranking_table
+from ..scoring.override import read_with_override, settle
 from ..scoring.scores import score_period
 
 
@@ -29,30 +29,42 @@ def _framework(args: argparse.Namespace) -> int:
 
 
 
-def _framework_of(args: argparse.Namespace):
-    """The city's framework, with ``--applicability`` applied."""
+def _load(args: argparse.Namespace, strict: bool):
+    """The framework (with ``--applicability`` applied), the period's inputs and the override, or ``None``."""
     fw = load_framework(args.city)
-    return fw.with_applicability(load_applicability(fw, args.applicability)) if args.applicability else fw
+    if not args.applicability:
+        return fw, read_period(fw, args.period, args.data_dir, strict=strict), None
+    fw, inputs, override = read_with_override(fw, args.applicability, args.period, args.data_dir, strict)
+    print_override(override)
+    return fw, inputs, override
 
 
 
-def _load(args: argparse.Namespace):
-    fw = _framework_of(args)
-    return fw, read_period(fw, args.period, args.data_dir, strict=not args.lenient)
+def print_override(override) -> None:
+    """The what-if's statement, its counts and its consequences, in Chinese, on standard error."""
+    print(f"{override.statement()}\n{override.summary()}", file=sys.stderr)
+    table = override.consequences()
+    if len(table):
+        with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250, "display.max_colwidth", 120,
+                               "display.max_rows", None):
+            print(table.to_string(index=False), file=sys.stderr)
 
 
 
 def _score(args: argparse.Namespace) -> int:
-    fw, inputs = _load(args)
-    result = score_period(fw, inputs, weights=args.weights, aggregation=args.aggregation, redistribute=args.redistribute)
+    fw, inputs, override = _load(args, strict=not args.lenient)
+    options = {"weights": args.weights, "aggregation": args.aggregation, "redistribute": args.redistribute}
+    result = score_period(fw, inputs, **options, **({} if override is None else {"strict": False}))
+    if override is not None:
+        result = settle(result, inputs, override)
     with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
         for group, label in fw.groups.items():
             table = ranking_table(fw, result, group)
             if len(table):
-                print(f"\n{fw.name}{result.period.label} {label}排名")
+                print(f"\n{fw.name}{result.period.label} {label}排名" + ("（测算，非正式结果）" if override else ""))
                 print(table.to_string(index=False, float_format="{:.2f}".format))
     for w in result.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(f"提示 warning: {w.zh or w}" + (f"（{w}）" if w.zh else ""), file=sys.stderr)
     return 0
 
 
@@ -60,8 +72,7 @@ def _score(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     """Read every file of the period as ``score`` would, list what was read, ignored or refused, and score it
     (with ``--redistribute`` if given), so that a period that validates also scores."""
-    fw = _framework_of(args)
-    inputs = read_period(fw, args.period, args.data_dir, strict=False)
+    fw, inputs, override = _load(args, strict=False)
     actions = {"read": "读取 read", "ignored": "忽略 ignored", "refused": "拒绝 refused"}
     table = pd.DataFrame({"文件 file": [e.name for e in inputs.inventory], "处理 action": [actions[e.action] for e in inputs.inventory],
                           "说明": [e.zh for e in inputs.inventory], "reason": [e.reason for e in inputs.inventory]})
@@ -76,7 +87,8 @@ def _validate(args: argparse.Namespace) -> int:
             problems = exc.problems
     if problems:
         print_problems(problems)
-        print(f"\n{len(problems)} 个问题 problem(s): 请按提示修改后重新报送 fix them and submit again", file=sys.stderr)
+        print(f"\n{len(problems)} 个问题 problem(s): 请按提示修改后重新报送 fix them and submit again"
+              + ("；因调整考评对象适用范围产生的事项已另列，不属于报送问题" if override else ""), file=sys.stderr)
         return 1
     print(f"{len(inputs.files)} 个文件已读取 files read, {len(inputs.monitoring)} 条评分 score rows; 没有问题 no problems")
     return 0

@@ -54,6 +54,9 @@ def _run_on(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _summary(run_all([spec], outputs=args.outputs, force=args.force, progress=False, dry_run=True),
                         quiet=args.quiet, as_json=args.json)
+    for o in archive.applicability(spec):  # a what-if: said before it runs, in Chinese
+        print(f"测算：本次运行按调整后的考评对象适用范围（文件 {o['path']}，校验值 {o['check']}）测算，非正式结果，"
+              "不得作为考评结果公开发布；运行记录（manifest.json）已记录该文件的 SHA-256。", file=sys.stderr)
     out = run(spec, outputs=args.outputs, force=args.force, timeout=args.timeout, scorecards=args.scorecards, jobs=args.jobs,
               correct=args.reason if args.correct else None)
     print(f"{args.city} {args.period}: {out}" + ("（更正 correction, published）" if args.correct else ""))

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..core.errors import FrameworkError, InputError, OutputExistsError, Problem
+from ..core.errors import InputError, OutputExistsError, Problem
 from ..core.files import save_workbook
 from ..framework.applicability import applicability_table
 from ..framework.model import Framework
@@ -28,8 +28,11 @@ from .workbook import HEADER_FILL, INPUT_FILL
 KIND = "考评对象适用范围"
 SHEET = "适用范围"
 YES, NO = "适用", "不适用"
-FIXED = {"指标": 6, "所属方面": 16, "指标内容": 50, "牵头考核单位": 16, "适用范围": 24, "理由": 36, "复核意见": 40}
+FIXED = {"指标": 5, "所属方面": 9, "指标内容": 30, "牵头考核单位": 10, "适用范围": 12, "理由": 22, "复核意见": 22}
+"""The fixed columns and their widths, narrow enough that the sheet prints legibly one page wide (A4 landscape)."""
 REMARK = "牵头单位意见"
+ENTITY_WIDTH, REMARK_WIDTH = 4.6, 14
+BODY = Font(size=9)
 
 
 def write_applicability_workbook(framework: Framework, path: str | Path) -> Path:
@@ -52,14 +55,19 @@ def write_applicability_workbook(framework: Framework, path: str | Path) -> Path
     last = len(table) + 1
     for i, h in enumerate(header, start=1):
         cell = ws.cell(1, i)
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(i)].width = FIXED.get(h, 30 if h == REMARK else 9)
+        cell.font, cell.fill = Font(bold=True, size=9), HEADER_FILL
+        entity = h not in FIXED and h != REMARK  # entity names run down the column (竖排), keeping it narrow
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True, textRotation=255 if entity else 0)
+        ws.column_dimensions[get_column_letter(i)].width = FIXED.get(h, REMARK_WIDTH if h == REMARK else ENTITY_WIDTH)
     first_input, last_input = len(FIXED) + 1, len(header)
     for r in range(2, last + 1):
         for i in range(1, len(FIXED) + 1):
-            ws.cell(r, i).alignment = Alignment(vertical="top", wrap_text=i > 2)
+            ws.cell(r, i).alignment = Alignment(vertical="top", wrap_text=i > 1)
+            ws.cell(r, i).font = BODY
+        ws.row_dimensions[r].height = row_height([ws.cell(r, i).value for i in range(1, len(FIXED) + 1)], list(FIXED.values()))
         for i in range(first_input, last_input + 1):
+            ws.cell(r, i).alignment = Alignment(horizontal="center", vertical="top", wrap_text=i == last_input)
+            ws.cell(r, i).font = BODY
             ws.cell(r, i).protection = Protection(locked=False)
             ws.cell(r, i).fill = INPUT_FILL
     if last >= 2:
@@ -68,8 +76,9 @@ def write_applicability_workbook(framework: Framework, path: str | Path) -> Path
                             showInputMessage=True, promptTitle="是否适用", prompt=f"该考评对象是否按本指标考评：{YES}或{NO}")
         ws.add_data_validation(dv)
         dv.add(f"{get_column_letter(first_input)}2:{get_column_letter(last_input - 1)}{last}")
-    ws.row_dimensions[1].height = 48
+    ws.row_dimensions[1].height = 13 * max(4, *(len(e) for e in entities)) + 8  # the longest name, one character a line
     ws.freeze_panes = ws.cell(2, first_input)
+    print_setup(ws, f"{framework.title} {KIND}")
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last}"
     ws.protection.sheet = True
     ws.protection.formatColumns = ws.protection.formatRows = ws.protection.autoFilter = ws.protection.sort = False
@@ -83,6 +92,26 @@ def write_applicability_workbook(framework: Framework, path: str | Path) -> Path
     wb.properties.creator = "evalkit"
     save_workbook(wb, path)
     return path
+
+
+def row_height(values: list, widths: list[float], line: float = 11.5) -> float:
+    """The height (points) a row of wrapped 9-point text needs: a Chinese character takes about 1.7 width units."""
+    lines = [sum(1.7 if ord(ch) > 0x2E7F else 0.9 for ch in str(v or "")) / (w - 0.5) for v, w in zip(values, widths)]
+    return line * max(1, *(int(n) + 1 for n in lines)) + 2
+
+
+def print_setup(ws, title: str) -> None:
+    """Print on A4 landscape, all columns on one page width, the header row repeated on every page, page numbers below."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top, ws.page_margins.bottom = 0.8, 0.7
+    ws.oddHeader.center.text = title
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _instructions(ws, fw: Framework, n_indicators: int, n_entities: int) -> None:
@@ -180,17 +209,29 @@ def load_applicability(framework: Framework, path: str | Path) -> pd.DataFrame:
         from .applicability import read_applicability_workbook
 
         return read_applicability_workbook(framework, path)
+    name = str(path)
     try:
-        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise FrameworkError(f"{path}: cannot be read ({exc}); expected a CSV with columns 考评对象, 指标, or the applicability workbook (.xlsx)") from None
-    if not {"考评对象", "指标"} <= set(raw.columns):
-        raise FrameworkError(f"{path}: expected columns 考评对象, 指标; found {', '.join(raw.columns)}")
-    aliases = framework.alias_map
-    entity = raw["考评对象"].str.strip().map(aliases)
-    indicator = pd.to_numeric(raw["指标"], errors="coerce")
-    bad = entity.isna() | indicator.isna() | (indicator != indicator.round()) | ~indicator.isin(framework.indicators["id"])
-    if bad.any():
-        i = bad.idxmax()
-        raise FrameworkError(f"{path}, row {i + 2}: unknown entity {raw.loc[i, '考评对象']!r} or indicator {raw.loc[i, '指标']!r}")
+        raise InputError([Problem(name, f"cannot be read ({exc}); expected a CSV with columns 考评对象, 指标, or the applicability workbook (.xlsx)",
+                                  zh="无法读取；应为含“考评对象”“指标”两列的 CSV 文件，或考评对象适用范围表（.xlsx）")]) from None
+    absent = [c for c in ("考评对象", "指标") if c not in raw.columns]
+    if absent:
+        raise InputError([Problem(name, f"required column missing; the header row has {', '.join(raw.columns)}", row=1, column=c,
+                                  zh=f"缺少“{c}”列") for c in absent])
+    if raw.empty:
+        raise InputError([Problem(name, "no rows; expected one row per assessed 考评对象, 指标 pair", row=2, zh="没有任何考评对象与指标的行")])
+    entity = raw["考评对象"].str.strip().map(framework.alias_map)
+    indicator = pd.to_numeric(raw["指标"].str.strip(), errors="coerce")
+    problems = []
+    for k in raw.index[entity.isna()]:
+        v = raw.loc[k, "考评对象"]
+        problems.append(Problem(name, f"{v!r} is not an entity of {framework.name}; expected a name or alias from entities.csv",
+                                row=k + 2, column="考评对象", zh=f"“{v}”不是{framework.name}的考评对象"))
+    for k in raw.index[indicator.isna() | (indicator != indicator.round()) | ~indicator.isin(framework.indicators["id"])]:
+        v = raw.loc[k, "指标"]
+        problems.append(Problem(name, f"indicator {v!r} is not an indicator of the framework", row=k + 2, column="指标",
+                                zh=f"指标“{v}”不存在"))
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.row, p.column != "考评对象")))
     return pd.DataFrame({"entity": entity, "indicator": indicator.astype("int64")})

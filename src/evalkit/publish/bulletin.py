@@ -9,7 +9,7 @@ from ..core.escape import md, styled
 from ..core.rounding import display_round
 from ..framework import grades as grading
 from ..framework.options import ANNUAL_TOTALS
-from ..scoring.assessment import AnnualAssessment, Assessment
+from ..scoring.assessment import AnnualAssessment, Assessment, overrides
 from . import document
 from .tables import in_group_order, rank_change, rank_shown
 
@@ -172,6 +172,8 @@ def title(a: Assessment | AnnualAssessment, edition: str = "通报") -> None:
                      f"{md(fw.name)}数字政府建设工作专班"))
     if is_synthetic(a):
         display(Markdown(f"> **示例数据**：本{edition}使用合成的示例数据，不是真实考评结果。"))
+    for o in overrides(a):
+        display(Markdown(f"> **测算结果，非正式结果**：{md(o.statement())}{md(o.summary())}"))
 
 
 def overview(a: Assessment | AnnualAssessment) -> None:

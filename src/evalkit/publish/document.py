@@ -17,7 +17,7 @@ from typing import Any
 
 from IPython.display import HTML, display
 
-from ..scoring.assessment import AnnualAssessment, Assessment
+from ..scoring.assessment import AnnualAssessment, Assessment, overrides
 
 ANNEXES = {"half": ("考评结果", "考评方法", "各考评对象问题清单"), "annual": ("考评结果", "考评方法")}
 """The 附件 of a half-year's and of a year's 通报, in their order (附件1, 附件2, …)."""
@@ -38,6 +38,10 @@ class Issue:
     date: str
     copies: str
     printed: str
+
+
+NOT_PUBLIC = "（此件为测算稿，不公开发布）"
+"""The 附注 of a what-if run's 通报 (an adjusted 考评对象适用范围): it is not the official result."""
 
 
 def chinese_date(text: str | None) -> str:
@@ -110,6 +114,7 @@ def head(a: Assessment | AnnualAssessment, given: Mapping[str, Any] | None = Non
           _p("gw-number", i.number), '<hr class="gw-rule"></div>',
           f'<h1 class="gw-title">{html.escape(upper)}<br>{html.escape(lower)}</h1>',
           *([_p("gw-synthetic", "示例数据：本通报使用合成的示例数据，不是真实考评结果。")] if is_synthetic(a) else []),
+          *(_p("gw-synthetic", "测算稿：" + o.statement(public=True)) for o in overrides(a)),
           *([_p("gw-to", i.recipients + "：")] if i.recipients else []), _p("gw-body", i.opening))
 
 
@@ -133,7 +138,7 @@ def closing(a: Assessment | AnnualAssessment, given: Mapping[str, Any] | None = 
     _html('<div class="gw-end">',  # kept on one page: a 落款 never stands alone, nor its seal split
           f'<div class="gw-attachments"><span class="gw-label">附件：</span><span class="gw-list">{listed}</span></div>',
           '<div class="gw-closing"><div class="gw-seal" aria-hidden="true">印章位置</div>',
-          _p("gw-issuer", i.issuer), _p("gw-date", i.date), "</div>", _p("gw-note", "（此件公开发布）"), "</div>")
+          _p("gw-issuer", i.issuer), _p("gw-date", i.date), "</div>", _p("gw-note", NOT_PUBLIC if overrides(a) else "（此件公开发布）"), "</div>")
 
 
 def colophon(a: Assessment | AnnualAssessment, given: Mapping[str, Any] | None = None) -> None:

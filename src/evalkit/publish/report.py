@@ -9,7 +9,7 @@ from ..analysis.sensitivity import robustness_sentences, uncertainty
 from ..core.escape import md, styled
 from ..core.recorded import record as record_table
 from ..framework.options import AGGREGATIONS
-from ..scoring.assessment import AnnualAssessment, Assessment
+from ..scoring.assessment import AnnualAssessment, Assessment, overrides
 from . import plots, tables
 from .tables import chinese_punctuation, is_synthetic
 from .wide import show_parts
@@ -42,6 +42,8 @@ def title(a: Assessment | AnnualAssessment) -> None:
     display(Markdown(f"# {md(_title(a))}"))
     if is_synthetic(a):
         display(Markdown("> **示例数据**：本报告使用的是合成的示例数据，不是真实考评结果。"))
+    for o in overrides(a):
+        display(Markdown(f"> **测算结果，非正式结果**：{md(o.statement())}"))
 
 
 def method(a: Assessment) -> None:
@@ -52,6 +54,8 @@ def method(a: Assessment) -> None:
              "数字政府专班核实的得分替代原评分。",
              f"- 数据校验：{'严格模式，缺失评分视为错误' if r.options['strict'] else '宽松模式，缺失评分按 0 分计并列于下文'}。",
              "- 排名按保留两位小数后的分值在组内排列，分值相同者并列。"]
+    if a.override is not None:
+        lines.append(f"- **考评对象适用范围：{md(a.override.statement())}**{md(a.override.summary())}")
     if r.options["redistributed"]:
         dropped = "、".join(md(names[k]) for k in r.options["redistributed"])
         lines.append(f"- **{dropped}本期没有数据，其权重已按比例分配给其他考评方式。**")
@@ -174,6 +178,10 @@ def milestones(a: Assessment) -> None:
 def warnings(a: Assessment) -> None:
     display(Markdown(f"## 数据问题及按 0 分计的缺失项（{len(a.result.warnings)} 项）"))
     show_table(tables.problems_table(a.result.warnings))
+    if a.override is not None:
+        table = a.override.consequences()
+        display(Markdown(f"### 因调整考评对象适用范围产生的事项（{len(table)} 项）\n\n{md(a.override.summary())}"))
+        show_table(table)
 
 
 def annual_rankings(a: AnnualAssessment) -> None:
@@ -234,6 +242,9 @@ def options(a: Assessment | AnnualAssessment) -> pd.DataFrame:
                  "日常监测计算方式": AGGREGATIONS[r.options["aggregation"]],
                  "数据校验": "严格" if r.options["strict"] else "宽松（缺失评分按 0 分计）",
                  "权重重新分配": "、".join(names[k] for k in r.options["redistributed"]) or "无"}
+    changed = overrides(a)
+    if changed:  # a what-if: the workbook's notes say so (an official run's notes stay as they were)
+        rows |= {"结果性质": "测算结果，非正式结果", "考评对象适用范围": "；".join(o.statement(public=True) for o in changed)}
     else:
         rows["计算方式"] = "年度考评分值 =（上半年考评分值 + 下半年考评分值）÷ 2"
     return pd.DataFrame({"项目": list(rows), "内容": list(rows.values())})

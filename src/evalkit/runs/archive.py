@@ -18,6 +18,7 @@ from ..core.paths import project_path
 from ..framework.model import Framework
 from ..inputs.params import RunSpec
 from ..inputs.schema import inventory
+from ..scoring.override import check_value
 
 SIGNATURE = "manifest.sig"
 """The manifest's signature, beside it in the run folder."""
@@ -189,4 +190,16 @@ def manifest(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: p
                 "papermill": {k: pm.get(k) for k in ("version", "start_time", "end_time", "duration")}},
         "software": software,
         "git": git,
+        **({"applicability": adjusted} if (adjusted := applicability(spec)) else {}),
     }
+
+
+def applicability(spec: RunSpec) -> list[dict[str, Any]]:
+    """The adjusted 考评对象适用范围 files a what-if run used (its halves' ``applicability``), each with its SHA-256 and
+    the run's standing: a what-if is not the official result."""
+    p = spec.parameters
+    halves = [p["h1"], p["h2"]] if spec.period.is_annual else [p]
+    files = [h["applicability"] for h in halves if h.get("applicability")]
+    digests = [sha256(project_path(f)) for f in files]
+    return [{"path": shown(project_path(f)), "sha256": d, "check": check_value(d), "standing": "测算结果，非正式结果"}
+            for f, d in zip(files, digests)]

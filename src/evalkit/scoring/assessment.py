@@ -12,8 +12,8 @@ from ..core.paths import project_path
 from ..framework.loading import load_framework
 from ..framework.model import Framework
 from ..framework.periods import Period
-from ..inputs.applicability import load_applicability
 from ..inputs.period import PeriodInputs, read_period
+from .override import Override, read_with_override, settle
 from .scores import PeriodResult, score_annual, score_period
 
 
@@ -27,6 +27,7 @@ class Assessment:
     parameters: dict[str, Any]
     previous: Assessment | None = None  # the previous half-year, for the changes since then
     year_before: Assessment | None = None  # the same half of the year before
+    override: Override | None = None  # the adjusted applicability of a what-if run, and what followed from it
 
     @property
     def period(self) -> Period:
@@ -56,16 +57,28 @@ def assess(city: str, period: str | Period, *, data_dir: str | Path | None = Non
            year_before: Mapping[str, Any] | None = None) -> Assessment:
     """Load the framework, read and check the period's inputs, and score them; ``previous`` and
     ``year_before`` (the parameters of the previous half-year and of the same half a year before) are
-    assessed too, for the changes since then."""
+    assessed too, for the changes since then. With ``applicability`` (a what-if) the consequences of the
+    adjusted applicability are listed in ``override``, never raised (:mod:`evalkit.scoring.override`)."""
     fw = load_framework(city)
-    if applicability is not None:
-        fw = fw.with_applicability(load_applicability(fw, project_path(applicability)))
-    inputs = read_period(fw, period, project_path(data_dir), strict=strict)
-    result = score_period(fw, inputs, weights=weights, aggregation=aggregation, redistribute=redistribute)
+    override = None
+    if applicability is None:
+        inputs = read_period(fw, period, project_path(data_dir), strict=strict)
+    else:
+        fw, inputs, override = read_with_override(fw, project_path(applicability), period, project_path(data_dir), strict)
+    options = {"weights": weights, "aggregation": aggregation, "redistribute": redistribute}
+    result = score_period(fw, inputs, **options, **({} if override is None else {"strict": False}))
+    if override is not None:
+        result = settle(result, inputs, override)
     params = {"city": city, "period": str(Period.parse(period)), "data_dir": data_dir, "applicability": applicability,
               "strict": strict, "weights": dict(weights) if weights else None, "aggregation": aggregation, "redistribute": redistribute}
     before, year_ago = (assess(**{**p, "city": city}) if p else None for p in (previous, year_before))
-    return Assessment(fw, inputs, result, params, before, year_ago)
+    return Assessment(fw, inputs, result, params, before, year_ago, override)
+
+
+def overrides(a: Assessment | AnnualAssessment) -> tuple[Override, ...]:
+    """The adjusted applicabilities a period's or a year's results were computed under (none for an official run)."""
+    halves = [a] if isinstance(a, Assessment) else [a.h1, a.h2]
+    return tuple(h.override for h in halves if h.override is not None)
 
 
 def assess_annual(city: str, year: int, h1: Mapping[str, Any] | None = None, h2: Mapping[str, Any] | None = None,
