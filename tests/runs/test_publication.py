@@ -7,16 +7,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 import evalkit
 import evalkit.cli
+from evalkit.core import paths
 from evalkit.core.codes import code
 from evalkit.core.files import sha256
 from evalkit.inputs.params import load_params
 from evalkit.publish.site import build_site
 from evalkit.runs import ledger, publication
-from evalkit.store.published import entries
 from evalkit.runs.runner import run
+from evalkit.store.published import entries
 
 from .forger import write_manifest
 from .test_runner import cli, own_copy
@@ -24,11 +26,33 @@ from .test_runner import cli, own_copy
 pytestmark = pytest.mark.slow
 
 
+def official_copy(tmp_path) -> Path:
+    """Params of Baotou's demo 2022H1 on a private copy of its data, which a test may change: an official run (the
+    worked example of METHOD.md §7 runs under its own applicability, a what-if, which is never published)."""
+    data = tmp_path / "data"
+    shutil.copytree(paths.DATA / "baotou" / "2022H1", data)
+    params = tmp_path / "params" / "baotou"
+    params.mkdir(parents=True)
+    (params / "2022H1.yaml").write_text(yaml.safe_dump({"city": "baotou", "period": "2022H1", "data_dir": str(data)}), encoding="utf-8")
+    return tmp_path / "params"
+
+
 def published_copy(tmp_path) -> tuple[Path, Path, Path]:
-    """(params, outputs, data): the fixture period on a private copy of its data, run and published."""
-    params, out = own_copy(tmp_path), tmp_path / "out"
+    """(params, outputs, data): an official run of a private copy of the demo 2022H1, run and published."""
+    params, out = official_copy(tmp_path), tmp_path / "out"
     publication.publish(run(load_params("baotou", "2022H1", params), outputs=out))
     return params, out, tmp_path / "data"
+
+
+def third_party(data: Path, score: float) -> None:
+    """Change 昆都仑区's 第三方评估 score in the copy's methods.xlsx, as a lead unit's corrected submission would."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(data / "methods.xlsx")
+    ws = wb["填报表"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "昆都仑区")
+    row[[c.value for c in ws[1]].index("第三方评估")].value = score
+    wb.save(data / "methods.xlsx")
 
 
 def test_a_published_record_is_frozen_even_with_force(tmp_path):
@@ -47,13 +71,12 @@ def test_scheduled_runs_report_a_published_periods_changed_input_and_run_nothing
     params, out, data = published_copy(tmp_path)
     quiet = cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json")
     assert json.loads(quiet.stdout)["runs"][0]["status"] == "published"
-    methods = data / "methods.csv"
-    methods.write_text(methods.read_text(encoding="utf-8").replace("昆都仑区,90,85,80", "昆都仑区,90,85,60"), encoding="utf-8")
+    third_party(data, 60)
     for extra in ([], ["--force"], ["--dry-run"]):
         done = cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json", *extra)
         row = json.loads(done.stdout)["runs"][0]
         assert done.returncode == 0 and row["status"] == "published", done.stdout
-        assert "methods.csv: changed" in row["reason"] and "--correct --reason" in row["reason"]
+        assert "methods.xlsx: changed" in row["reason"] and "--correct --reason" in row["reason"]
     assert [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
 
 
@@ -63,8 +86,7 @@ def test_a_correction_keeps_the_original_states_its_reason_and_is_signed(tmp_pat
     bare = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--correct")
     assert bare.returncode == 2 and "--reason" in bare.stderr
     reason = "昆都仑区第三方评估分值录入有误，经专班核实更正为60分。"
-    methods = data / "methods.csv"
-    methods.write_text(methods.read_text(encoding="utf-8").replace("昆都仑区,90,85,80", "昆都仑区,90,85,60"), encoding="utf-8")
+    third_party(data, 60)
     done = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--correct", "--reason", reason)
     assert done.returncode == 0, done.stderr
     folders = sorted(p.name for p in (out / "baotou").iterdir())
@@ -156,3 +178,20 @@ def test_a_damaged_ledger_stops_a_run_before_anything_moves_and_a_deleted_record
     shutil.rmtree(folder)
     problems = ledger.verify(out)
     assert any(p.startswith("baotou/2022H1: the ledger records run") and "存档目录缺失" in p for p in problems), problems
+
+
+def test_a_what_if_run_is_never_published(tmp_path):
+    """A run under an adjusted applicability (the worked example's own) is refused publication, with a Chinese reason;
+    a forger who strips the override from its manifest breaks the signature, and is refused for that."""
+    params, out = own_copy(tmp_path), tmp_path / "out"
+    folder = run(load_params("baotou", "2022H1", params), outputs=out)
+    done = cli("publish", str(folder))
+    assert done.returncode == 2 and "不得发布" in done.stderr and "applicability.csv" in done.stderr
+    assert "Traceback" not in done.stderr and publication.published(out, "baotou", "2022H1") is None
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert m["applicability"][0]["standing"] == "测算结果，非正式结果"
+    del m["applicability"]
+    write_manifest(folder, m, sign=False)
+    forged = cli("publish", str(folder))
+    assert forged.returncode == 2 and "not published" in forged.stderr and "不得发布" not in forged.stderr
+    assert publication.published(out, "baotou", "2022H1") is None

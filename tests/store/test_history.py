@@ -113,7 +113,8 @@ def test_codes_have_their_chinese_names_beside_them(demo_archive):
     assert h.sql("SELECT count(*) AS n FROM method_scores WHERE method IN ('h1', 'h2')")["n"].item() == 0
     aspects = h.sql("SELECT DISTINCT aspect, aspect_name FROM aspects").values.tolist()
     assert sorted(aspects) == sorted(fw.aspects[["id", "name"]].values.tolist())
-    runs = h.sql("SELECT run_id, period, period_name, city_name FROM runs")
+    runs = h.sql("SELECT run_id, period, period_name, city_name, what_if FROM runs")
+    assert not runs["what_if"].any()  # official runs; a what-if is a run with an adjusted applicability
     assert set(runs["city_name"]) == {"包头市"} and set(zip(runs["period"], runs["period_name"])) == {
         ("2022H1", "2022年上半年"), ("2022H2", "2022年下半年"), ("2022", "2022年度")}
     ind = h.sql("SELECT i.* FROM indicators i JOIN runs r USING (run_id) WHERE r.current AND r.period = '2022H2' ORDER BY indicator")

@@ -45,7 +45,8 @@ def frozen_message(city: str, period: str, entry: dict[str, Any]) -> str:
 
 def publish(run_dir: Path, outputs: Path | None = None) -> dict[str, Any]:
     """Make the archived run ``run_dir`` its period's published record (a signed ``publish`` entry); refused when the
-    run's files do not match its manifest, its signature does not hold, or the period already has a published record."""
+    run's files do not match its manifest, its signature does not hold, it is a what-if under an adjusted
+    applicability, or the period already has a published record."""
     run_dir = Path(run_dir)
     outputs = Path(outputs) if outputs is not None else run_dir.resolve().parents[1]
     folder = confined(outputs, ledger.relative(run_dir, outputs))
@@ -53,6 +54,10 @@ def publish(run_dir: Path, outputs: Path | None = None) -> dict[str, Any]:
     problems = ledger.run_problems(folder, manifest)
     if problems:
         raise EvalkitError(f"{folder}: not published: " + "; ".join(problems))
+    if manifest.get("applicability"):  # signed with the manifest: removing it breaks the signature checked above
+        raise EvalkitError(f"{folder}: not published: a what-if run under an adjusted applicability "
+                           f"({', '.join(Path(a['path']).name for a in manifest['applicability'])}) is never the official record "
+                           "(按调整后的考评对象适用范围测算的结果，非正式结果，不得发布)")
     with commit.settled(outputs):
         current = published(outputs, manifest["city"], manifest["period"])
         if current is not None:

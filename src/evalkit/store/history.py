@@ -79,7 +79,7 @@ def _tables(folder: Path, published: set[str], frameworks: dict) -> dict[str, pd
                                "period_name": period.label, "annual": period.is_annual, "folder": folder.as_posix(),
                                "started": pd.Timestamp(m["run"]["started"]).tz_convert(None),
                                "current": folder.name == str(period), "published": run_id in published,
-                               "synthetic": synthetic(options)}]),
+                               "synthetic": synthetic(options), "what_if": bool(m.get("applicability"))}]),
         "options": options.rename(columns={"项目": "item", "内容": "value"}).assign(run_id=run_id),
         "totals": named.beside(pd.DataFrame({"run_id": run_id, "city": m["city"], "period": str(period), "entity": results["entity"],
                                              "grp": results["group"], "total": results[total], "rank": results["rank"].astype("int64")}),
