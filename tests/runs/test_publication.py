@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,9 @@ def test_a_what_if_run_is_never_published(tmp_path):
     assert "Traceback" not in done.stderr and publication.published(out, "baotou", "2022H1") is None
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert m["applicability"][0]["standing"] == "测算结果，非正式结果"
+    for pdf in ("report.pdf", "report-internal.pdf"):  # every page of both editions says so in its running head
+        pages = subprocess.run(["pdftotext", str(folder / pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")[:-1]
+        assert pages and all("测算稿" in page for page in pages), pdf
     del m["applicability"]
     write_manifest(folder, m, sign=False)
     forged = cli("publish", str(folder))

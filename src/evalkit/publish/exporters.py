@@ -112,15 +112,17 @@ MARGINS = {"report": {"top": "16mm", "bottom": "16mm", "left": "12mm", "right": 
 """Page margins: a report's, and a 公文's (GB/T 9704: 天头 37 mm, 订口 28 mm, a 156 mm × 225 mm text block)."""
 
 
-def running_header(title: str, synthetic: bool, internal: bool = False, official: bool = False) -> dict[str, str]:
+def running_header(title: str, synthetic: bool, internal: bool = False, official: bool = False,
+                   what_if: bool = False) -> dict[str, str]:
     """Chromium's print templates and margins for a report: the title (and 示例数据 when synthetic, 内部资料 on the internal
-    edition) at the head of every page, 第 X 页 共 Y 页 at its foot; a 公文 (``official``) has no running title, its page
-    number reads ``— 1 —`` (4号, 14 pt) and its margins are GB/T 9704's. Pass to :func:`html_to_pdf` as ``header_footer``."""
+    edition, 测算稿 for a what-if under an adjusted applicability) at the head of every page, 第 X 页 共 Y 页 at its foot;
+    a 公文 (``official``) has no running title, its page number reads ``— 1 —`` (4号, 14 pt) and its margins are
+    GB/T 9704's. Pass to :func:`html_to_pdf` as ``header_footer``."""
     style = f"{HEADER_FONT};font-size:8px;width:100%;text-align:center;color:#555"
-    mark = ("　<span style=\"color:#c00000\">内部资料　注意保存</span>" if internal else "") + (
-        "　<span style=\"color:#c55a11\">示例数据</span>" if synthetic else "")
+    marks = [("内部资料　注意保存", "#c00000", internal), ("测算稿　非正式结果", "#c00000", what_if), ("示例数据", "#c55a11", synthetic)]
+    mark = "".join(f'　<span style="color:{colour}">{text}</span>' for text, colour, shown in marks if shown)
     if official:
-        return {"header": f'<div style="{style}">{mark.strip("　") if synthetic else ""}</div>',
+        return {"header": f'<div style="{style}">{mark.removeprefix("　")}</div>',
                 "footer": f'<div style="{HEADER_FONT};font-size:14pt;width:100%;text-align:center;color:#000">'
                           '— <span class="pageNumber"></span> —</div>', "margin": MARGINS["official"]}
     return {"header": f'<div style="{style}">{html.escape(title)}{mark}</div>',

@@ -60,7 +60,7 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
             (folder / f"{stem}.html").write_text(page, encoding="utf-8")
             prints.append(spooler().submit(folder / f"{stem}.html", folder / f"{stem}.pdf",
                                            running_header(name, synthetic(options), internal=edition == "internal",
-                                                          official=edition == "public")))
+                                                          official=edition == "public", what_if=bool(manifest.get("applicability")))))
     finally:
         wait(prints)  # never leave a print writing into a folder the caller is about to remove
     for done in prints:
