@@ -133,6 +133,8 @@ def test_missing_scores_strict_and_lenient(example_fw):
     assert totals(r).loc["市教育局", "half_year"] == pytest.approx(0.6 * 37.5)
     assert len(r.missing) == 4 and len(r.warnings) == 4
     assert any("scored 0 (lenient mode)" in str(w) for w in r.warnings)
+    assert any("市教育局未报送市教育局指标25的评分，按0分计（宽松模式）" in str(w) for w in r.warnings)  # Chinese first
+    assert any("市教育局未报送实地调研得分，按0分计（宽松模式）" in str(w) for w in r.warnings)
 
 
 def test_unassigned_rows_are_refused(example_fw):

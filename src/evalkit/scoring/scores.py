@@ -224,11 +224,17 @@ def _aggregate(fw: Framework, ind_scores: pd.DataFrame, entity: np.ndarray, aspe
 
 
 def _missing_problem(r, fw: Framework) -> Problem:
+    """A missing score let through in lenient mode, in Chinese first (the 报告 prints it), then in English."""
+    n = int(r.indicator) if pd.notna(r.indicator) else None
     if pd.notna(r.lead_unit):
-        return Problem("monitoring", f"no score from {r.lead_unit} for {r.entity}, indicator {int(r.indicator)}; scored 0 (lenient mode)")
+        return Problem("monitoring", f"{r.lead_unit}未报送{r.entity}指标{n}的评分，按0分计（宽松模式）；"
+                                     f"no score from {r.lead_unit} for {r.entity}, indicator {n}; scored 0 (lenient mode)")
     if r.method == "targets":
-        return Problem("targets", f"no actual value for {r.entity}, indicator {int(r.indicator)}; scored 0 (lenient mode)")
-    return Problem("methods", f"no {fw.method_names[r.method]} score for {r.entity}; scored 0 (lenient mode)", column=fw.method_names[r.method])
+        return Problem("targets", f"{r.entity}指标{n}未报送实际值，按0分计（宽松模式）；"
+                                  f"no actual value for {r.entity}, indicator {n}; scored 0 (lenient mode)")
+    name = fw.method_names[r.method]
+    return Problem("methods", f"{r.entity}未报送{name}得分，按0分计（宽松模式）；no {name} score for {r.entity}; scored 0 (lenient mode)",
+                   column=name)
 
 
 def score_annual(h1: PeriodResult, h2: PeriodResult, annual_total: str = "precise") -> pd.DataFrame:
