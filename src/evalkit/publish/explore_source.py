@@ -17,7 +17,8 @@ AUTO = "auto"
 
 
 def cities() -> list[tuple[str, str]]:
-    """Every city with a framework under ``data/``, as (label, city) for a picker: ``包头市（baotou）``."""
+    """Every city with a framework under ``data/``, as (label, city) for a picker: the city's name and its folder,
+    ``某某市（folder）``."""
     found = []
     for folder in sorted(p for p in paths.DATA.iterdir() if (p / "framework.yaml").is_file()):
         try:
@@ -35,11 +36,7 @@ def periods(city: str) -> list[tuple[str, str]]:
 
 
 def previous_half(city: str, period: str | Period) -> str | None:
-    """The half-year before ``period`` (:attr:`Period.previous`) if it has input tables, else None.
-
-    >>> previous_half("baotou", "2022H2"), previous_half("baotou", "2022H1")
-    ('2022H1', None)
-    """
+    """The half-year before ``period`` (:attr:`Period.previous`) if it has input tables, else None."""
     before = Period.parse(period).previous
     return str(before) if paths.period_dir(city, str(before)).is_dir() else None
 

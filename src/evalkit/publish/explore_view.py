@@ -20,8 +20,8 @@ LONG_TEXT = ("指标内容", "问题", "内容", "原因")
 def aspect_label(fw: Framework, aspect: str) -> str:
     """An aspect as （一）name, so that the numeral 一 is never taken for the dash of a missing value.
 
-    >>> from evalkit import load_framework
-    >>> aspect_label(load_framework("baotou"), "一")
+    >>> from types import SimpleNamespace
+    >>> aspect_label(SimpleNamespace(aspects=pd.DataFrame({"id": ["一"], "name": ["政务服务“一网通办”"]})), "一")
     '（一）政务服务“一网通办”'
     """
     names = dict(zip(fw.aspects["id"], fw.aspects["name"]))
