@@ -20,7 +20,8 @@ from .model import PUBLICATION_KEYS, Framework, Method
 
 
 def load_framework(city_or_path: str | Path, *, point_overrides: Mapping[int, Any] | None = None) -> Framework:
-    """Load ``data/<city>/framework.yaml`` and ``entities.csv``.
+    """Load ``data/<city>/framework.yaml`` and ``entities.csv``; a plan's coverage table ``coverage.yaml`` beside them
+    joins the framework's sources (archived with each run) when present.
 
     A string is always a city's name (:func:`evalkit.core.paths.city_name`: never a path, so a name from the command
     line, a params file or a notebook parameter stays inside ``data/``); evalkit's own code may pass a
@@ -41,7 +42,9 @@ def load_framework(city_or_path: str | Path, *, point_overrides: Mapping[int, An
         doc = replace(doc, problems=(*doc.problems, doc.at(("city",), f"city is {doc.data.get('city')!r}; expected {city!r}, "
                                                             "as the file's folder data/<city>/ says", "城市名应与所在文件夹一致")))
     entities_path = path.with_name("entities.csv")
-    return build_framework(doc, read_entities(entities_path), sources=(path, entities_path))
+    coverage = path.with_name("coverage.yaml")  # a plan's coverage table: archived with each run, as the 报告 shows it
+    return build_framework(doc, read_entities(entities_path),
+                           sources=(path, entities_path, *([coverage] if coverage.is_file() else [])))
 
 
 
