@@ -114,6 +114,7 @@ def build_framework(spec: Mapping[str, Any] | config.Document, entities: pd.Data
             "due_month": pd.array([i["deadline"].month for i in indicators], dtype="Int64"),
             "deadline_kind": [i["deadline"].kind for i in indicators],
             "continues": [i["deadline"].continues for i in indicators],
+            "deadline_requires": [i["deadline"].requires for i in indicators],
             "applies": [tuple(i["applies"]) for i in indicators],
             "excluded": [tuple(i.get("except") or ()) for i in indicators],
             "reason": [i.get("reason", "") for i in indicators],
@@ -124,6 +125,8 @@ def build_framework(spec: Mapping[str, Any] | config.Document, entities: pd.Data
             "target_unit": [i["target"].get("unit", "") if i.get("target") else "" for i in indicators],
             "target_definition": [i["target"].get("definition", "") if i.get("target") else "" for i in indicators],
             "source": [i.get("source", "") for i in indicators],
+            "exclusions": [tuple(i.get("exclusions") or ()) for i in indicators],
+            "qualifiers": [tuple(i.get("qualifiers") or ()) for i in indicators],
             "derived": [tuple(i.get("derived") or ()) for i in indicators],
         }
     )
@@ -221,7 +224,7 @@ def _flatten(spec: Mapping[str, Any], problems: list[str]) -> tuple[list[dict], 
             for i in c["indicators"]:
                 what = f"indicator {i['id']}"
                 try:
-                    deadline = parse_deadline(i["deadline"])
+                    deadline = parse_deadline(i["deadline"], (i.get("deadline_reading") or {}).get("requires"))
                 except FrameworkError as exc:
                     problems.append(f"{what}: {exc}")
                     continue
