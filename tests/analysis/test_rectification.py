@@ -118,3 +118,17 @@ def test_workbook_per_lead_unit(baotou, tmp_path):
         assert (meta["类型"], meta["牵头考核单位"], meta["示例数据"]) == ("整改清单", unit, "是")
     with pytest.raises(evalkit.core.errors.OutputExistsError):
         write_workbooks(baotou, items, "2022H1", tmp_path)
+
+
+def test_a_stretch_goal_is_listed_as_its_own_kind_and_closes_like_a_milestone(small_spec):
+    """力争目标: a stretch goal below 取得阶段性成效 is listed as 力争目标, never as 进度滞后."""
+    from ..conftest import SMALL_ENTITIES
+
+    small_spec["aspects"][0]["categories"][0]["indicators"][0]["deadline"] = "2022年6月底力争实现"
+    fw = evalkit.build_framework(small_spec, SMALL_ENTITIES.copy())
+    h1 = period(fw, "2022H1", statuses={("局甲", "东区", 1): "推进中"})
+    items = rc.problem_list(fw, *h1)
+    assert items[["entity", "indicator", "kind", "required"]].values.tolist() == [["东区", 1, "力争目标", "取得阶段性成效"]]
+    assert "进度滞后" not in set(items["kind"]) and set(items["kind"]) <= set(rc.KINDS)
+    h2 = period(fw, "2022H2", statuses={("局甲", "东区", 1): "取得阶段性成效"})
+    assert rc.closures(fw, items, "2022H1", *h2)["closed"].tolist() == [True]

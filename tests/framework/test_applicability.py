@@ -43,12 +43,16 @@ def test_reviewed_readings_as_decided(baotou):
     districts = set(ents[ents == "district"].index)
     assert entities_of(baotou, 66) == {"市工信局"}  # 条件较好旗县区, 分批次: not every district
     assert entities_of(baotou, 75) == {"市工信局"}  # 市本级50个部门, not the 27 assessed departments
-    assert entities_of(baotou, 57) == entities_of(baotou, 88) == set(ents.index)
+    assert entities_of(baotou, 57) == set(ents.index)
+    assert entities_of(baotou, 88) == {"市委组织部", "市人社局"}  # setting training content: the two lead units' duty
     assert districts <= entities_of(baotou, 45) and not {"市委宣传部", "市大数据中心"} & entities_of(baotou, 45)
     five = entities_of(baotou, 5)
     assert not {"市税务局", "市委网信办", "市委组织部", "市委宣传部"} & five and districts <= five
     assert {"市公安局", "市住建局"} <= entities_of(baotou, 1) and "市税务局" not in entities_of(baotou, 1)
-    assert entities_of(baotou, 19) == {"市审批服务局"} and len(entities_of(baotou, 31)) == 27
+    assert entities_of(baotou, 19) == {"市审批服务局"}
+    # 31 (三张清单认领和填报) as 2 and 44: only the units with 政务服务事项, not the party departments, 市税务局 or 市大数据中心
+    assert entities_of(baotou, 31) == entities_of(baotou, 2) == set(baotou.entity_sets["政务服务事项实施部门"])
+    assert not {"市委组织部", "市委宣传部", "市委网信办", "市税务局", "市大数据中心"} & entities_of(baotou, 31)
 
 
 def test_sets_and_except_are_checked():

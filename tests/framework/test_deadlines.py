@@ -75,3 +75,70 @@ def test_deadlines_with_a_year(text, year, month, h1_2023, h2_2023, h1_2024):
     d = parse_deadline(text)
     assert (d.year, d.month, d.kind) == (year, month, "完成")
     assert (d.required_status(6, 2023), d.required_status(12, 2023), d.required_status(6, 2024)) == (h1_2023, h2_2023, h1_2024)
+
+
+# METHOD.md §5, by hand: the status each kind of the plans requires once due (the verbs §5 does not name read as their
+# nearest named kind: 基本实现 as 基本完成; 完善, 建设, 打造, 进行 as 推进).
+METHOD_KINDS = {
+    "完成": "已完成", "全面完成": "已完成", "建成": "已完成", "全面建成": "已完成",
+    "基本完成": "取得明显成效", "初步完成": "取得明显成效", "基本建成": "取得明显成效", "初步建成": "取得明显成效",
+    "基本实现": "取得明显成效", "取得明显成效": "取得明显成效",
+    "力争": "取得阶段性成效", "加快": "取得阶段性成效", "推进": "取得阶段性成效", "深化": "取得阶段性成效",
+    "完善": "取得阶段性成效", "建设": "取得阶段性成效", "打造": "取得阶段性成效", "进行": "取得阶段性成效",
+    "取得阶段性成效": "取得阶段性成效", "启动": "推进中",
+}
+
+
+def test_kinds_require_what_method_gives():
+    from evalkit.framework.deadlines import KINDS
+
+    assert KINDS == METHOD_KINDS
+
+
+@pytest.mark.parametrize("kind,required", METHOD_KINDS.items())
+def test_each_kind_before_and_after_its_month(kind, required):
+    d = parse_deadline(f"2022年6月底{kind}")
+    assert (d.year, d.month, d.kind, d.text) == (2022, 6, kind, f"2022年6月底{kind}")
+    assert [d.required_status(m, y) for m, y in ((12, 2021), (5, 2022), (6, 2022), (12, 2022), (6, 2023))] == \
+        [None, None, required, required, required]
+
+
+@pytest.mark.parametrize("text,kind", [("2021年底初步完成", "初步完成"), ("2022年6月底前加快", "加快"), ("2022年底力争实现", "力争"),
+                                       ("2022年底力争", "力争"), ("2023年底基本实现", "基本实现"), ("2024年底建成", "建成")])
+def test_the_plans_verb_is_kept(text, kind):
+    d = parse_deadline(text)
+    assert (d.text, d.kind, d.month) == (text, kind, 6 if "6月" in text else 12)
+    assert d.stretch == (kind == "力争")
+
+
+def test_a_confirmed_reading_overrides_the_kind():
+    d = parse_deadline("2021年底初步完成", "已完成")
+    assert d.required_status(12, 2021) == "已完成" and d.required_status(6, 2021) is None
+    with pytest.raises(FrameworkError, match="expected one of"):
+        parse_deadline("2021年底初步完成", "大体完成")
+
+
+@pytest.mark.parametrize("text", ["2021年底大体完成", "2021年底", "力争"])
+def test_unknown_verbs_are_refused(text):
+    with pytest.raises(FrameworkError, match="the plan's verb"):
+        parse_deadline(text)
+
+
+def test_required_status_is_monotone_in_time_and_a_stretch_goal_asks_no_more_than_a_phased_result():
+    from hypothesis import given, settings, strategies as st
+
+    from evalkit.framework.deadlines import KINDS
+
+    rank = {None: -1, **{s: k for k, s in enumerate(STATUSES)}}
+    times = st.tuples(st.integers(2020, 2026), st.sampled_from([6, 12]))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.sampled_from(list(KINDS)), st.integers(2020, 2026), st.integers(1, 12), st.booleans(), times, times)
+    def check(kind, year, month, then, t1, t2):
+        d = parse_deadline(f"{year}年{month}月底{kind}" + ("并持续推进" if then else ""))
+        (y1, m1), (y2, m2) = sorted([t1, t2])
+        assert rank[d.required_status(m1, y1)] <= rank[d.required_status(m2, y2)]
+        if d.stretch:
+            assert rank[d.required_status(m2, y2)] <= rank["取得阶段性成效"]
+
+    check()

@@ -3,7 +3,7 @@ period which items were closed and the closure rate per entity and per lead unit
 
 An item is a (entity, lead unit, indicator) where the entity lost more than ``threshold`` of the
 indicator's points in that lead unit's score (失分), or a milestone below its required status (进度滞后,
-未填报完成情况, METHOD.md §5). It is closed in the next period when the score is back within the
+未填报完成情况, or 力争目标 for a stretch goal, which is never a lag; METHOD.md §5). It is closed in the next period when the score is back within the
 threshold, or the status has reached the status the item required. Items still open carry over into
 the next period's list.
 """
@@ -20,10 +20,16 @@ from ..framework.model import Framework
 from ..framework.periods import Period
 from ..inputs.period import PeriodInputs
 from ..inputs.schema import KEY
+from ..scoring.milestones import LAG, MISSING, STRETCH_SHORT
 from ..scoring.scores import PeriodResult
 
+MILESTONE_KINDS = {LAG: "进度滞后", MISSING: "未填报完成情况", STRETCH_SHORT: "力争目标"}
+"""A milestone row's ``problem`` -> its problem kind in the list (力争目标 apart from 进度滞后)."""
+KINDS = ("失分", *MILESTONE_KINDS.values())
+"""The kinds of problem a list holds."""
+
 ITEM_COLUMNS = ["entity", "lead_unit", "indicator", "kind", "points", "score", "required", "status", "deadline", "carried"]
-"""A problem list: ``kind`` 失分 or 进度滞后 or 未填报完成情况; ``score`` the lead unit's (verified) score of
+"""A problem list: ``kind`` one of :data:`KINDS`; ``score`` the lead unit's (verified) score of
 ``points``; ``required`` / ``status`` for milestones; ``deadline`` the rectification deadline (整改时限);
 ``carried`` the period an open item was first listed in, empty for a new item."""
 
@@ -84,7 +90,7 @@ def problem_list(framework: Framework, inputs: PeriodInputs, result: PeriodResul
     items = pd.concat([
         lost.assign(kind="失分", required="", status=lost["status"]),
         targets.assign(kind="失分", required="", status=""),
-        m.assign(kind=m["problem"].map({"滞后于进度要求": "进度滞后", "未填报完成情况": "未填报完成情况"}),
+        m.assign(kind=m["problem"].map(MILESTONE_KINDS),
                  points=m["indicator"].map(ind["points"]), score=np.nan),
     ], ignore_index=True).assign(deadline=due, carried="")[ITEM_COLUMNS]
     if previous is not None and len(previous):

@@ -20,7 +20,8 @@ from .model import PUBLICATION_KEYS, Framework, Method
 
 
 def load_framework(city_or_path: str | Path, *, point_overrides: Mapping[int, Any] | None = None) -> Framework:
-    """Load ``data/<city>/framework.yaml`` and ``entities.csv``.
+    """Load ``data/<city>/framework.yaml`` and ``entities.csv``; a plan's coverage table ``coverage.yaml`` beside them
+    joins the framework's sources (archived with each run) when present.
 
     A string is always a city's name (:func:`evalkit.core.paths.city_name`: never a path, so a name from the command
     line, a params file or a notebook parameter stays inside ``data/``); evalkit's own code may pass a
@@ -41,7 +42,9 @@ def load_framework(city_or_path: str | Path, *, point_overrides: Mapping[int, An
         doc = replace(doc, problems=(*doc.problems, doc.at(("city",), f"city is {doc.data.get('city')!r}; expected {city!r}, "
                                                             "as the file's folder data/<city>/ says", "城市名应与所在文件夹一致")))
     entities_path = path.with_name("entities.csv")
-    return build_framework(doc, read_entities(entities_path), sources=(path, entities_path))
+    coverage = path.with_name("coverage.yaml")  # a plan's coverage table: archived with each run, as the 报告 shows it
+    return build_framework(doc, read_entities(entities_path),
+                           sources=(path, entities_path, *([coverage] if coverage.is_file() else [])))
 
 
 
@@ -111,6 +114,7 @@ def build_framework(spec: Mapping[str, Any] | config.Document, entities: pd.Data
             "due_month": pd.array([i["deadline"].month for i in indicators], dtype="Int64"),
             "deadline_kind": [i["deadline"].kind for i in indicators],
             "continues": [i["deadline"].continues for i in indicators],
+            "deadline_requires": [i["deadline"].requires for i in indicators],
             "applies": [tuple(i["applies"]) for i in indicators],
             "excluded": [tuple(i.get("except") or ()) for i in indicators],
             "reason": [i.get("reason", "") for i in indicators],
@@ -121,6 +125,8 @@ def build_framework(spec: Mapping[str, Any] | config.Document, entities: pd.Data
             "target_unit": [i["target"].get("unit", "") if i.get("target") else "" for i in indicators],
             "target_definition": [i["target"].get("definition", "") if i.get("target") else "" for i in indicators],
             "source": [i.get("source", "") for i in indicators],
+            "exclusions": [tuple(i.get("exclusions") or ()) for i in indicators],
+            "qualifiers": [tuple(i.get("qualifiers") or ()) for i in indicators],
             "derived": [tuple(i.get("derived") or ()) for i in indicators],
         }
     )
@@ -218,7 +224,7 @@ def _flatten(spec: Mapping[str, Any], problems: list[str]) -> tuple[list[dict], 
             for i in c["indicators"]:
                 what = f"indicator {i['id']}"
                 try:
-                    deadline = parse_deadline(i["deadline"])
+                    deadline = parse_deadline(i["deadline"], (i.get("deadline_reading") or {}).get("requires"))
                 except FrameworkError as exc:
                     problems.append(f"{what}: {exc}")
                     continue

@@ -14,6 +14,7 @@ from ..core import paths
 from ..core.errors import ParameterError
 from . import config
 from .config import Document, default, key_path, label, record, text, texts
+from .deadlines import STATUSES
 from .model import TARGET_OPS
 from .weights import check_weights
 
@@ -25,6 +26,8 @@ OPEN_POINTS = {**POINTS, "type": ["number", "string", "null"],
                "expected": ("points: a number, 0 or more, a fraction in quotes such as '2/3', or null (left open)",
                             "分值：不小于 0 的数字、加引号的分数（如 '2/3'）或 null（不设分值）")}
 UNIT = {"type": "number", "minimum": 0, "maximum": 1}
+EXCLUSION = {"type": "string", "pattern": r"^除[^除]+外(?![\s\S])", "expected": (
+    "the plan's words of an exclusion, 除…外", "方案原文的除外表述，如“除涉密和特殊外”")}
 TARGET = record({
     "value": {"type": "number", "exclusiveMinimum": 0, "expected": ("a number above 0", "大于 0 的数字")},
     "op": {"enum": list(TARGET_OPS), "default": ">="},
@@ -35,7 +38,12 @@ INDICATOR = record({
            "expected": ("a whole number from 1 to 999999", "1 至 999999 之间的整数")},
     "text": text("the indicator as the document writes it"),
     "points": {**OPEN_POINTS, "description": "its points; left open, the nearest level with points shares them out (METHOD.md §3)"},
-    "deadline": text("完成时限, e.g. `6月底完成`, `2025年底完成`, `持续推进` (`framework/deadlines.py`)"),
+    "deadline": text("完成时限 in the plan's words, e.g. `6月底完成`, `2021年底初步完成`, `2022年底力争实现`, `持续推进`; "
+                     "the verb is the kind and sets the status required once due (`framework/deadlines.py`)"),
+    "deadline_reading": record({"requires": {"enum": list(STATUSES), "expected": (
+        f"one of {', '.join(STATUSES)}", f"应为{'、'.join(STATUSES)}之一")}, "reason": text("why the city reads it so")},
+        ["requires", "reason"], description="the city's confirmed reading of the deadline: the status it `requires` once "
+                                            "due, overriding its kind's (METHOD.md §5), and the `reason`"),
     "deadline_source": {"type": ["string", "array"], "items": {"type": "string"}, "description": "where the deadline comes from"},
     "lead_units": texts("牵头考核单位, names or aliases from entities.csv", at_least=1),
     "applies": texts("who is assessed: `all`, `districts`, `departments`, `leads`, an entity set or an entity", at_least=1),
@@ -43,6 +51,10 @@ INDICATOR = record({
     "reason": {"type": "string", "description": "why `applies` reads the text so"},
     "review": {"type": "string", "description": "a reviewed reading's decision (调整 or 维持) and why"},
     "source": {"type": "string", "description": "where in the plan the indicator comes from"},
+    "exclusions": {**texts("what the plan leaves out of the count, verbatim (`除…外`), kept in `text` and the target's "
+                           "`definition`"), "items": EXCLUSION},
+    "qualifiers": texts("the plan's words that narrow what is counted (e.g. `具有实用价值的`), verbatim, kept in `text` "
+                        "and the target's `definition`"),
     "target": {**TARGET, "description": "a numeric target: `value`, `op` (`>=`, `>`, `<=`), `step`, `unit`, `definition`"},
     "derived": {"type": "array", "items": {"enum": ["points", "deadline", "lead_units", "target"]},
                 "description": "what the plan does not give (推定): `points`, `deadline`, `lead_units`, `target`"},

@@ -52,7 +52,8 @@ def write_workbooks(framework: Framework, items: pd.DataFrame, period: Period | 
     for path, part in plan.items():
         unit = part["lead_unit"].iloc[0]
         what = [f"本表列出{unit}牵头考核的指标中，{period.label}考评发现的 {len(part)} 项问题（问题清单）。",
-                "“失分”指该单位评分低于分值的一定比例；“进度滞后”“未填报完成情况”指未达到完成时限要求的进度。",
+                "“失分”指该单位评分低于分值的一定比例；“进度滞后”“未填报完成情况”指未达到完成时限要求的进度；"
+                "“力争目标”指方案中力争完成的目标未达到应有进度，单列，不计为进度滞后。",
                 "请逐项填写整改措施、责任人和计划完成时间，并在“整改进展”列从下拉列表选择：" + "、".join(PROGRESS) + "。",
                 f"请在整改时限（{part['deadline'].iloc[0]}）前完成整改；下一考评期将核对各项问题是否已整改。"]
         save_workbook(input_workbook(framework, period, "整改清单", unit, columns, part, what=what, sheet="整改清单", synthetic=synthetic), path)

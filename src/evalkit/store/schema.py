@@ -11,7 +11,7 @@ import pandas as pd
 
 _RUN = {"run_id": "运行编号（每次运行唯一；与运行目录 manifest.json 中的 run.id 相同）"}
 _UNIT = {"lead_unit": "牵头考核单位", "entity": "考评对象", "indicator": "指标序号（见 indicators 表）"}
-_ITEM = {**_UNIT, "kind": "问题类型：失分、进度滞后、未填报完成情况", "points": "该指标分值",
+_ITEM = {**_UNIT, "kind": "问题类型：失分、进度滞后、未填报完成情况、力争目标（力争目标未达到进度要求，不计为进度滞后）", "points": "该指标分值",
          "score": "牵头考核单位评分（经专班核实后）；进度问题为空", "required": "该期应达到的进度（进度问题）",
          "status": "填报的完成情况", "deadline": "整改期限", "carried": "自哪一考评期起未整改（空：本期新列入）"}
 
