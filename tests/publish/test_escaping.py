@@ -18,7 +18,7 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 
 import evalkit
-from evalkit.publish import analysis_report, report, scorecard, wide
+from evalkit.publish import analysis_report, coverage, milestone_report, report, scorecard, wide
 from evalkit.scoring.assessment import Assessment
 from evalkit.core.errors import Problem
 from evalkit.publish.exporters import ReportHTMLExporter
@@ -134,7 +134,7 @@ def _assert_inert(page: str) -> None:
 def test_period_report_and_scorecard_hold_no_live_payload(hostile, monkeypatch, tmp_path):
     a, entity = hostile, DISTRICTS[0]
     sections = [lambda f=f: f(a) for f in (report.title, report.method, report.derived, report.rankings, report.aspects,
-                                          report.targets, report.corrections, report.milestones, report.warnings,
+                                          report.targets, report.corrections, milestone_report.section, coverage.excused, report.warnings,
                                           analysis_report.show_applicability, analysis_report.show_coherence,
                                           analysis_report.show_attribution)]
     sections += [lambda: report.robustness(a, draws=50), lambda: analysis_report.show_sobol(a, n=32)]

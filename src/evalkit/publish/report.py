@@ -165,16 +165,6 @@ def corrections(a: Assessment) -> None:
     show_table(table.assign(指标=indicator_names(a.framework, table["指标"])))
 
 
-def milestones(a: Assessment) -> None:
-    display(Markdown(f"## 进度滞后及未填报完成情况的指标（{len(a.result.milestones)} 项）"))
-    show_table(tables.milestone_summary(a.result))
-    display(Markdown("### 明细（按牵头考核单位）"))
-    from .tables import indicator_names
-
-    table = tables.milestone_table(a.result)
-    show_table(table.assign(指标=indicator_names(a.framework, table["指标"])))
-
-
 def warnings(a: Assessment) -> None:
     display(Markdown(f"## 数据问题及按 0 分计的缺失项（{len(a.result.warnings)} 项）"))
     show_table(tables.problems_table(a.result.warnings))

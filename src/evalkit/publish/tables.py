@@ -115,21 +115,6 @@ def corrections_table(result: PeriodResult) -> pd.DataFrame:
                          "差值": display_round(c["verified"] - c["reported"].fillna(0))})
 
 
-def milestone_summary(result: PeriodResult) -> pd.DataFrame:
-    """Per lead unit: how many due indicators lag and how many have no status."""
-    m = result.milestones
-    counts = pd.crosstab(m["lead_unit"], m["problem"]).reindex(columns=["滞后于进度要求", "未填报完成情况"], fill_value=0)
-    counts["合计"] = counts.sum(axis=1)
-    return counts.sort_values("合计", ascending=False).reset_index().rename(columns={"lead_unit": "牵头考核单位"})
-
-
-def milestone_table(result: PeriodResult) -> pd.DataFrame:
-    """Indicators due by the period's end that lag, per lead unit and entity (METHOD.md §5)."""
-    m = result.milestones
-    return pd.DataFrame({"牵头考核单位": m["lead_unit"], "考评对象": m["entity"], "指标": m["indicator"], "完成时限": m["deadline"],
-                         "应达到": m["required"], "填报情况": m["status"].replace("", "—"), "问题": m["problem"]})
-
-
 def annual_table(framework: Framework, totals: pd.DataFrame, group: str) -> pd.DataFrame:
     """The annual ranking of one group: H1, H2, annual = (H1 + H2) / 2, rank (ties 并列)."""
     t = totals[totals["group"] == group].sort_values("rank", kind="stable")
