@@ -125,7 +125,8 @@ def test_unknown_verbs_are_refused(text):
 
 
 def test_required_status_is_monotone_in_time_and_a_stretch_goal_asks_no_more_than_a_phased_result():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     from evalkit.framework.deadlines import KINDS
 
@@ -142,3 +143,36 @@ def test_required_status_is_monotone_in_time_and_a_stretch_goal_asks_no_more_tha
             assert rank[d.required_status(m2, y2)] <= rank["取得阶段性成效"]
 
     check()
+
+
+def test_a_verb_method_does_not_name_is_listed_as_derived_until_the_city_confirms_it():
+    """Yuncheng 17 (“2022年底建设”) is read as 推进: the reading is among the 推定事项 with the status it requires; once
+    the city records its reading (``deadline_reading``), it is no longer listed, and the status is the city's."""
+    import copy
+
+    import yaml
+
+    import evalkit
+    from evalkit.core import paths
+    from evalkit.framework.deadlines import KINDS, READ_AS
+    from evalkit.framework.loading import build_framework, read_entities
+
+    fw = evalkit.load_framework("yuncheng")
+    items = fw.derived_items().set_index("对象")
+    readings = items[items["项目"] == "完成时限的理解"]
+    ind = fw.indicators.set_index("id")
+    read = ind[ind["deadline_kind"].isin(list(READ_AS)) & ~ind["derived"].map(lambda d: "deadline" in d)]
+    assert sorted(readings.index) == sorted(f"指标 {i}" for i in read.index) and len(readings) >= 5
+    assert readings.loc["指标 17", "取值（推定，待城市确认）"] == "“2022年底建设”中的“建设”按“推进”理解，到期应达到“取得阶段性成效”"
+    assert KINDS["建设"] == "取得阶段性成效"
+    spec = yaml.safe_load((paths.DATA / "yuncheng" / "framework.yaml").read_text(encoding="utf-8"))
+    confirmed = copy.deepcopy(spec)
+    for aspect in confirmed["aspects"]:
+        for category in aspect["categories"]:
+            for i in category["indicators"]:
+                if i["id"] == 17:
+                    i["deadline_reading"] = {"requires": "已完成", "reason": "市政务信息管理局确认：应用须于2022年底建成上线"}
+    fw2 = build_framework(confirmed, read_entities(paths.DATA / "yuncheng" / "entities.csv"))
+    left = fw2.derived_items()
+    assert "指标 17" not in set(left.loc[left["项目"] == "完成时限的理解", "对象"])
+    assert fw2.indicators.set_index("id").loc[17, "deadline_requires"] == "已完成"

@@ -29,7 +29,11 @@ KINDS = {
     "启动": _STARTED,
 }
 """Deadline kind (the plan's verb) -> the status it requires once its month has passed (METHOD.md §5 defaults; the
-verbs §5 does not name, 基本实现, 完善, 建设, 打造 and 进行, read as their nearest named kind)."""
+verbs §5 does not name, :data:`READ_AS`, as their nearest named kind)."""
+
+READ_AS = {"基本实现": "基本完成", "完善": "推进", "建设": "推进", "打造": "推进", "进行": "推进"}
+"""Verbs METHOD.md §5 does not name -> the kind they are read as: a derived reading (推定), listed for the city to
+confirm unless its framework records a confirmed reading (``deadline_reading``)."""
 
 STRETCH = "力争"
 """The kind of a stretch goal (力争…完成), reported apart as 力争目标."""

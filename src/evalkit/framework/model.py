@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import applicability
+from .deadlines import KINDS, READ_AS
 
 __all__ = ["Codes", "Framework", "Method"]
 PUBLICATION_KEYS = ("grades", "grades_derived", "grades_public", "document", "requirements", "requirements_annual", "rectification")
@@ -115,7 +116,8 @@ class Framework:
 
     def derived_items(self) -> pd.DataFrame:
         """Every number or name the source document does not give ("derived, to be confirmed by the city"):
-        framework-level notes, then per indicator what was derived and its value."""
+        framework-level notes, then per indicator what was derived and its value, and a deadline verb METHOD.md §5
+        does not name, read as its nearest kind (:data:`~evalkit.framework.deadlines.READ_AS`)."""
         rows = [("指标体系", "整体", note) for note in self.derived]
         labels = {"points": "分值", "deadline": "完成时限", "lead_units": "牵头考核单位", "target": "目标值"}
         for i in self.indicators.itertuples():
@@ -123,6 +125,9 @@ class Framework:
                 value = {"points": f"{i.points:.4g}", "deadline": i.deadline, "lead_units": "、".join(i.lead_units),
                          "target": f"{i.target:g}{i.target_unit}"}.get(what, "")
                 rows.append((f"指标 {i.id}", labels.get(what, what), value))
+            if i.deadline_kind in READ_AS and not i.deadline_requires and "deadline" not in i.derived:
+                rows.append((f"指标 {i.id}", "完成时限的理解", f"“{i.deadline}”中的“{i.deadline_kind}”按“{READ_AS[i.deadline_kind]}”"
+                                                       f"理解，到期应达到“{KINDS[i.deadline_kind]}”"))
         return pd.DataFrame(rows, columns=["对象", "项目", "取值（推定，待城市确认）"])
 
     def assignments(self) -> pd.DataFrame:
