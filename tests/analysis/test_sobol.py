@@ -59,7 +59,10 @@ def test_baotou_indices_are_shares(baotou):
     s = rank_sobol(baotou, r, n=256)
     assert set(s["factor"]) == {"monitoring", "field", "survey", "third_party", AGGREGATION_FACTOR}
     moving = s[~s["stable"]]
-    assert len(moving) and (moving["ST"] > -0.1).all() and (moving["S1"] < 1.1).all()
+    estimated = moving[moving["ST"].notna()]
+    assert len(estimated) and (estimated["ST"] > -0.1).all() and (estimated["S1"] < 1.1).all()
+    # no estimate only where the rank moves in SALib's mixed rows alone: a rare move (市委网信办, 0.06 % of the runs)
+    assert (moving.loc[moving["ST"].isna(), "moved"] < 0.01).all()
     # an entity whose rank never moves in the Monte-Carlo analysis has no indices
     u = evalkit.analysis.sensitivity.uncertainty(baotou, r, draws=2000)
     fixed = set(u.loc[u["rank_p05"] == u["rank_p95"], "entity"])

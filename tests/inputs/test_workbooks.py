@@ -73,24 +73,24 @@ CASES = {
     "openpyxl: formulas with no cached value, across rows and ranges, are computed": Case(
         corpus.by_openpyxl, (1.0, 0.5, 0.25), edit=_set(SCORE, ["=SUM(G2:G2)", "=ROUND(G3,2)", "=I3/2"])),
     "openpyxl: a hidden first sheet beside the visible copy is named": Case(
-        lambda p, h, r: corpus.by_openpyxl(p, h, r, first_sheet=("评分表", [h, *r])), (0.98, 0.5, 0.5),
+        lambda p, h, r: corpus.by_openpyxl(p, h, r, first_sheet=("评分表", [h, *r])), (1.0, 0.5, 0.5),
         ((None, None, "sheet '评分表' is hidden and holds data; expected the table on sheet '评分表 (2)'", "选择“取消隐藏”"),)),
     "openpyxl: a very hidden first sheet is named with a fix that works": Case(
-        lambda p, h, r: corpus.by_openpyxl(p, h, r, first_sheet=("评分表", [h, *r]), first_state="veryHidden"), (0.98, 0.5, 0.5),
+        lambda p, h, r: corpus.by_openpyxl(p, h, r, first_sheet=("评分表", [h, *r]), first_state="veryHidden"), (1.0, 0.5, 0.5),
         ((None, None, "is very hidden", "建立副本"),)),
     "openpyxl: merged cells are named as merged, not as empty": Case(
-        lambda p, h, r: corpus.by_openpyxl(p, h, r, merged=["I3:I4"]), (0.98, None, None),
+        lambda p, h, r: corpus.by_openpyxl(p, h, r, merged=["I3:I4"]), (1.0, None, None),
         ((3, SCORE, "cells I3:I4 are merged", "取消合并单元格"),)),
     "openpyxl: a hidden row and a hidden column are named": Case(
-        lambda p, h, r: corpus.by_openpyxl(p, h, r, hidden_rows=[4], hidden_columns=["I"]), (0.98, 0.5, None),
+        lambda p, h, r: corpus.by_openpyxl(p, h, r, hidden_rows=[4], hidden_columns=["I"]), (1.0, 0.5, None),
         ((4, None, "row 4 is hidden and holds data", "第 4 行被隐藏"), (1, SCORE, "column I is hidden and holds data", "第 I 列被隐藏"))),
     "openpyxl: a merged or hidden column that the table does not use is no problem": Case(
-        lambda p, h, r: corpus.by_openpyxl(p, h, r, hidden_columns=["F"], merged=["E2:E4"]), (0.98, 0.5, 0.5)),
+        lambda p, h, r: corpus.by_openpyxl(p, h, r, hidden_columns=["F"], merged=["E2:E4"]), (1.0, 0.5, 0.5)),
     "openpyxl: a formula on a percent-formatted score is refused like a typed percentage": Case(
         lambda p, h, r: corpus.by_openpyxl(p, h, r, percent=["I2"]), (None, 0.5, 0.5), ((2, SCORE, "is shown as a percentage", "百分比"),),
         edit=_set(SCORE, ["=G2/2", ..., ...])),
-    "pandas (openpyxl)": Case(lambda p, h, r: corpus.by_pandas(p, h, r, "openpyxl"), (0.98, 0.5, 0.25), edit=_set(SCORE, [..., ..., "=0.5/2"])),
-    "pandas (xlsxwriter)": Case(lambda p, h, r: corpus.by_pandas(p, h, r, "xlsxwriter"), (0.98, 0.5, 0.25), edit=_set(SCORE, [..., ..., "=0.5/2"])),
+    "pandas (openpyxl)": Case(lambda p, h, r: corpus.by_pandas(p, h, r, "openpyxl"), (1.0, 0.5, 0.25), edit=_set(SCORE, [..., ..., "=0.5/2"])),
+    "pandas (xlsxwriter)": Case(lambda p, h, r: corpus.by_pandas(p, h, r, "xlsxwriter"), (1.0, 0.5, 0.25), edit=_set(SCORE, [..., ..., "=0.5/2"])),
     "WPS: cached formulas trusted, a picture in a cell's note": Case(
         corpus.by_wps, (0.8, 0.5, 0.5), edit=_both(_set(SCORE, [("=G2*0.8", 0.8), ..., ...]),
                                                    _set(NOTE, [..., ('=_xlfn.DISPIMG("ID_9F3A2B",1)', '=DISPIMG("ID_9F3A2B",1)'), ...]))),
@@ -101,7 +101,7 @@ CASES = {
     "Excel: a shared formula filled down, awaiting recalculation, computed cell by cell": Case(
         lambda p, h, r: corpus.by_excel_shared(p, h, r, pending=True), (0.5, 0.25, 0.25)),
     "an online sheet's export (inline strings, no r attributes, a namespace prefix, numbers as text)": Case(
-        corpus.by_online_export, (0.98, 0.5, 0.5), edit=_set("指标", ["25", "26", "27"])),
+        corpus.by_online_export, (1.0, 0.5, 0.5), edit=_set("指标", ["25", "26", "27"])),
 }
 
 

@@ -100,8 +100,9 @@ def test_the_problem_list_is_the_entitys_own_items_of_the_bulletins_annex(baotou
     assert rows["问题"].str.count("；").sum() + len(rows) == len(mine)  # every item, two on one indicator in one row
     text = a.framework.indicators.set_index("id")["text"].map(full_text)
     assert (rows["指标内容"] == rows["指标"].map(text)).all() and (rows["整改时限"] == "2023年9月30日").all()
-    row = rows[(rows["指标"] == 57) & (rows["牵头考核单位"] == "市工信局")].iloc[0]
-    assert row["问题"] == "失分：得分 2.91，分值 4；进度滞后：应达到“取得明显成效”，填报为“取得阶段性成效”"
+    row = rows[(rows["指标"] == 5) & (rows["牵头考核单位"] == "市政府办公室")].iloc[0]  # two items, both carried over
+    assert row["问题"] == ("失分：得分 1.15，分值 1.5（2022年下半年起未整改）；"
+                         "进度滞后：应达到“已完成”，填报为“取得阶段性成效”（2022年下半年起未整改）")
     shown = _shown(scorecard.problems, a, entity)
     assert f"问题清单与整改时限（{len(rows)} 项）" in shown and "含上期未整改转入的" in shown
 
@@ -135,4 +136,4 @@ def test_the_change_sentence_adds_up_to_the_printed_change(baotou_2023h1):
     assert total == pytest.approx(now - before, abs=1e-9)
     parts = [float(v) for v in re.findall(r" ([+-][0-9]+\.[0-9]{2})(?=[，。；）])", shown.split("来自：")[1])]
     assert round(sum(parts), 2) == pytest.approx(total) and len(parts) == 9  # six aspects that changed, three methods
-    assert "来自：日常监测（一、政务服务“一网通办” +2.66；二、" in shown and "），实地调研 -1.42，民意调查 -0.17，第三方评估 -0.65。" in shown
+    assert "来自：日常监测（一、政务服务“一网通办” +1.23；二、" in shown and "），实地调研 -4.60，民意调查 -1.25，第三方评估 -1.26。" in shown

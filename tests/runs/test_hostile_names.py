@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 CITY = "hostile"
 RENAMED = {"昆都仑区": '=HYPERLINK("http://evil.example","点击")', "青山区": "<script>alert(3)</script>区",
-           "市人社局": "市人社局/../../PWNED", "市公安局": "..", "市教育局": "-1+1局", "市财政局": "@财政局", "东河区": "CON"}
+           "市审批服务局": "市审批服务局/../../PWNED", "市公安局": "..", "市教育局": "-1+1局", "市财政局": "@财政局", "东河区": "CON"}
 ASPECTS = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "**粗体**方面", "-2+3方面", "<style>body{display:none}</style>"]
 METHODS = ['=HYPERLINK("http://evil.example","监测")', "<script>alert(2)</script>实地", "@SUM(1)民调", "+1第三方"]
 
