@@ -32,7 +32,7 @@ def sobol_indices(model: Callable[[np.ndarray], np.ndarray], problem: dict, *, n
     samples x outputs) over SALib's ``problem``, from Saltelli's scheme with ``n`` base samples
     (a power of 2). Returns one row per (output, factor): ``output, factor, S1, S1_conf, ST, ST_conf``
     (``*_conf``: half-width of SALib's 95 % bootstrap interval); an output that does not vary gets NaN."""
-    x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed + 1)
     return analyze_outputs(problem, np.asarray(model(x), dtype="float64").reshape(len(x), -1), seed=seed)
 
 
@@ -48,7 +48,9 @@ def analyze_outputs(problem: dict, y: np.ndarray, *, seed: int = 0) -> pd.DataFr
         if np.ptp(np.r_[col[0::step], col[step - 1::step]]) == 0:
             rows += [(j, f, np.nan, np.nan, np.nan, np.nan) for f in problem["names"]]
             continue
-        s = sobol_analyze.analyze(problem, col, calc_second_order=False, seed=seed)
+        # SALib reads seed 0 as none (``if seed:``) and would bootstrap from NumPy's global state: the intervals,
+        # and the △ marks printed from them, would change from run to run; the seed it is given is never 0
+        s = sobol_analyze.analyze(problem, col, calc_second_order=False, seed=seed + 1)
         rows += [(j, f, s["S1"][k], s["S1_conf"][k], s["ST"][k], s["ST_conf"][k]) for k, f in enumerate(problem["names"])]
     return pd.DataFrame(rows, columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf"])
 
@@ -86,7 +88,7 @@ def rank_sobol(framework: Framework, result: PeriodResult, *, n: int = 4096, ban
 
     problem = {"num_vars": len(keys) + 1, "names": keys + [AGGREGATION_FACTOR],
                "bounds": [[1 - band, 1 + band]] * len(keys) + [[0.0, 1.0]]}
-    x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed + 1)
     ranks = model(x)
     out = analyze_outputs(problem, ranks.astype("float64"), seed=seed)
     j = out["output"].to_numpy()
