@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench_batch import CARD_COUNTIES, cards
-from pinned import affinity_tree, describe, load, pinned_cluster
+from pinned import affinity_tree, describe, foreign_cpu, load, pinned_cluster
 
 EVALKIT = str(Path(sys.executable).with_name("evalkit"))
 SIZES = {"province (100 counties)": 100, "country (2,800 counties)": 2800}
@@ -52,12 +52,13 @@ def scorecard_batch(n: int) -> dict[int, float]:
         paths.DATA = root / "data"
         print(f"Scorecard batch, HTML and PDF, {n} of a 300-entity period, Dask workers pinned one per core")
         for workers in (1, 2):
-            before = load()
+            before, other = load(), foreign_cpu()
             with pinned_cluster(list(range(workers)), env) as address:
                 rate, peak = cards(root, "dask", workers, n, scheduler=address, ready=_show_affinity)
             seconds[workers] = n / rate
             print(f"  {workers} pinned worker(s): {seconds[workers]:6.1f} s, {rate:5.2f} scorecards/s, "
-                  f"peak memory per worker {peak:4.0f} MB (before: {before}; after: {load()})")
+                  f"peak memory per worker {peak:4.0f} MB (before: {before}; after: {load()}; "
+                  f"other processes meanwhile: at least {max(0.0, foreign_cpu() - other):.0f} CPU s)")
         os.environ.pop("EVALKIT_DATA")
         paths.DATA = paths.ROOT / "data"
     return seconds
@@ -77,7 +78,7 @@ def run_all(city: str | None) -> tuple[dict[int, float], int, dict[str, float]]:
     count = 0
     print(f"\nevalkit run --all{' --city ' + city if city else ''} --scheduler ADDR, a fresh outputs folder each time")
     for workers in (1, 2):
-        before = load()
+        before, other = load(), foreign_cpu()
         with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp, pinned_cluster(list(range(workers))) as address:
             _warm(address)
             cmd = [EVALKIT, "run", "--all", "--scheduler", address, "--outputs", str(Path(tmp) / "outputs"), "--json",
@@ -93,7 +94,8 @@ def run_all(city: str | None) -> tuple[dict[int, float], int, dict[str, float]]:
             for kind, annual in (("half-year", False), ("annual", True)):
                 own = [r["seconds"] for r in runs if ("H" not in r["period"]) == annual]
                 means[kind] = sum(own) / len(own) if own else float("nan")
-        print(f"  {workers} pinned worker(s): {count} runs in {seconds[workers]:6.1f} s (before: {before}; after: {load()})")
+        print(f"  {workers} pinned worker(s): {count} runs in {seconds[workers]:6.1f} s (before: {before}; after: {load()}; "
+              f"other processes meanwhile: at least {max(0.0, foreign_cpu() - other):.0f} CPU s)")
     print(f"  one pinned worker, as each run timed itself: a half-year run {means['half-year']:.1f} s, "
           f"an annual run {means['annual']:.1f} s")
     return seconds, count, means

@@ -28,6 +28,20 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def foreign_cpu() -> float:
+    """CPU seconds used so far by the processes that are not this one's own (its children included): read before
+    and after a measurement, the difference is at least what other work took meanwhile (a process that ended took its
+    time with it)."""
+    import psutil
+
+    mine = {os.getpid(), *(p.pid for p in psutil.Process().children(recursive=True))}
+    total = 0.0
+    for p in psutil.process_iter(["pid", "cpu_times"]):
+        if p.info["pid"] not in mine and p.info["cpu_times"] is not None:
+            total += p.info["cpu_times"].user + p.info["cpu_times"].system
+    return total
+
+
 def _pinned(core: int) -> list[str]:
     if shutil.which("taskset"):
         return ["taskset", "-c", str(core)]
