@@ -14,10 +14,11 @@ import os
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
-
 from common import best_of
 
 CARD_COUNTIES = 273  # with Baotou's 27 departments: a 300-entity period for the scorecards
@@ -30,9 +31,9 @@ def _timed(fn) -> float:
 
 
 def floor(tmp: Path) -> dict[str, float]:
-    from evalkit.runs.execute import execute
     from evalkit.publish.exporters import ReportHTMLExporter
     from evalkit.publish.printing import Printer
+    from evalkit.runs.execute import execute
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
                                          nbformat.v4.new_code_cell("import evalkit, pandas, matplotlib.pyplot"),
@@ -78,23 +79,25 @@ def _load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def cards(root: Path, engine: str, workers: int, n: int) -> tuple[float, float]:
+def cards(root: Path, engine: str, workers: int, n: int, scheduler: str | None = None,
+          ready: Callable[[Any], None] | None = None) -> tuple[float, float]:
     """Scorecards per second over ``n`` entities, with workers started and ready as a long-lived cluster's
-    are (imports, the shell, the font, the browser), and the largest worker's peak resident memory (MB)."""
+    are (imports, the shell, the font, the browser), and the largest worker's peak resident memory (MB).
+    ``scheduler`` is an existing Dask cluster's address; ``ready(executor)`` is called once the workers are ready."""
 
-    from evalkit.runs import archive
-    from evalkit.scoring.assessment import assess
-    from evalkit.runs.executor import start
     from evalkit.inputs.params import load_params
-    from evalkit.runs.outputs import render_scorecards
     from evalkit.publish.scorecards import warm
+    from evalkit.runs import archive
+    from evalkit.runs.executor import start
+    from evalkit.runs.outputs import render_scorecards
+    from evalkit.scoring.assessment import assess
 
     spec = load_params("cards", "2022H1", root / "params")
     totals = assess("cards", "2022H1").result.totals
     with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp:
         staging = Path(tmp)
         (staging / "results.csv").write_bytes(archive.results_csv(totals))
-        with start(engine, jobs=workers) as ex:
+        with start(engine, jobs=workers, scheduler=scheduler) as ex:
             if engine == "dask":  # in each worker's task thread, where its batches run
                 ex.client.gather([ex.client.submit(warm, workers=[w], pure=False) for w in ex.client.scheduler_info(n_workers=-1)["workers"]])
             else:
@@ -102,6 +105,8 @@ def cards(root: Path, engine: str, workers: int, n: int) -> tuple[float, float]:
                     f.result()
                 for f in [ex.submit(warm) for _ in range(workers)]:
                     f.result()
+            if ready is not None:
+                ready(ex)
             seconds = _timed(lambda: render_scorecards(spec, list(totals["entity"][:n]), staging, jobs=workers, progress=False))
             if engine == "dask":
                 peak = max(ex.client.run(_peak_mb).values())

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from common import best_of, synthetic_framework
 
 import evalkit
-from common import best_of, synthetic_framework
 
 N_ENTITIES, N_INDICATORS, SEED = 3000, 90, 20221
 

@@ -2,8 +2,9 @@
 (the baseline, measured in the same run). Run: ``make bench``."""
 from __future__ import annotations
 
-import evalkit
 from common import best_of
+
+import evalkit
 from evalkit.analysis.sensitivity import uncertainty
 
 
