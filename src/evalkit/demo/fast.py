@@ -22,7 +22,7 @@ from ..core.escape import FORMULA_STARTS
 from ..framework.model import Framework
 from ..framework.periods import Period
 from ..inputs.schema import KINDS, STATUS, Kind
-from ..inputs.templates import _plan, _what
+from ..inputs.templates import asked_for, template_plan
 from ..inputs.workbook import Column, input_workbook
 from .period import SEED, demo_values
 
@@ -32,14 +32,14 @@ def write_fast_period(framework: Framework, period: str | Period, out_dir: str |
     writes, with the same values, in write-only mode; return their paths in the same order."""
     period = Period.parse(period)
     values = demo_values(framework, period, seed)
-    plan = _plan(framework, period, Path(out_dir))
+    plan = template_plan(framework, period, Path(out_dir))
     existing = [p for p in plan if p.exists()]
     if existing:
         raise OutputExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); choose another output folder")
     for path, (kind, unit, columns, rows) in plan.items():
         k = KINDS[kind]
         sheet = "评分表" if kind in ("monitoring", "verification") else "填报表"  # as the templates name it
-        frame = input_workbook(framework, period, k.zh, unit, columns, rows.iloc[:0], what=_what(kind, unit, len(rows)),
+        frame = input_workbook(framework, period, k.zh, unit, columns, rows.iloc[:0], what=asked_for(kind, unit, len(rows)),
                                sheet=sheet, synthetic=True)  # the sheets around the rows, as the template has them
         table = filled(rows, columns, k, values[k.key], framework.method_names)
         _save(frame, table, path)

@@ -53,7 +53,7 @@ def write_templates(framework: Framework, period: str | Period, out_dir: str | P
     """
     period = Period.parse(period)
     out = Path(out_dir)
-    plan = _plan(framework, period, out)
+    plan = template_plan(framework, period, out)
     existing = [p for p in plan if p.exists()]
     if existing:
         raise OutputExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); templates never overwrite a file, which may hold returned scores: choose another output folder")
@@ -63,7 +63,8 @@ def write_templates(framework: Framework, period: str | Period, out_dir: str | P
     return list(plan)
 
 
-def _plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[str, str | None, list[Column], pd.DataFrame]]:
+def template_plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[str, str | None, list[Column], pd.DataFrame]]:
+    """Every template of the period under ``out``: its path -> (kind, lead unit or None, columns, the rows it lists)."""
     ind = fw.indicators.set_index("id")
     aspect_names = dict(zip(fw.aspects["id"], fw.aspects["name"]))
     groups = fw.entities.set_index("entity")["group"].map(fw.groups)
@@ -106,11 +107,11 @@ def _plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[str, str
 def _workbook(fw: Framework, period: Period, kind: str, unit: str | None, columns: list[Column], rows: pd.DataFrame,
               synthetic: bool) -> Workbook:
     sheet = "评分表" if kind in ("monitoring", "verification") else "填报表"
-    return input_workbook(fw, period, KINDS[kind].zh, unit, columns, rows, what=_what(kind, unit, len(rows)), sheet=sheet,
+    return input_workbook(fw, period, KINDS[kind].zh, unit, columns, rows, what=asked_for(kind, unit, len(rows)), sheet=sheet,
                           synthetic=synthetic)
 
 
-def _what(kind: str, unit: str | None, n: int) -> list[str]:
+def asked_for(kind: str, unit: str | None, n: int) -> list[str]:
     """What a template of ``kind`` asks for, in the words of its 填报说明."""
     return {
         "monitoring": [f"本表列出{unit}作为牵头考核单位负责评分的全部 {n} 项（考评对象 × 指标）。",
