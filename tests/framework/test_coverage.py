@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 import evalkit
 from evalkit.core import paths
 from evalkit.framework import coverage as cov
 
-SEEDS = paths.ROOT.parent / "shared" / "seeds"
+from .plan_seeds import seed_text
 
 # The plans' goal, target and phase sections: (opening words, the words that close it).
 SECTIONS = {
@@ -58,10 +56,6 @@ EXTRA = {"xining": {"完善电子政务外网"}}
 READ_AS = {"建立": "完成", "实现": "完成", "形成": "完成", "开展": "进行"}
 
 
-def _spec(city: str) -> dict:
-    return yaml.safe_load((paths.DATA / city / "framework.yaml").read_text(encoding="utf-8"))
-
-
 @pytest.fixture(scope="module", params=CITIES)
 def city(request):
     return request.param
@@ -69,9 +63,7 @@ def city(request):
 
 @pytest.fixture(scope="module")
 def seed(city):
-    if not SEEDS.is_dir():
-        pytest.skip(f"the seed documents are not beside the repository ({SEEDS})")
-    return (SEEDS / Path(_spec(city)["source"]).name).read_text(encoding="utf-8")
+    return seed_text(city)
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,12 @@ The tables below were read from the seeds by hand; the tests check the framework
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
 import evalkit
-from evalkit.core import paths
 
-SEEDS = paths.ROOT.parent / "shared" / "seeds"
+from .plan_seeds import seed_text, spec
 
 # Dated sections of each plan: (year, month) -> (the text that opens the section, the text that follows it).
 SECTIONS = {
@@ -161,10 +158,6 @@ WRONG_NAMES = {"yuncheng": {"市水利局": "市水务局"}}
 CITIES = sorted(DEADLINES)
 
 
-def _spec(city: str) -> dict:
-    return yaml.safe_load((paths.DATA / city / "framework.yaml").read_text(encoding="utf-8"))
-
-
 @pytest.fixture(scope="module", params=CITIES)
 def city(request):
     return request.param
@@ -172,9 +165,7 @@ def city(request):
 
 @pytest.fixture(scope="module")
 def seed(city):
-    if not SEEDS.is_dir():
-        pytest.skip(f"the seed documents are not beside the repository ({SEEDS})")
-    return (SEEDS / Path(_spec(city)["source"]).name).read_text(encoding="utf-8")
+    return seed_text(city)
 
 
 @pytest.fixture(scope="module")
@@ -324,7 +315,7 @@ def test_yuncheng_phase_aspect_holds_both_parts_of_each_phase():
 
 
 def test_deadline_sources_in_the_frameworks_are_verbatim(city, seed):
-    for a in _spec(city)["aspects"]:
+    for a in spec(city)["aspects"]:
         for c in a["categories"]:
             for i in c["indicators"]:
                 quotes = i.get("deadline_source") or []
