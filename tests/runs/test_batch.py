@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from evalkit import cli as cli_module
 from evalkit.core import paths
 from evalkit.inputs.params import RunSpec
 from evalkit.framework.periods import Period
+from evalkit.runs import batch
 from evalkit.runs.batch import Outcome, blocked
 from evalkit.runs.commit import kept_name
 
@@ -40,6 +42,45 @@ def test_cascade_names_the_root_cause():
     assert blocked(year, {("x", "2024H1"): Outcome(h1.spec, True, 0, "o"), ("x", "2024H2"): h2}).message == (
         "x 2024 not run: 2024H2 not run: 2024H1 failed: x 2024H1: cell 2 failed with InputError: methods.csv row 3")
     assert blocked(_spec("2024H2", "2024H1"), {("x", "2024H1"): Outcome(h1.spec, True, 0, "o")}) is None
+
+
+class _Recorded:
+    """An executor that runs nothing until the batch reads its results: it records what was submitted by then."""
+
+    def __init__(self):
+        self.submitted: list[str] = []
+        self.at_first_read: list[str] | None = None
+
+    def submit(self, fn, /, spec, *args):
+        self.submitted.append(spec)
+        return Future()
+
+    def as_completed(self, futures):
+        self.at_first_read = [str(spec.period) for spec in self.submitted]
+        for future, spec in reversed(list(futures.items())):  # what reads ends before what it reads
+            if spec.period.half == 1:
+                future.set_result(Outcome(spec, False, 1.0, "", f"x {spec.period}: cell 2 failed with InputError: a.xlsx row 3", "failed"))
+            elif spec.period.year == 2025:
+                future.set_result(Outcome(spec, True, 1.0, f"out/{spec.period}"))
+            else:
+                future.set_exception(RuntimeError("lost"))
+            yield future
+
+
+def test_run_all_submits_every_run_at_once_and_names_the_root_cause_after(monkeypatch):
+    """A year and its halves run side by side (one city's runs are no longer serial); the cascade is applied once
+    all have ended, whatever order they ended in: a failed run that reads a failed one is reported as not run."""
+    monkeypatch.setattr(batch, "plan", lambda spec, *a: (False, "run"))
+    specs = [_spec("2024H1"), _spec("2024H2", "2024H1"), RunSpec("x", Period.parse("2024"), Path("p.yaml"), {}),
+             _spec("2025H1", "2024H2"), _spec("2025H2", "2025H1")]
+    ex = _Recorded()
+    outcomes = {str(o.spec.period): o for o in batch.run_all(specs, executor=ex, progress=False)}
+    assert ex.at_first_read == ["2024H1", "2024H2", "2024", "2025H1", "2025H2"]
+    assert outcomes["2024H1"].status == "failed"
+    assert outcomes["2024H2"].message == "x 2024H2 not run: 2024H1 failed: x 2024H1: cell 2 failed with InputError: a.xlsx row 3"
+    assert outcomes["2024"].message == outcomes["2024H2"].message.replace("2024H2", "2024")  # its first half failed
+    assert outcomes["2025H1"].status == "not run" and outcomes["2025H1"].message.startswith("x 2025H1 not run: 2024H2 not run")
+    assert outcomes["2025H2"].ok  # it succeeded: what it read was readable, whatever became of the run of 2025H1
 
 
 def test_kept_name_is_the_runs_own_start_with_a_unique_suffix(tmp_path):

@@ -1,8 +1,9 @@
 """Batches of runs through an executor (local processes or Dask, :mod:`evalkit.runs.executor`); a failed run,
 whatever the exception, is that run's recorded failure and the batch goes on.
 
-A run starts once the runs it reads (a half-year's previous halves, a year's halves and the year before's)
-have finished; when one of them failed, it is not run and says which and why (:func:`blocked`). What runs is
+Every run is submitted at once: a run reads the inputs of the periods it compares with (a half-year's previous
+halves, a year's halves and the year before's), never their outputs, so it need not wait for them. When a run fails
+and a run it reads failed too, it is reported as not run, naming the root cause (:func:`blocked`). What runs is
 decided by :func:`plan`, and every decision carries its reason: a published period is never re-run (a change to
 its inputs is reported: correcting it is an explicit act); an unpublished period re-runs when its inputs,
 framework or parameters changed; a code or environment drift alone is reported and re-runs only with ``force``;
@@ -126,40 +127,37 @@ def reporter(total: int, *, progress: bool = True, stream: TextIO | None = None)
 def run_all(specs: list[RunSpec], *, outputs: Path | None = None, force: bool = False, timeout: int = 600,
             jobs: int | None = None, progress: bool = True, scorecards: bool = False,
             skip_unchanged: bool = True, executor: Executor | None = None, dry_run: bool = False) -> list[Outcome]:
-    """Run every spec through ``executor`` (default: the current one, else ``jobs`` local processes), each
-    once the runs it reads are done; a failed run does not stop the batch, and a run that reads a failed one
-    is not run (its message says why). What runs, and why, is :func:`plan`'s; ``dry_run`` runs nothing and
-    reports each period as ``would run`` with its reason, or as it would end."""
+    """Run every spec through ``executor`` (default: the current one, else ``jobs`` local processes), all
+    submitted at once; a failed run does not stop the batch, and a failed run that reads a failed one is
+    reported as not run, naming the root cause. What runs, and why, is :func:`plan`'s; ``dry_run`` runs
+    nothing and reports each period as ``would run`` with its reason, or as it would end."""
     update, close = reporter(len(specs), progress=progress)
     done: dict[tuple[str, str], Outcome] = {}
-    in_batch = {(s.city, str(s.period)) for s in specs}
-    pending = list(specs)
 
     def finish(o: Outcome) -> None:
         done[(o.spec.city, str(o.spec.period))] = o
         update(o)
 
     with current(jobs) if executor is None else nullcontext(executor) as ex:
-        while pending:  # in waves: every run whose dependencies in the batch are done
-            wave = [s for s in pending if all((s.city, str(d)) not in in_batch or (s.city, str(d)) in done for d in dependencies(s))]
-            if not wave:
-                raise EvalkitError("the runs' dependencies form a cycle: " + ", ".join(s.label for s in pending))
-            futures = {}
-            for s in wave:
-                pending.remove(s)
-                outcome = blocked(s, done) or plan(s, outputs, force, skip_unchanged)
-                if isinstance(outcome, Outcome):
-                    finish(outcome)
-                elif dry_run:
-                    finish(Outcome(s, True, 0.0, "", "", "would run", outcome[1]))
-                else:
-                    futures[ex.submit(_run_one, s, outputs, outcome[0], timeout, scorecards, outcome[1])] = s
-            for f in ex.as_completed(futures):
-                outcome, exc = result(f)
-                if exc is not None:  # the task itself was lost (a killed worker, an unpicklable result)
-                    outcome = Outcome(futures[f], False, 0.0, "", _message(futures[f], exc), "failed")
+        futures = {}
+        for s in specs:
+            outcome = plan(s, outputs, force, skip_unchanged)
+            if isinstance(outcome, Outcome):
                 finish(outcome)
+            elif dry_run:
+                finish(Outcome(s, True, 0.0, "", "", "would run", outcome[1]))
+            else:
+                futures[ex.submit(_run_one, s, outputs, outcome[0], timeout, scorecards, outcome[1])] = s
+        for f in ex.as_completed(futures):
+            outcome, exc = result(f)
+            if exc is not None:  # the task itself was lost (a killed worker, an unpicklable result)
+                outcome = Outcome(futures[f], False, 0.0, "", _message(futures[f], exc), "failed")
+            finish(outcome)
     close()
+    for s in sorted(specs, key=lambda s: (s.city, s.period.year, s.period.half or 3)):  # a cause before what it causes
+        key = (s.city, str(s.period))
+        if not done[key].ok:
+            done[key] = blocked(s, done) or done[key]
     order = {s.label: i for i, s in enumerate(specs)}
     return sorted(done.values(), key=lambda o: order[o.spec.label])
 
