@@ -94,20 +94,40 @@ def _member(path: Path, name: str) -> int:
     raise EvalkitError(f"{path} holds no font named {name}")
 
 
-def _truetype(font) -> None:
-    """Replace ``font``'s CFF outlines by quadratic TrueType ones (fontTools' ``otf2ttf`` recipe)."""
+@cache
+def _glyphs(path: Path, number: int):
+    """The glyph set of a face's font, read lazily and never changed: each glyph's outline is drawn from it once."""
+    from fontTools.ttLib import TTFont
+
+    return TTFont(str(path), fontNumber=number, lazy=True).getGlyphSet()
+
+
+@cache
+def _quadratic(path: Path, number: int, name: str):
+    """Glyph ``name`` of a font with CFF outlines as a TrueType glyph (quadratic curves, fontTools' ``otf2ttf``
+    recipe), drawn once per process: the editions, families and runs that show a character share it (the subsetter
+    and the compiler only drop its instructions, which it has none of, and set its bounds, which are its own)."""
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import newTable
 
-    order, glyphs = font.getGlyphOrder(), font.getGlyphSet()
+    glyphs = _glyphs(path, number)
+    pen = TTGlyphPen(glyphs)
+    glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+    return pen.glyph()
+
+
+def _truetype(font, path: Path, number: int, keep: set[str]) -> None:
+    """Replace ``font``'s CFF outlines by quadratic TrueType ones: the glyphs of ``keep`` drawn, every other one left
+    empty (the subsetter drops them)."""
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    order = font.getGlyphOrder()
     font["loca"], font["glyf"] = newTable("loca"), newTable("glyf")
     glyf = font["glyf"]
-    glyf.glyphOrder, glyf.glyphs = order, {}
-    for name in order:
-        pen = TTGlyphPen(glyphs)
-        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-        glyf[name] = pen.glyph()
+    glyf.glyphOrder = order
+    empty = Glyph()  # one for the tens of thousands of glyphs not shown
+    glyf.glyphs = {name: _quadratic(path, number, name) if name in keep else empty for name in order}
     for tag in ("CFF ", "VORG"):
         if tag in font:
             del font[tag]
@@ -116,7 +136,7 @@ def _truetype(font) -> None:
     for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
                   "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
         setattr(maxp, field, 0)
-    maxp.maxZones = 1
+    maxp.maxZones, maxp.numGlyphs = 1, len(order)
     post = font["post"]
     post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
     font["head"].glyphDataFormat = 0
@@ -127,23 +147,26 @@ def _truetype(font) -> None:
 @cache
 def subset(family: str, text: str, weight: int = 400) -> bytes:
     """``family`` as WOFF with TrueType outlines, cut down to the characters of ``text`` and :data:`ALWAYS`; the
-    same text gives the same bytes."""
+    same text gives the same bytes. A face with CFF outlines is converted before it is cut down, its glyphs
+    drawn only for the characters shown (:func:`_quadratic`, shared by every subset of the same font)."""
     from fontTools import subset as subsetting
     from fontTools.ttLib import TTFont
 
     face = FACES[family, weight]
-    font = TTFont(str(face.path), fontNumber=_member(face.path, face.member), lazy=True, recalcBBoxes=False,
-                  recalcTimestamp=False)
+    number = _member(face.path, face.member)
+    font = TTFont(str(face.path), fontNumber=number, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
+    chars = "".join(sorted(set(text + ALWAYS)))
     options = subsetting.Options()
     options.drop_tables += ["GSUB", "GPOS", "BASE"]  # horizontal Chinese needs no layout features; keeping them doubles the time
     options.layout_features = []
     options.hinting = False  # screens and PDFs of CJK text render the outlines unhinted
-    options.desubroutinize = True
-    subsetter = subsetting.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text + ALWAYS))))
-    subsetter.subset(font)
     if "CFF " in font:
-        _truetype(font)
+        cmap = font.getBestCmap()
+        _truetype(font, face.path, number, {".notdef"} | {cmap[ord(c)] for c in chars if ord(c) in cmap})
+        options.glyph_names = True  # the converted font's glyph names, as fontTools' otf2ttf keeps them
+    subsetter = subsetting.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
     font.flavor = "woff"
     buf = io.BytesIO()
     font.save(buf)
