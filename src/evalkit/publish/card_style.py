@@ -21,7 +21,7 @@ CARD_CSS = f"""
   .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td {{ padding: 1px 5px; line-height: 1.25; }}
   .celltag_card-profile {{ float: left; width: 60%; }}
   .celltag_card-trend {{ float: right; width: 38%; }}
-  .celltag_card-trend img.chart {{ max-height: 130px; width: auto; }}
+  .celltag_card-trend svg.chart {{ max-height: 130px; width: auto; }}
   .celltag_card-losses {{ clear: both; }}
   .celltag_card-losses tbody tr:nth-child(n+{LOSSES_PRINTED + 1}) {{ display: none; }}
   /* lab's output boxes clip (overflow) and avoid breaks: the problem list alone may run on, row by row, header repeated */

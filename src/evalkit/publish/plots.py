@@ -5,7 +5,9 @@
 """
 from __future__ import annotations
 
+import html
 import io
+import re
 from functools import cache
 from pathlib import Path
 
@@ -254,10 +256,22 @@ def _spread(y: np.ndarray, gap: float) -> np.ndarray:
     return out
 
 
-def svg(fig: Figure) -> str:
-    """The figure as SVG text with its glyphs drawn as paths (no font needed to show it) and no date or
-    random ids, so that the same figure gives the same bytes."""
+def svg(fig: Figure, family: str | None = None) -> str:
+    """The figure as SVG, with no date or random ids, so that the same figure gives the same bytes. Without
+    ``family`` its glyphs are drawn as paths (no font needed to show it); with it, its text stays text, set in that
+    CSS font family, which the page that shows it must embed with the chart's characters (the plots' own font
+    :data:`CJK_FONT`, that the text was measured in: ``EvalkitCJK`` of :mod:`evalkit.publish.fonts`)."""
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "evalkit"}):
+    with matplotlib.rc_context({"svg.fonttype": "none" if family else "path", "svg.hashsalt": "evalkit"}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    return buf.getvalue()
+    out = buf.getvalue()
+    return re.sub(r"font-family: [^;\"]+", f"font-family: {family}", out) if family else out
+
+
+def inline_svg(fig: Figure, label: str, family: str = "EvalkitCJK") -> str:
+    """The figure as an ``<svg class="chart">`` element to write into an HTML page, its text set in ``family``
+    (:func:`svg`) and ``label`` its accessible name: no XML prolog or metadata, no ids but those its parts refer to."""
+    out = svg(fig, family)
+    out = re.sub(r"(?s)\A.*?(?=<svg\b)|<metadata>.*?</metadata>\s*", "", out)
+    out = re.sub(r'<g id="[^"]*"', "<g", out)
+    return out.replace("<svg ", f'<svg class="chart" role="img" aria-label="{html.escape(label, quote=True)}" ', 1)
