@@ -9,6 +9,8 @@ An entity whose rank never moves has no variance to share: its indices are NaN a
 Beside the indices each entity carries the best and worst rank met in the model runs and the share of runs
 in which its rank differs from the published one: an index says where a movement comes from, not how large
 it is. :mod:`evalkit.analysis.sobol_summary` reads these for the report.
+
+SALib (and the scipy.stats it loads, most of a second) is imported by the functions that compute, not with the module.
 """
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 
 from ..framework.model import Framework
 from ..framework.options import AGGREGATIONS
@@ -32,6 +32,8 @@ def sobol_indices(model: Callable[[np.ndarray], np.ndarray], problem: dict, *, n
     samples x outputs) over SALib's ``problem``, from Saltelli's scheme with ``n`` base samples
     (a power of 2). Returns one row per (output, factor): ``output, factor, S1, S1_conf, ST, ST_conf``
     (``*_conf``: half-width of SALib's 95 % bootstrap interval); an output that does not vary gets NaN."""
+    from SALib.sample import sobol as sobol_sample
+
     x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed + 1)
     return analyze_outputs(problem, np.asarray(model(x), dtype="float64").reshape(len(x), -1), seed=seed)
 
@@ -41,6 +43,8 @@ def analyze_outputs(problem: dict, y: np.ndarray, *, seed: int = 0) -> pd.DataFr
     calc_second_order=False)``), as :func:`sobol_indices` returns it. The estimators divide by the variance
     over the base matrices A and B (rows ``0::D+2`` and ``D+1::D+2``): a column constant there, even if it
     moves in the mixed rows, has nothing to estimate from and gets NaN, never SALib's zeros."""
+    from SALib.analyze import sobol as sobol_analyze
+
     step = problem["num_vars"] + 2
     rows = []
     for j in range(y.shape[1]):
@@ -85,6 +89,8 @@ def rank_sobol(framework: Framework, result: PeriodResult, *, n: int = 4096, ban
             rows = which == j
             totals[rows] = w[rows] @ scores[agg].T
         return draw_ranks(totals, groups)
+
+    from SALib.sample import sobol as sobol_sample
 
     problem = {"num_vars": len(keys) + 1, "names": keys + [AGGREGATION_FACTOR],
                "bounds": [[1 - band, 1 + band]] * len(keys) + [[0.0, 1.0]]}
