@@ -112,7 +112,7 @@ class _Elements(HTMLParser):
 def _assert_inert(page: str) -> None:
     parsed = _Elements()
     parsed.feed(page)
-    tags = [t for t, _ in parsed.tags]
+    tags = [t for t, a in parsed.tags if not (t == "svg" and a.get("class") == "chart")]  # the charts, inline
     for tag in ("script", "svg", "iframe", "b", "i"):
         assert tag not in tags, f"a payload became a live <{tag}>"
     assert not {"粗体", "斜体", "代码"} & set(parsed.emphasised), "Markdown emphasis in a name was rendered"

@@ -73,17 +73,25 @@ def shared_faces(font_file: str) -> str:
 
 FOCUSABLE = re.compile(r'(<div class="[^"]*\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b[^"]*"[^>]*?)(\s*/?>)')
 NO_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+WIDE_REFERENCE = re.compile(r"&#(?:(\d+)|[xX]([0-9a-fA-F]+));")
 
 
 def accessible(page: str) -> str:
-    """What nbconvert's HTML exporter adds with BeautifulSoup, added by two patterns instead (a parse of the whole page
-    took longer than the rest of the export): ``tabindex="0"`` on inputs and outputs, an ``alt`` on an image without one.
+    """What nbconvert's HTML exporter does with BeautifulSoup, done by three patterns instead (a parse of the whole page
+    took longer than the rest of the export): ``tabindex="0"`` on inputs and outputs, an ``alt`` on an image without
+    one, and a character beyond ASCII written as itself rather than as a numeric reference (which has no markup meaning).
 
-    >>> accessible('<div class="jp-OutputArea-output" data-mime-type="text/html"><img src="x.png"></div>')
-    '<div class="jp-OutputArea-output" data-mime-type="text/html" tabindex="0"><img alt="No description has been provided for this image" src="x.png"></div>'
+    >>> accessible('<div class="jp-OutputArea-output" data-mime-type="text/html"><img src="x.png">&#26131;&#60;</div>')
+    '<div class="jp-OutputArea-output" data-mime-type="text/html" tabindex="0"><img alt="No description has been provided for this image" src="x.png">易&#60;</div>'
     """
     page = FOCUSABLE.sub(lambda m: m.group(1) + ("" if "tabindex=" in m.group(1) else ' tabindex="0"') + m.group(2), page)
-    return NO_ALT.sub('<img alt="No description has been provided for this image"', page)
+    page = NO_ALT.sub('<img alt="No description has been provided for this image"', page)
+    return WIDE_REFERENCE.sub(lambda m: _character(m) or m.group(0), page)
+
+
+def _character(m: re.Match) -> str:
+    code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+    return chr(code) if 127 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
 
 
 def visible_text(page: str) -> str:
