@@ -174,6 +174,20 @@ def shared_runs(tmp_path_factory, name: str, specs: list) -> Path:
     return out
 
 
+FIXTURE_PARAMS = Path(__file__).parent / "fixtures" / "params"
+"""Params of METHOD.md §7's worked example as Baotou's 2022H1 (its own applicability: a what-if, never published)."""
+
+
+@pytest.fixture(scope="session")
+def fixture_run(tmp_path_factory) -> Path:
+    """The outputs folder of one run of the worked example (:data:`FIXTURE_PARAMS`), with its ledger and store, made
+    once per test session for every test file that reads it (tests/runs/test_runner.py, test_audit.py); a test that
+    changes it works on a copy."""
+    from evalkit.inputs.params import load_params
+
+    return shared_runs(tmp_path_factory, "fixture-run", [load_params("baotou", "2022H1", FIXTURE_PARAMS)])
+
+
 PLAN_CITIES = ["xining", "jinan", "yuncheng", "ulanhot"]
 
 

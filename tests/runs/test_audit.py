@@ -22,30 +22,25 @@ from evalkit.inputs.params import load_params
 from evalkit.runs.runner import run
 
 from .forger import rechain, rehash, write_manifest
-from .test_runner import FIXTURE_PARAMS, cli, own_copy
+from ..conftest import FIXTURE_PARAMS
+from .test_runner import cli, copy_of, own_copy
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> Path:
-    """One archived run of the fixture period in an outputs folder with its ledger (tests copy it before changing it)."""
-    out = tmp_path_factory.mktemp("outputs")
-    run(load_params("baotou", "2022H1", FIXTURE_PARAMS), outputs=out)
-    return out
+def outputs(fixture_run) -> Path:
+    """The session's archived run of the fixture period in its outputs folder with its ledger (conftest.fixture_run;
+    tests copy it before changing it)."""
+    return fixture_run
 
 
-def copy_of(outputs: Path, tmp_path: Path) -> Path:
-    """A private copy of the whole outputs folder; the run folder inside it."""
-    shutil.copytree(outputs, tmp_path / "out")
-    return tmp_path / "out" / "baotou" / "2022H1"
-
-
-def test_copied_folder_audits_without_the_project_data_and_lists_environment_differences(outputs, tmp_path):
+def test_copied_folder_audits_without_the_project_data_and_leaves_its_record_with_the_auditor(outputs, tmp_path):
     """The folder on a USB stick: copied elsewhere, audited with the project's data out of reach
     (EVALKIT_INPUTS points every read of data/ and of relative inputs at an empty folder, as if data/ were
-    renamed away); its manifest edited to other versions: still identical, each difference listed. Edited to claim
-    uncommitted code, it no longer matches its internal report (whose 运行记录 would say so): named."""
+    renamed away); its manifest edited to other versions: still identical, each difference listed. The audit writes
+    audit.json and a Chinese summary, and a line in the auditor's own ledger, never into the run folder. Edited to
+    claim uncommitted code, it no longer matches its internal report (whose 运行记录 would say so): named."""
     stick = tmp_path / "stick" / "2022H1"
     shutil.copytree(outputs / "baotou" / "2022H1", stick)
     m = json.loads((stick / "manifest.json").read_text(encoding="utf-8"))
@@ -54,19 +49,29 @@ def test_copied_folder_audits_without_the_project_data_and_lists_environment_dif
     m["software"]["python"] = "3.10.0"
     m["software"]["source_sha256"] = "0" * 64  # the run's code differed from what is installed now
     write_manifest(stick, m)
-    empty = tmp_path / "no-data"
+    empty, audits = tmp_path / "no-data", tmp_path / "auditor"
     empty.mkdir()
+    env = {**os.environ, paths.INPUTS_VARIABLE: str(empty), "EVALKIT_AUDITS": str(audits)}
+    before = sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*"))
     done = subprocess.run([sys.executable, "-m", "evalkit.cli", "audit", str(stick)], capture_output=True, text=True,
-                          cwd=tmp_path, env={**os.environ, paths.INPUTS_VARIABLE: str(empty)})
+                          cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
-    assert "identical" in done.stdout and "KeyboardInterrupt" not in done.stderr and "Traceback" not in done.stderr
+    assert "identical (结果一致)" in done.stdout and "KeyboardInterrupt" not in done.stderr and "Traceback" not in done.stderr
     assert f"package pandas: 2.0.0 then, {now_pandas} now" in done.stderr
     assert f"python: 3.10.0 then, {now_python} now" in done.stderr
     assert "source_sha256: 0000000000000000000000000000000000000000000000000000000000000000 then" in done.stderr
+    assert sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*")) == before
+    record = json.loads(next(audits.glob("baotou-2022H1-*/audit.json")).read_text(encoding="utf-8"))
+    assert record["verdict"] == "identical" and record["run"]["code"] and record["auditor"]["evalkit"]
+    text = next(audits.glob("baotou-2022H1-*/复核结论.txt")).read_text(encoding="utf-8")
+    assert "复核对象：包头市2022年上半年考评结果" in text and "结论：结果一致。" in text and "核验码" in text
+    entry = json.loads((audits / "ledger.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert entry["event"] == "audit" and entry["result"] == "identical" and entry["folder"] == str(stick.resolve())
+    assert ledger.verify(audits) == []
     m["git"] = {"commit": "abc", "dirty": True, "changed": ["src/evalkit/ranking.py"]}
     write_manifest(stick, m)
     again = subprocess.run([sys.executable, "-m", "evalkit.cli", "audit", str(stick)], capture_output=True, text=True,
-                           cwd=tmp_path, env={**os.environ, paths.INPUTS_VARIABLE: str(empty)})
+                           cwd=tmp_path, env=env)
     assert again.returncode == 1 and "the run used uncommitted code (src/evalkit/ranking.py)" in again.stderr
     assert "report-internal.html: the re-run writes another page" in again.stderr and "presentation differs" in again.stderr
 
@@ -192,14 +197,14 @@ def test_diff_names_the_changed_cell_and_the_results(tmp_path):
 
 
 
-def test_two_runs_of_the_same_inputs_publish_the_same_bytes(outputs, tmp_path):
+def test_two_runs_of_the_same_inputs_publish_the_same_bytes(demo_archive):
     """report.html byte for byte but for the run's own verification code (核验码, from its run id); scores.xlsx too
     but for what names the run (its 说明 rows 运行编号, and the document time, which is the run's start); the audit's
     re-run, with the same run record, matches all bytes."""
     import zipfile
 
-    first = outputs / "baotou" / "2022H1"
-    second = run(load_params("baotou", "2022H1", FIXTURE_PARAMS), outputs=tmp_path / "out")
+    second = demo_archive / "baotou" / "2022H1"  # the session's demo archive ran 2022H1 twice, the first kept aside
+    first = next(p for p in second.parent.iterdir() if p.name.startswith("2022H1."))
     pages = [(f / "report.html").read_text(encoding="utf-8") for f in (first, second)]
     codes = [re.findall("核验码：([0-9-]{14})", page) for page in pages]
     assert len(codes[0]) == 1 and codes[0] != codes[1]
@@ -407,26 +412,6 @@ def test_a_recorded_table_edited_re_signed_is_a_results_difference(outputs, tmp_
     report = audit(folder)
     assert report.verdict == "results differ", (report.problems, report.tables)
     assert any(f"recorded table {emptied[0]!r}: its values differ" in t for t in report.tables)
-
-
-def test_an_audit_leaves_its_record_with_the_auditor_even_from_a_usb_stick(outputs, tmp_path, monkeypatch):
-    """A run folder copied out of any outputs folder: the audit writes audit.json and a Chinese summary, and a line
-    in the auditor's own ledger, never into the run folder."""
-    audits = tmp_path / "auditor"
-    monkeypatch.setenv("EVALKIT_AUDITS", str(audits))
-    stick = tmp_path / "stick" / "2022H1"
-    shutil.copytree(outputs / "baotou" / "2022H1", stick)
-    before = sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*"))
-    done = cli("audit", str(stick), env={**os.environ, "EVALKIT_AUDITS": str(audits)})
-    assert done.returncode == 0 and "identical (结果一致)" in done.stdout, done.stderr
-    assert sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*")) == before
-    record = json.loads(next(audits.glob("baotou-2022H1-*/audit.json")).read_text(encoding="utf-8"))
-    assert record["verdict"] == "identical" and record["run"]["code"] and record["auditor"]["evalkit"]
-    text = next(audits.glob("baotou-2022H1-*/复核结论.txt")).read_text(encoding="utf-8")
-    assert "复核对象：包头市2022年上半年考评结果" in text and "结论：结果一致。" in text and "核验码" in text
-    entry = json.loads((audits / "ledger.jsonl").read_text(encoding="utf-8").splitlines()[-1])
-    assert entry["event"] == "audit" and entry["result"] == "identical" and entry["folder"] == str(stick.resolve())
-    assert ledger.verify(audits) == []
 
 
 def test_a_modified_store_file_is_named_with_every_run_holding_it_and_never_linked_again(outputs, tmp_path):

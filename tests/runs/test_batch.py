@@ -23,7 +23,8 @@ from evalkit.runs import batch
 from evalkit.runs.batch import Outcome, blocked
 from evalkit.runs.commit import kept_name
 
-from .test_runner import EXAMPLE, FIXTURE_PARAMS, cli, own_copy
+from ..conftest import FIXTURE_PARAMS
+from .test_runner import EXAMPLE, cli, own_copy
 
 DEPLOY = paths.ROOT / "deploy"
 WORKFLOW = paths.ROOT / ".github" / "workflows" / "scheduled-run.yml"

@@ -56,14 +56,17 @@ def third_party(data: Path, score: float) -> None:
     wb.save(data / "methods.xlsx")
 
 
-def test_a_published_record_is_frozen_even_with_force(tmp_path):
-    params, out, _ = published_copy(tmp_path)
+def test_a_published_record_is_frozen_even_with_force(demo_archive, tmp_path):
+    """A copy of the session's demo archive, whose periods are published: ``run --force`` of the project's own params
+    is refused and moves nothing."""
+    out = tmp_path / "out"
+    shutil.copytree(demo_archive, out)
     folder = out / "baotou" / "2022H1"
-    before = sha256(folder / "manifest.json")
-    done = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--force")
+    before, folders = sha256(folder / "manifest.json"), sorted(p.name for p in (out / "baotou").iterdir())
+    done = cli("run", "baotou", "2022H1", "--outputs", str(out), "--force")
     assert done.returncode == 2 and "is published" in done.stderr and "--correct --reason" in done.stderr
     assert "Traceback" not in done.stderr
-    assert sha256(folder / "manifest.json") == before and [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
+    assert sha256(folder / "manifest.json") == before and sorted(p.name for p in (out / "baotou").iterdir()) == folders
     again = cli("publish", str(folder))
     assert again.returncode == 2 and "already the published record" in again.stderr
 

@@ -25,9 +25,9 @@ from evalkit.runs.audit import audit
 from evalkit.runs import archive
 from evalkit.runs.runner import run
 
+from ..conftest import FIXTURE_PARAMS
 from .forger import write_manifest
 
-FIXTURE_PARAMS = Path(__file__).parents[1] / "fixtures" / "params"
 EXAMPLE = "data/baotou/examples/method_7"
 pytestmark = pytest.mark.slow
 
@@ -37,10 +37,15 @@ def cli(*args, **kw):
 
 
 @pytest.fixture(scope="module")
-def archived(tmp_path_factory):
-    """One run of the fixture period, shared by the read-only tests."""
-    out = tmp_path_factory.mktemp("outputs")
-    return run(load_params("baotou", "2022H1", FIXTURE_PARAMS), outputs=out)
+def archived(fixture_run):
+    """The session's run of the fixture period (conftest.fixture_run), shared by the read-only tests."""
+    return fixture_run / "baotou" / "2022H1"
+
+
+def copy_of(outputs: Path, tmp_path: Path) -> Path:
+    """A private copy of the whole outputs folder; the run folder inside it."""
+    shutil.copytree(outputs, tmp_path / "out")
+    return tmp_path / "out" / "baotou" / "2022H1"
 
 
 def own_copy(tmp_path) -> Path:
@@ -89,13 +94,13 @@ def test_end_to_end_run_archives_everything(archived):
                                   pd.read_csv(archived / "results.csv").astype({"rank": "Int64"}))
 
 
-def test_audit_untouched_run_is_identical(archived):
-    before = {p: p.read_bytes() for p in archived.rglob("*") if p.is_file()}
-    report = audit(archived)
+def test_audit_untouched_run_is_identical(fixture_run, tmp_path):
+    """On a copy: an audit appends its line to the ledger of the outputs folder it finds the run in."""
+    folder = copy_of(fixture_run, tmp_path)
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    report = audit(folder)
     assert report.identical, report.problems
-    assert {p: p.read_bytes() for p in archived.rglob("*") if p.is_file()} == before  # nothing written into the archive
-    out = cli("audit", str(archived))
-    assert out.returncode == 0 and "identical" in out.stdout
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before  # nothing written into the run folder
 
 
 def test_audit_against_other_inputs_names_a_changed_or_missing_input(tmp_path):
@@ -115,9 +120,8 @@ def test_audit_against_other_inputs_names_a_changed_or_missing_input(tmp_path):
     assert out.returncode == 1 and "input missing" in out.stderr and "市教育局.csv" in out.stderr and "NOT identical" in out.stderr
 
 
-def test_audit_shows_differing_rows(tmp_path):
-    params = own_copy(tmp_path)
-    folder = run(load_params("baotou", "2022H1", params), outputs=tmp_path / "out")
+def test_audit_shows_differing_rows(fixture_run, tmp_path):
+    folder = copy_of(fixture_run, tmp_path)
     results = folder / "results.csv"
     tampered = results.read_text(encoding="utf-8").replace("昆都仑区,district,98.7", "昆都仑区,district,97.7")
     # a results table changed after the run no longer matches its hash
@@ -133,11 +137,9 @@ def test_audit_shows_differing_rows(tmp_path):
     assert report.differences.query("column == 'monitoring'")[["archived", "now"]].values.tolist() == [[97.7, 98.7]]
 
 
-def test_second_run_refuses_unless_forced(tmp_path):
-    params = own_copy(tmp_path)
-    out = tmp_path / "out"
-    first = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out))
-    assert first.returncode == 0, first.stderr
+def test_second_run_refuses_unless_forced(fixture_run, tmp_path):
+    """A second run of an archived period (a copy of the session's run) is refused; with --force it runs, the first kept."""
+    params, out = FIXTURE_PARAMS, copy_of(fixture_run, tmp_path).parents[1]
     again = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out))
     assert again.returncode == 2 and "never overwritten" in again.stderr and "Traceback" not in again.stderr
     forced = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--force")
@@ -198,14 +200,16 @@ def test_run_all_keeps_going_and_exits_non_zero(tmp_path):
     assert "1 成功 succeeded" in done.stdout and "1 失败 failed" in done.stdout and "no such folder" in done.stderr
 
 
-def test_running_all_cells_as_stored_equals_evalkit_run(tmp_path):
-    """What JupyterLab's Run All does: the stored notebook, its own default parameters, the evalkit kernel."""
+def test_running_all_cells_as_stored_equals_evalkit_run(demo_archive, tmp_path):
+    """What JupyterLab's Run All does: the stored notebook, its own default parameters, the evalkit kernel, gives what
+    ``evalkit run baotou 2022H1`` (params/baotou/2022H1.yaml) archived in the session's demo archive."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(str(paths.ROOT / "notebooks" / "10_period_assessment.ipynb"), as_version=4)
     NotebookClient(nb, kernel_name="evalkit", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    archived = run(load_params("baotou", "2022H1"), outputs=tmp_path / "out")  # params/baotou/2022H1.yaml
+    archived = demo_archive / "baotou" / "2022H1"
+    assert json.loads((archived / "manifest.json").read_text(encoding="utf-8"))["parameters"]["period"] == "2022H1"
     pd.testing.assert_frame_equal(recorded(nb), recorded(archived / "10_period_assessment.ipynb"), check_exact=True)
 
 

@@ -97,6 +97,18 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$")
 
 
+
+def kept_copy(run_dir: Path, digest: str) -> Path:
+    """A run's kept copy ``inputs/<sha256>``, its name read from a manifest checked to be a SHA-256.
+
+    >>> kept_copy(Path("/t"), "../x")
+    Traceback (most recent call last):
+    evalkit.core.errors.EvalkitError: '../x' is not a SHA-256 (不是有效的哈希值)
+    """
+    if not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
+        raise EvalkitError(f"{digest!r} is not a SHA-256 (不是有效的哈希值)")
+    return confined(run_dir, f"inputs/{digest}")
+
 def file_name(text: str, limit: int = 80) -> str:
     """A file name made from a name read from outside (a lead unit, an entity): the characters no file system takes
     (``/ \\ : * ? " < > |``, control characters) become ``_``, a leading dot or space and the names Windows reserves

@@ -21,7 +21,7 @@ import pandas as pd
 from ..core import paths
 from ..core.errors import EvalkitError
 from ..core.files import results_csv, sha256
-from ..core.paths import confined, project_path
+from ..core.paths import confined, kept_copy, project_path
 from ..core.recorded import recorded
 from ..framework.loading import load_framework
 from ..framework.periods import Period
@@ -91,7 +91,7 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
         report.warnings.append(f"the code installed now has uncommitted changes ({', '.join(now['changed'])}) (当前代码有未提交的修改)")
     try:
         spec = recorded_spec(run_dir, manifest)
-        source = stored(run_dir, manifest["source_notebook"]["sha256"])
+        source = kept_copy(run_dir, manifest["source_notebook"]["sha256"])
         executed = confined(run_dir, manifest["notebook"])
     except (EvalkitError, KeyError, TypeError, ValueError) as exc:
         report.problems.append(f"the manifest cannot be trusted: {exc} (运行记录不可信)")
@@ -164,20 +164,13 @@ def recorded_spec(run_dir: Path, manifest: dict[str, Any]) -> RunSpec:
     return spec
 
 
-def stored(run_dir: Path, digest: str) -> Path:
-    """A run's kept copy ``inputs/<sha256>``, its name checked to be a SHA-256."""
-    if not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
-        raise EvalkitError(f"{digest!r} is not a SHA-256 (不是有效的哈希值)")
-    return confined(run_dir, f"{archive.STORE}/{digest}")
-
-
 def materialise(manifest: dict[str, Any], run_dir: Path, root: Path, inputs: Path | None = None) -> list[str]:
     """Lay out the run's inputs under ``root`` as the run read them: the archived copies, or the files of
     ``inputs`` (checked against the recorded hashes); the problems found."""
     problems = []
     for name, digest in manifest["inputs"].items():
         try:
-            src = stored(run_dir, digest) if inputs is None else (Path(name) if Path(name).is_absolute() else confined(inputs, name))
+            src = kept_copy(run_dir, digest) if inputs is None else (Path(name) if Path(name).is_absolute() else confined(inputs, name))
             target = confined(root, _local(name))
         except EvalkitError as exc:
             problems.append(f"input refused: {exc}")

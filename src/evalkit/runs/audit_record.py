@@ -3,6 +3,7 @@ auditor's own ledger, also for a run folder from outside any outputs folder (a U
 is never written to."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -14,6 +15,7 @@ from ..core.errors import EvalkitError
 from ..core.files import write_atomic, write_json
 from ..framework.loading import load_framework
 from ..framework.periods import Period
+from ..store.named import run_framework
 from . import ledger, provenance
 from .audit import VERDICTS, AuditReport
 
@@ -48,15 +50,24 @@ def _zh(text: str) -> str:
     return text[text.rindex("(") + 1:-1] if text.endswith(")") and "(" in text and any("\u4e00" <= c <= "\u9fff" for c in text[text.rindex("("):]) else text
 
 
+def _names(run_dir: Path, manifest: dict[str, Any]) -> tuple[str, str]:
+    """The run's city and period in Chinese: the city's name from the framework archived in the run folder (a folder
+    audited away from the project's data still names 包头市), else from the project's; as recorded when neither loads."""
+    city, period = str(manifest.get("city")), str(manifest.get("period"))
+    with contextlib.suppress(EvalkitError):
+        period = Period.parse(period).label
+    try:
+        archived = run_framework(run_dir, manifest, {})
+        return (archived or load_framework(city)).name, period
+    except (EvalkitError, KeyError, TypeError, OSError):  # a name the audit refused, a manifest without its framework
+        return city, period
+
+
 def summary(report: AuditReport, run_dir: Path, manifest: dict[str, Any] | None) -> str:
     """The audit's conclusion in plain Chinese: what was audited, the verdict, and what each kind of finding means."""
     lines = ["evalkit 复核结论", ""]
     if manifest:
-        try:
-            city = load_framework(str(manifest.get("city"))).name
-            period = Period.parse(str(manifest.get("period"))).label
-        except EvalkitError:  # a name the audit refused: shown as recorded
-            city, period = manifest.get("city"), manifest.get("period")
+        city, period = _names(run_dir, manifest)
         lines.append(f"复核对象：{city}{period}考评结果，运行编号 {manifest['run']['id']}，核验码 {code(manifest['run']['id'])}，"
                      f"存档目录 {run_dir}。")
     lines.append(f"结论：{VERDICTS[report.verdict]}。")

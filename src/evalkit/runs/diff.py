@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.paths import confined
+from ..core.paths import confined, kept_copy
 from . import archive, provenance
-from .audit import stored, value_differences
+from .audit import value_differences
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def diff(run_a: Path, run_b: Path) -> list[Change]:
         if ha is None or hb is None:
             changes.append(Change("input", file=name, a="absent" if ha is None else ha[:12], b="absent" if hb is None else hb[:12]))
             continue
-        cells = cell_changes(stored(run_a, ha), stored(run_b, hb), name)
+        cells = cell_changes(kept_copy(run_a, ha), kept_copy(run_b, hb), name)
         changes += cells or [Change("input", file=name, a=ha[:12], b=hb[:12])]
     ra = pd.read_csv(confined(run_a, a["results"]["file"]))
     rb = pd.read_csv(confined(run_b, b["results"]["file"]))

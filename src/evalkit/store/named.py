@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..core.errors import EvalkitError
 from ..core.files import sha256
+from ..core.paths import kept_copy
 from ..framework.loading import load_framework
 from ..framework.model import Framework
 
@@ -28,8 +29,11 @@ def run_framework(folder: Path, manifest: dict[str, Any], cache: dict[tuple[str,
     key = (manifest["framework"]["sha256"], manifest["entities"]["sha256"])
     if key in cache:
         return cache[key]
-    files = [folder / "inputs" / k for k in key]
-    if not all(f.is_file() and sha256(f) == k for f, k in zip(files, key)):
+    try:
+        files = [kept_copy(folder, k) for k in key]
+    except EvalkitError:  # a name that is no hash, read from a manifest from outside
+        files = []
+    if not files or not all(f.is_file() and sha256(f) == k for f, k in zip(files, key)):
         log.warning("%s: its archived framework is missing or differs from the manifest; its names and indicators are "
                     "left out of the history (该次运行存档的指标体系无法读取，名称和指标未载入历史库)", folder)
         return None
