@@ -90,14 +90,13 @@ def run_all(city: str | None) -> tuple[dict[int, float], int, dict[str, float]]:
             sys.exit(f"run --all failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
         runs = json.loads(done.stdout)["runs"]
         count = len(runs)
-        if workers == 1:
-            for kind, annual in (("half-year", False), ("annual", True)):
-                own = [r["seconds"] for r in runs if ("H" not in r["period"]) == annual]
-                means[kind] = sum(own) / len(own) if own else float("nan")
-        print(f"  {workers} pinned worker(s): {count} runs in {seconds[workers]:6.1f} s (before: {before}; after: {load()}; "
-              f"other processes meanwhile: at least {max(0.0, foreign_cpu() - other):.0f} CPU s)")
-    print(f"  one pinned worker, as each run timed itself: a half-year run {means['half-year']:.1f} s, "
-          f"an annual run {means['annual']:.1f} s")
+        own = {kind: [r["seconds"] for r in runs if ("H" not in r["period"]) == annual]
+               for kind, annual in (("half-year", False), ("annual", True))}
+        mean = {kind: sum(v) / len(v) if v else float("nan") for kind, v in own.items()}
+        means = means or mean
+        print(f"  {workers} pinned worker(s): {count} runs in {seconds[workers]:6.1f} s; as each run timed itself: a half-year "
+              f"run {mean['half-year']:.1f} s, an annual run {mean['annual']:.1f} s, together {sum(map(sum, own.values())):.1f} s "
+              f"(before: {before}; after: {load()}; other processes meanwhile: at least {max(0.0, foreign_cpu() - other):.0f} CPU s)")
     return seconds, count, means
 
 
