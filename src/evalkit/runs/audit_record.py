@@ -52,7 +52,7 @@ def _zh(text: str) -> str:
 
 def _names(run_dir: Path, manifest: dict[str, Any]) -> tuple[str, str]:
     """The run's city and period in Chinese: the city's name from the framework archived in the run folder (a folder
-    audited away from the project's data still names 包头市), else from the project's; as recorded when neither loads."""
+    audited away from the project's data still names its city in Chinese), else from the project's; as recorded when neither loads."""
     city, period = str(manifest.get("city")), str(manifest.get("period"))
     with contextlib.suppress(EvalkitError):
         period = Period.parse(period).label
