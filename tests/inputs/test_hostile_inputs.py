@@ -79,7 +79,7 @@ def test_a_share_typed_without_percent_format_is_refused(baotou, folder):
 
 
 def test_percent_text_in_a_csv_is_the_percentage(baotou, folder):
-    df = pd.read_excel(folder / "methods.xlsx", dtype=str)
+    df = pd.read_excel(folder / "methods.xlsx", dtype=str, engine="openpyxl")
     df.loc[0, "民意调查"] = "95.6%"
     (folder / "methods.xlsx").unlink()
     df.drop(columns=["备注"]).to_csv(folder / "methods.csv", index=False)
