@@ -52,6 +52,12 @@ def save_workbook(wb: Any, path: Path) -> None:
     that a spreadsheet would take for a formula made inert (:func:`evalkit.core.escape.inert_workbook`), with the
     permissions the process's umask gives."""
     inert_workbook(wb)
+    save_whole(wb, path)
+
+
+def save_whole(wb: Any, path: Path) -> None:
+    """Save an openpyxl workbook (a write-only one too) as ``path`` whole or not at all: a temporary file beside it,
+    then a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")

@@ -96,6 +96,8 @@ def confined(base: Path, name: str | Path) -> Path:
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$")
 
+KEPT = "inputs"
+"""The folder of a run's archive that keeps every input under its SHA-256."""
 
 
 def kept_copy(run_dir: Path, digest: str) -> Path:
@@ -107,7 +109,8 @@ def kept_copy(run_dir: Path, digest: str) -> Path:
     """
     if not re.fullmatch(r"[0-9a-f]{64}", str(digest)):
         raise EvalkitError(f"{digest!r} is not a SHA-256 (不是有效的哈希值)")
-    return confined(run_dir, f"inputs/{digest}")
+    return confined(run_dir, f"{KEPT}/{digest}")
+
 
 def file_name(text: str, limit: int = 80) -> str:
     """A file name made from a name read from outside (a lead unit, an entity): the characters no file system takes

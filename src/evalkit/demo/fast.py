@@ -9,8 +9,6 @@ written by ``write_demo_period`` as before.
 """
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import pandas as pd
@@ -19,10 +17,11 @@ from openpyxl.cell import WriteOnlyCell
 
 from ..core.errors import OutputExistsError
 from ..core.escape import FORMULA_STARTS
+from ..core.files import save_whole
 from ..framework.model import Framework
 from ..framework.periods import Period
 from ..inputs.schema import KINDS, STATUS, Kind
-from ..inputs.templates import asked_for, template_plan
+from ..inputs.templates import asked_for, sheet_name, template_plan
 from ..inputs.workbook import Column, input_workbook
 from .period import SEED, demo_values
 
@@ -38,9 +37,8 @@ def write_fast_period(framework: Framework, period: str | Period, out_dir: str |
         raise OutputExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); choose another output folder")
     for path, (kind, unit, columns, rows) in plan.items():
         k = KINDS[kind]
-        sheet = "评分表" if kind in ("monitoring", "verification") else "填报表"  # as the templates name it
         frame = input_workbook(framework, period, k.zh, unit, columns, rows.iloc[:0], what=asked_for(kind, unit, len(rows)),
-                               sheet=sheet, synthetic=True)  # the sheets around the rows, as the template has them
+                               sheet=sheet_name(kind), synthetic=True)  # the sheets around the rows, as the template has them
         table = filled(rows, columns, k, values[k.key], framework.method_names)
         _save(frame, table, path)
     return list(plan)
@@ -57,7 +55,7 @@ def filled(rows: pd.DataFrame, columns: list[Column], kind: Kind, values: pd.Dat
         cols = {name: k for k, name in method_names.items() if name in headers and k in values}
     else:
         cols = {c.header: c.field for c in (kind.value, STATUS) if c.field in values}
-    keys = [c for c in kind.keys]
+    keys = list(kind.keys)
     wanted = list(zip(*[data[c.header] for c in keys])) if len(keys) > 1 else data[keys[0].header]
     given = list(zip(*[values[c.field].tolist() for c in keys])) if len(keys) > 1 else values[keys[0].field].tolist()
     for header, field in cols.items():
@@ -83,10 +81,4 @@ def _save(frame: Workbook, table: list[list[object]], path: Path) -> None:
         for row in table if i == 0 else ws.iter_rows(values_only=True):
             out.append([_cell(out, v) for v in row])
     wb.properties.title, wb.properties.creator = frame.properties.title, frame.properties.creator
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:  # whole or not at all, as core.files.save_workbook
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    save_whole(wb, path)  # its formula-like text made inert cell by cell above

@@ -104,11 +104,15 @@ def template_plan(fw: Framework, period: Period, out: Path) -> dict[Path, tuple[
     return plan
 
 
+def sheet_name(kind: str) -> str:
+    """The name of a template's input sheet, as lead units know it."""
+    return "评分表" if kind in ("monitoring", "verification") else "填报表"
+
+
 def _workbook(fw: Framework, period: Period, kind: str, unit: str | None, columns: list[Column], rows: pd.DataFrame,
               synthetic: bool) -> Workbook:
-    sheet = "评分表" if kind in ("monitoring", "verification") else "填报表"
-    return input_workbook(fw, period, KINDS[kind].zh, unit, columns, rows, what=asked_for(kind, unit, len(rows)), sheet=sheet,
-                          synthetic=synthetic)
+    return input_workbook(fw, period, KINDS[kind].zh, unit, columns, rows, what=asked_for(kind, unit, len(rows)),
+                          sheet=sheet_name(kind), synthetic=synthetic)
 
 
 def asked_for(kind: str, unit: str | None, n: int) -> list[str]:

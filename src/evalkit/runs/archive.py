@@ -22,7 +22,7 @@ from ..scoring.override import check_value
 
 SIGNATURE = "manifest.sig"
 """The manifest's signature, beside it in the run folder."""
-STORE = "inputs"
+STORE = paths.KEPT
 """Folder of a run holding a copy of every input it read, named by SHA-256 (``inputs/<sha256>``)."""
 REQUIRED = ("city", "period", "notebook", "source_notebook", "parameters", "inputs", "results", "run", "software", "files")
 
