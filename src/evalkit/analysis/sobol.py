@@ -66,8 +66,8 @@ def salib_analyze(problem: dict, col: np.ndarray, *, seed: int) -> list[tuple[fl
     each factor, the same numbers to the last bit, in a third of the time. SALib draws one bootstrap
     resampling of the base matrices and then, for each factor, indexes them anew and takes their variance
     again for both indices; here they are indexed, and their variance taken, once for all factors."""
-    from scipy.stats import norm
     from SALib.analyze.sobol import first_order, separate_output_values, total_order
+    from scipy.stats import norm
 
     d = problem["num_vars"]
     n = col.size // (d + 2)
