@@ -140,6 +140,11 @@ class ReportHTMLExporter(HTMLExporter):
         return accessible(page), resources
 
 
+def export_page(edition: str, notebook) -> str:
+    """An edition's self-contained HTML page of an executed notebook."""
+    return ReportHTMLExporter(edition=edition).from_notebook_node(notebook)[0]
+
+
 HEADER_FONT = "font-family:'LXGW WenKai','DejaVu Serif',serif"
 """Chromium draws the running header and footer with system fonts, not the page's: TrueType ones (霞鹜文楷 from
 ``fonts-lxgw-wenkai``, DejaVu Serif), which it embeds as fonts (Noto CJK's PostScript outlines would be Type 3)."""

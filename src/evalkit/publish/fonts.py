@@ -102,7 +102,10 @@ def _glyphs(path: Path, number: int):
     return TTFont(str(path), fontNumber=number, lazy=True).getGlyphSet()
 
 
-@cache
+_DRAWN: dict[tuple[Path, int, str], object] = {}
+"""Each CFF glyph drawn as a TrueType glyph in this process, or learnt from another (:func:`learn`)."""
+
+
 def _quadratic(path: Path, number: int, name: str):
     """Glyph ``name`` of a font with CFF outlines as a TrueType glyph (quadratic curves, fontTools' ``otf2ttf``
     recipe), drawn once per process: the editions, families and runs that show a character share it (the subsetter
@@ -110,10 +113,39 @@ def _quadratic(path: Path, number: int, name: str):
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 
-    glyphs = _glyphs(path, number)
-    pen = TTGlyphPen(glyphs)
-    glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-    return pen.glyph()
+    key = (path, number, name)
+    if key not in _DRAWN:
+        glyphs = _glyphs(path, number)
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        _DRAWN[key] = pen.glyph()
+    return _DRAWN[key]
+
+
+def drawn(chars: str) -> dict[tuple[Path, int, str], object]:
+    """The glyphs of ``chars`` (and ``.notdef``, which every subset holds) in every font with CFF outlines that a face
+    uses, drawn as :func:`_quadratic` draws them (in another process while a notebook executes, :mod:`evalkit.publish.glyphs`)."""
+    from fontTools.ttLib import TTFont
+
+    out = {}
+    for path, number in sorted({(face.path, _member(face.path, face.member)) for face in FACES.values()}):
+        if "CFF " in TTFont(str(path), fontNumber=number, lazy=True):
+            cmap = _cmap(path, number)
+            out |= {(path, number, name): _quadratic(path, number, name) for name in {".notdef"} | {cmap[ord(c)] for c in chars if ord(c) in cmap}}
+    return out
+
+
+def learn(glyphs: dict[tuple[Path, int, str], object]) -> None:
+    """Take glyphs drawn by :func:`drawn` in another process: a subset then draws only what they lack."""
+    for key, glyph in glyphs.items():
+        _DRAWN.setdefault(key, glyph)
+
+
+@cache
+def _cmap(path: Path, number: int) -> dict[int, str]:
+    from fontTools.ttLib import TTFont
+
+    return TTFont(str(path), fontNumber=number, lazy=True).getBestCmap()
 
 
 def _truetype(font, path: Path, number: int, keep: set[str]) -> None:
@@ -161,7 +193,7 @@ def subset(family: str, text: str, weight: int = 400) -> bytes:
     options.layout_features = []
     options.hinting = False  # screens and PDFs of CJK text render the outlines unhinted
     if "CFF " in font:
-        cmap = font.getBestCmap()
+        cmap = _cmap(face.path, number)
         _truetype(font, face.path, number, {".notdef"} | {cmap[ord(c)] for c in chars if ord(c) in cmap})
         options.glyph_names = True  # the converted font's glyph names, as fontTools' otf2ttf keeps them
     subsetter = subsetting.Subsetter(options)

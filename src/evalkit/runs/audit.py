@@ -26,6 +26,7 @@ from ..core.recorded import recorded
 from ..framework.loading import load_framework
 from ..framework.periods import Period
 from ..inputs.params import RunSpec
+from ..publish.glyphs import DrawAhead
 from . import archive, ledger, provenance
 from .code_check import injected_problems, installed_differences, notebook_problems
 from .comparison import presentation_differences, table_differences
@@ -125,12 +126,16 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
         previous = os.environ.get(paths.INPUTS_VARIABLE)
         os.environ[paths.INPUTS_VARIABLE] = str(root)
         try:
-            execute(copy, again, relocate(manifest["parameters"], root), timeout=timeout, cwd=Path(tmp))
-            results = recorded(again)
-            published = Path(tmp) / "published"
-            published.mkdir()
-            if manifest.get("outputs"):
-                publish(spec, load_framework(spec.city), nbformat.read(str(again), as_version=4), results, manifest, published)
+            with DrawAhead() as ahead:  # the pages' glyphs drawn in a second process, as a run draws them
+                execute(copy, again, relocate(manifest["parameters"], root), timeout=timeout, cwd=Path(tmp),
+                        on_cell=ahead.cell_executed)
+                ahead.collect()
+                results = recorded(again)
+                published = Path(tmp) / "published"
+                published.mkdir()
+                if manifest.get("outputs"):
+                    publish(spec, load_framework(spec.city), nbformat.read(str(again), as_version=4), results, manifest, published,
+                            ahead)
         except Exception as exc:
             report.problems.append(failure(spec, exc, None))
             return

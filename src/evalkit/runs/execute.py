@@ -8,6 +8,7 @@ import functools
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +67,18 @@ def check_kernel() -> None:
                            f"(or `python -m ipykernel install --sys-prefix --name {KERNEL}`)")
 
 
-def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, timeout: int, cwd: Path) -> None:
-    """papermill with the project's kernel and a per-cell timeout; raises papermill's error on failure."""
+def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, timeout: int, cwd: Path,
+            on_cell: Callable[..., None] | None = None) -> None:
+    """papermill with the project's kernel and a per-cell timeout; raises papermill's error on failure. ``on_cell`` is
+    called with each executed cell (nbclient's ``on_cell_executed`` hook)."""
     import papermill
     from papermill.engines import papermill_engines
 
     check_kernel()
     papermill_engines.register(ENGINE, _save_at_end_engine())
     papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=KERNEL, progress_bar=False,
-                               cwd=str(cwd), execution_timeout=timeout, kernel_manager_class=IPCKernelManager, engine_name=ENGINE)
+                               cwd=str(cwd), execution_timeout=timeout, kernel_manager_class=IPCKernelManager, engine_name=ENGINE,
+                               on_cell_executed=on_cell)
     stable_cell_ids(output)
 
 

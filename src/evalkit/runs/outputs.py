@@ -21,7 +21,8 @@ from ..framework.loading import load_framework
 from ..framework.model import Framework
 from ..inputs.params import RunSpec
 from ..publish import scorecards
-from ..publish.exporters import ReportHTMLExporter, running_header
+from ..publish.exporters import export_page, running_header
+from ..publish.glyphs import DrawAhead
 from ..publish.pdf_signing import sign_pdf, validate_pdf
 from ..publish.printing import PAGE_TIMEOUT, spooler
 from ..publish.workbook import write_scores
@@ -31,9 +32,19 @@ EDITION_FILES = {"public": "report", "internal": "report-internal"}
 """The file stem of each edition in a run's folder."""
 
 
+def title(fw: Framework, spec: RunSpec, edition: str) -> str:
+    """An edition's title, its page's and its PDF's: ``<city>数字政府建设考评结果通报（2022年上半年）`` or ``…报告…``."""
+    return f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
+
+
 def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd.DataFrame, manifest: dict[str, Any],
-            folder: Path) -> dict[str, str]:
-    """Write ``scores.xlsx`` and both editions (HTML and PDF) from the one executed notebook; their SHA-256."""
+            folder: Path, ahead: DrawAhead | None = None) -> dict[str, str]:
+    """Write ``scores.xlsx`` and both editions (HTML and PDF) from the one executed notebook; their SHA-256. ``ahead``
+    (the run's second process, which drew the glyphs) exports the public edition while this process exports the other."""
+    notebooks = {edition: with_run_notes(nb, manifest) for edition in EDITION_FILES}
+    for edition, notebook in notebooks.items():
+        notebook.metadata.setdefault("evalkit", {})["title"] = title(fw, spec, edition)  # the page's and the PDF's title
+    there = ahead.page("public", notebooks["public"]) if ahead else None  # exported there while the rest is done here
     options = recorded(nb, "options")
     public = pd.concat([options, pd.DataFrame({"项目": ["核验码"], "内容": [code(manifest["run"]["id"])]})], ignore_index=True)
     internal = pd.concat([public, pd.DataFrame({"项目": ["结果哈希（results.csv 的 SHA-256）", "运行编号", "evalkit 版本", "参数文件"],
@@ -51,15 +62,12 @@ def publish(spec: RunSpec, fw: Framework, nb: nbformat.NotebookNode, results: pd
         reproducible_xlsx(folder / name, started)
     prints = []
     try:
-        for edition in ("internal", "public"):  # the longer print first: the public edition is exported while it prints
+        for edition in ("internal", "public"):  # the longer print first
             stem = EDITION_FILES[edition]
-            name = f"{fw.name}数字政府建设考评结果{'通报' if edition == 'public' else '报告'}（{spec.period.label}）"
-            notebook = with_run_notes(nb, manifest)
-            notebook.metadata.setdefault("evalkit", {})["title"] = name  # the page's and the PDF's title
-            page, _ = ReportHTMLExporter(edition=edition).from_notebook_node(notebook)
+            page = there() if there and edition == "public" else export_page(edition, notebooks[edition])
             (folder / f"{stem}.html").write_text(page, encoding="utf-8")
             prints.append(spooler().submit(folder / f"{stem}.html", folder / f"{stem}.pdf",
-                                           running_header(name, synthetic(options), internal=edition == "internal",
+                                           running_header(title(fw, spec, edition), synthetic(options), internal=edition == "internal",
                                                           official=edition == "public", what_if=bool(manifest.get("applicability")))))
     finally:
         wait(prints)  # never leave a print writing into a folder the caller is about to remove

@@ -35,6 +35,7 @@ from ..core.files import results_csv, sha256, write_atomic
 from ..core.recorded import recorded
 from ..framework.loading import load_framework
 from ..inputs.params import RunSpec
+from ..publish.glyphs import DrawAhead
 from ..publish.printing import chromium, spooler
 from ..store import history as store
 from . import archive, commit, provenance, publication
@@ -142,13 +143,14 @@ def _run(spec: RunSpec, outputs: Path, force: bool, timeout: int, scorecards: bo
     commit.own_staging(staging)
     try:
         correction = {"of": record["run_id"], "reason": correct.strip(), "published": record["time"]} if correct else None
-        return _stage(spec, outputs, final, staging, timeout, scorecards, jobs, correction, record and record["run_id"])
+        with DrawAhead() as ahead:  # a second process for the pages: their glyphs while the notebook executes, then a page
+            return _stage(spec, outputs, final, staging, timeout, scorecards, jobs, correction, record and record["run_id"], ahead)
     finally:
         commit.discard(outputs, staging)
 
 
 def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: int, scorecards: bool, jobs: int | None,
-           correction: dict[str, str] | None, published: str | None) -> Path:
+           correction: dict[str, str] | None, published: str | None, ahead: DrawAhead) -> Path:
     run_id = str(uuid.uuid4())
     notebook = staging / spec.notebook.name
     started = dt.datetime.now(dt.timezone.utc)
@@ -161,10 +163,11 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
                     spec.label, ", ".join(git["changed"][:5]) + (" ..." if len(git["changed"]) > 5 else ""))
     spooler()  # the browsers that print the reports start while the notebook executes
     try:
-        execute(spec.notebook, notebook, spec.parameters, timeout=timeout, cwd=staging)
+        execute(spec.notebook, notebook, spec.parameters, timeout=timeout, cwd=staging, on_cell=ahead.cell_executed)
     except Exception as exc:
         kept = _keep_failed(outputs, spec, notebook)
         raise RunError(failure(spec, exc, kept)) from None
+    ahead.collect()
     ended = dt.datetime.now(dt.timezone.utc)
     executed = nbformat.read(str(notebook), as_version=4)
     fw = load_framework(spec.city)
@@ -176,7 +179,7 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
     manifest["run"]["folder"] = archive.shown(final)  # where it is archived: outputs/..., or the --outputs folder
     if correction:
         manifest["correction"] = correction
-    manifest["outputs"] = publish(spec, fw, executed, results, manifest, staging)
+    manifest["outputs"] = publish(spec, fw, executed, results, manifest, staging, ahead)
     if scorecards and not spec.period.is_annual:
         manifest["outputs"] |= render_scorecards(spec, list(results["entity"]), staging, timeout=timeout, jobs=jobs)
     manifest["files"] = archive.folder_files(staging)

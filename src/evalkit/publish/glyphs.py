@@ -1,0 +1,103 @@
+"""A run's pages drawn in a second process: their glyphs while the notebook executes, then one of the two editions.
+
+Converting the CFF glyphs of the characters a report shows to TrueType (:func:`evalkit.publish.fonts.subset`) is
+pure Python, about a third of a run's export. The characters are known cell by cell as the notebook executes, while
+this process only waits for the kernel: :class:`DrawAhead` sends each cell's new characters to a process of its own,
+which draws them in every CFF font the faces use, and gives the glyphs to :mod:`~evalkit.publish.fonts` when
+execution ends. That process then exports one edition's page (:meth:`DrawAhead.page`) while this one exports the other.
+The pages are the same bytes: the same code draws them from the same files, and whatever the other process did not
+do (a character only the template adds, a process that could not start or died) is done here as before.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from typing import Any
+
+import nbformat
+
+from . import fonts
+from .exporters import export_page
+
+log = logging.getLogger("evalkit")
+
+
+class DrawAhead:
+    """One process drawing glyphs ahead; :meth:`cell_executed` is nbclient's ``on_cell_executed`` hook. Made before
+    the run starts its own threads: the process is forked at once."""
+
+    def __init__(self) -> None:
+        # forked (spawn and forkserver would import the caller's main script again in the new process)
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self._sent: set[str] = set()
+        self._drawing: list[Future] = []
+        self.feed(fonts.ALWAYS)  # the process starts, and reads the fonts, while the kernel starts
+
+    def feed(self, text: str) -> None:
+        """Draw the characters of ``text`` not sent before."""
+        new = set(text) - self._sent
+        if not new or self._pool is None:
+            return
+        self._sent |= new
+        try:
+            self._drawing.append(self._pool.submit(fonts.drawn, "".join(sorted(new))))
+        except Exception as exc:  # noqa: BLE001 - no process (a daemonic Dask worker may not start one): drawn here later
+            log.debug("glyphs are drawn after execution: %s", exc)
+            self._close()
+
+    def cell_executed(self, cell: Any, **_: Any) -> None:
+        """Feed the text of a cell's outputs (markdown, HTML, charts' SVG text, plain text)."""
+        self.feed("".join(v for out in cell.get("outputs", []) for v in _texts(out)))
+
+    def collect(self, timeout: float = 60) -> int:
+        """Wait for the glyphs drawn ahead and give them to :mod:`~evalkit.publish.fonts`; how many. Whatever failed
+        or took longer is left for the export to draw."""
+        done, _ = wait(self._drawing, timeout=timeout)
+        count = 0
+        for future in done:
+            try:
+                glyphs = future.result()
+            except Exception as exc:  # noqa: BLE001 - drawn by the export instead
+                log.debug("glyphs drawn ahead were lost: %s", exc)
+                continue
+            fonts.learn(glyphs)
+            count += len(glyphs)
+        return count
+
+    def page(self, edition: str, notebook: nbformat.NotebookNode) -> Callable[[], str]:
+        """Start exporting ``edition``'s page of ``notebook`` in the other process; the function returned gives the
+        page, exported here if the process could not."""
+        here = functools.partial(export_page, edition, notebook)
+        try:
+            future = self._pool.submit(export_page, edition, notebook) if self._pool else None
+        except Exception as exc:  # noqa: BLE001 - the process is gone: exported here
+            log.debug("the %s page is exported here: %s", edition, exc)
+            future = None
+
+        def result() -> str:
+            try:
+                return future.result() if future else here()
+            except Exception as exc:  # noqa: BLE001 - whatever failed there is done, or fails with its own error, here
+                log.debug("the %s page is exported here: %s", edition, exc)
+                return here()
+        return result
+
+    def _close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> DrawAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+
+def _texts(output: Any) -> list[str]:
+    data = output.get("data") or {}
+    values = list(data.values()) + [output.get("text", "")]
+    return [v if isinstance(v, str) else "".join(v) for v in values if isinstance(v, str | list)]

@@ -1,0 +1,97 @@
+"""Glyphs drawn in another process while a notebook executes: the same subsets to the byte, and a run that loses
+the process (it cannot start, or dies) still draws every glyph itself."""
+from __future__ import annotations
+
+import os
+import signal
+
+import nbformat
+import pytest
+
+from evalkit.publish import fonts, glyphs
+from evalkit.publish.exporters import export_page
+
+TEXT = "包头市数字政府建设考评结果通报（2022年上半年）：一网通办，９８.５分"
+
+
+@pytest.fixture
+def fresh_glyphs(monkeypatch):
+    """This process's drawn glyphs and subsets forgotten for the test, restored after it."""
+    monkeypatch.setattr(fonts, "_DRAWN", {})
+    fonts.subset.cache_clear()
+    yield fonts._DRAWN
+    fonts.subset.cache_clear()
+
+
+def _cell(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell("x", id="c1", outputs=[nbformat.v4.new_output("display_data", data={"text/markdown": text}),
+                                                   nbformat.v4.new_output("stream", name="stdout", text=["4", "2"])])
+
+
+def test_glyphs_drawn_in_another_process_give_the_same_subset_bytes(fresh_glyphs):
+    expected = {(f, w): fonts.subset(f, TEXT, w) for f, w in (("EvalkitCJK", 400), ("EvalkitSong", 700))}
+    fresh_glyphs.clear()
+    fonts.subset.cache_clear()
+    with glyphs.DrawAhead() as ahead:
+        ahead.cell_executed(cell=_cell(TEXT[:20]), cell_index=1, execute_reply={})
+        ahead.cell_executed(cell=_cell(TEXT), cell_index=2, execute_reply={})
+        learnt = ahead.collect()
+    # every character in each of the four fonts with CFF outlines: Sans and Serif CJK, regular and bold
+    assert learnt >= 4 * len(set(TEXT))
+    before = dict(fresh_glyphs)
+    assert {(f, w): fonts.subset(f, TEXT, w) for f, w in expected} == expected
+    assert fresh_glyphs == before  # nothing left to draw here
+
+
+def test_each_character_is_sent_once():
+    ahead = glyphs.DrawAhead()
+    sent = []
+    ahead._pool.submit = lambda fn, chars: sent.append(chars)  # noqa: SLF001 - what would be sent
+    for text in ("甲乙", "乙丙", "甲乙丙", ""):
+        ahead.feed(text)
+    ahead._close()  # noqa: SLF001
+    assert sent == ["乙甲", "丙"]
+
+
+def test_a_process_that_cannot_start_leaves_the_drawing_to_the_export(fresh_glyphs, monkeypatch):
+    """A run on a daemonic Dask worker may not start a process: the run goes on and draws its glyphs itself."""
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(glyphs.ProcessPoolExecutor, "submit", refuse)
+    with glyphs.DrawAhead() as ahead:
+        ahead.cell_executed(cell=_cell(TEXT), cell_index=1, execute_reply={})
+        assert ahead.collect() == 0
+    assert fonts.subset("EvalkitCJK", TEXT) and fresh_glyphs  # drawn here
+
+
+def test_a_process_killed_while_drawing_loses_nothing(fresh_glyphs):
+    expected = fonts.subset("EvalkitSong", TEXT)
+    fresh_glyphs.clear()
+    fonts.subset.cache_clear()
+    with glyphs.DrawAhead() as ahead:
+        ahead.feed(TEXT)
+        for pid in list(ahead._pool._processes):  # noqa: SLF001 - the fault: the process dies
+            os.kill(pid, signal.SIGKILL)
+        assert ahead.collect(timeout=30) == 0
+    assert fonts.subset("EvalkitSong", TEXT) == expected
+
+
+def _notebook() -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[_cell(f"# {TEXT}\n\n**{TEXT[:9]}**")], metadata={"evalkit": {"title": TEXT[:12]}})
+
+
+def test_a_page_exported_in_the_other_process_is_the_page_exported_here():
+    expected = export_page("public", _notebook())
+    with glyphs.DrawAhead() as ahead:
+        there = ahead.page("public", _notebook())
+        assert there() == expected
+
+
+def test_a_page_whose_process_died_is_exported_here():
+    with glyphs.DrawAhead() as ahead:
+        ahead.collect()
+        for pid in list(ahead._pool._processes):  # noqa: SLF001 - the fault: the process dies before the export
+            os.kill(pid, signal.SIGKILL)
+        there = ahead.page("internal", _notebook())
+        assert there() == export_page("internal", _notebook())
