@@ -53,16 +53,27 @@ def test_each_character_is_sent_once():
     assert sent == ["乙甲", "丙"]
 
 
-def test_a_process_that_cannot_start_leaves_the_drawing_to_the_export(fresh_glyphs, monkeypatch):
-    """A run on a daemonic Dask worker may not start a process: the run goes on and draws its glyphs itself."""
-    def refuse(self, *args, **kwargs):
-        raise AssertionError("daemonic processes are not allowed to have children")
-
-    monkeypatch.setattr(glyphs.ProcessPoolExecutor, "submit", refuse)
+def _in_a_daemon(result) -> None:
     with glyphs.DrawAhead() as ahead:
         ahead.cell_executed(cell=_cell(TEXT), cell_index=1, execute_reply={})
-        assert ahead.collect() == 0
-    assert fonts.subset("EvalkitCJK", TEXT) and fresh_glyphs  # drawn here
+        learnt = ahead.collect()
+        page = ahead.page("public", _notebook())()
+    result.put((learnt, page))
+
+
+def test_a_process_that_cannot_start_leaves_the_work_to_the_run():
+    """A run on a Dask worker, a daemonic process, may not start one of its own: the run draws its glyphs and exports
+    its pages itself, the same pages."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    result = context.Queue()
+    daemon = context.Process(target=_in_a_daemon, args=(result,), daemon=True)
+    daemon.start()
+    learnt, page = result.get(timeout=120)
+    daemon.join(30)
+    assert daemon.exitcode == 0 and learnt == 0
+    assert page == export_page("public", _notebook())
 
 
 def test_a_process_killed_while_drawing_loses_nothing(fresh_glyphs):
@@ -95,3 +106,20 @@ def test_a_page_whose_process_died_is_exported_here():
             os.kill(pid, signal.SIGKILL)
         there = ahead.page("internal", _notebook())
         assert there() == export_page("internal", _notebook())
+
+
+def test_a_run_feeds_each_executed_cell_to_the_process(tmp_path, fresh_glyphs):
+    """The hook a run gives papermill (nbclient's ``on_cell_executed``) sends what each cell shows, as it executes."""
+    from evalkit.runs.execute import execute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("n = 1", metadata={"tags": ["parameters"]}),
+                                         nbformat.v4.new_code_cell("print('考评' * n)"),
+                                         nbformat.v4.new_code_cell("from IPython.display import Markdown\nMarkdown('**通报**')")],
+                                  metadata={"kernelspec": {"name": "evalkit", "language": "python", "display_name": "evalkit"}})
+    nbformat.write(nb, str(tmp_path / "a.ipynb"))
+    with glyphs.DrawAhead() as ahead:
+        execute(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {"n": 2}, timeout=60, cwd=tmp_path, on_cell=ahead.cell_executed)
+        assert {"考", "评", "通", "报"} <= ahead._sent  # noqa: SLF001 - what was sent to be drawn
+        ahead.collect()
+    cmap = fonts._cmap(fonts.FACES["EvalkitCJK", 400].path, 0)  # noqa: SLF001
+    assert all((fonts.FACES["EvalkitCJK", 400].path, 0, cmap[ord(c)]) in fresh_glyphs for c in "考评通报")

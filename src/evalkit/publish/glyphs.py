@@ -26,12 +26,14 @@ log = logging.getLogger("evalkit")
 
 
 class DrawAhead:
-    """One process drawing glyphs ahead; :meth:`cell_executed` is nbclient's ``on_cell_executed`` hook. Made before
-    the run starts its own threads: the process is forked at once."""
+    """One process drawing glyphs ahead; :meth:`cell_executed` is nbclient's ``on_cell_executed`` hook.
+
+    The process is spawned, a fresh interpreter, as the batch's local processes are: a fork of a process with threads
+    (the print spooler's, an executor's) can wait forever on a lock or a pipe another thread held (a test run hung so).
+    A script that runs evalkit therefore keeps its work under ``if __name__ == "__main__":``."""
 
     def __init__(self) -> None:
-        # forked (spawn and forkserver would import the caller's main script again in the new process)
-        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         self._sent: set[str] = set()
         self._drawing: list[Future] = []
         self.feed(fonts.ALWAYS)  # the process starts, and reads the fonts, while the kernel starts
