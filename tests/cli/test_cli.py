@@ -144,3 +144,23 @@ def test_an_unknown_name_in_the_override_is_its_own_error(tmp_path):
         assert out.returncode == 1 and "Traceback" not in out.stderr
         assert "调整.csv" in out.stderr and "“某某区”不是包头市的考评对象" in out.stderr and "考评对象" in out.stderr
         assert "请按提示修改后重新报送" not in out.stderr
+
+
+def test_every_command_has_one_module_and_the_help_loads_none():
+    """``main.MODULES`` names the module of every command the parser knows, and that module holds it; ``--help`` and
+    ``verify`` import neither the notebooks' nor the PDFs' libraries."""
+    import argparse
+    import importlib
+
+    from evalkit.cli.main import MODULES
+    from evalkit.cli.parser import parser
+
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    assert sorted(sub.choices) == sorted(n for names in MODULES.values() for n in names)
+    for module, names in MODULES.items():
+        assert sorted(importlib.import_module(f"evalkit.cli.{module}").COMMANDS) == sorted(names)
+    probe = ("import sys; from evalkit.cli.main import main\ntry: main(sys.argv[1:])\nexcept SystemExit: pass\n"
+             "print(sorted(m for m in ('nbconvert', 'pyhanko', 'papermill', 'duckdb') if m in sys.modules))")
+    for args in (["--help"], ["verify", "ABCD-EFGH"]):
+        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
+        assert done.stdout.strip().splitlines()[-1] == "[]", (args, done.stdout[-500:], done.stderr[-500:])

@@ -16,7 +16,9 @@ TEXT = "包头市数字政府建设考评结果通报（2022年上半年）：�
 
 @pytest.fixture
 def fresh_glyphs(monkeypatch):
-    """This process's drawn glyphs and subsets forgotten for the test, restored after it."""
+    """A process that has drawn no glyph yet, on an idle machine (the test suite keeps the cores busy): this process's
+    drawn glyphs and subsets forgotten for the test, restored after it."""
+    monkeypatch.setattr(glyphs, "spare_core", lambda: True)
     monkeypatch.setattr(fonts, "_DRAWN", {})
     fonts.subset.cache_clear()
     yield fonts._DRAWN
@@ -43,17 +45,18 @@ def test_glyphs_drawn_in_another_process_give_the_same_subset_bytes(fresh_glyphs
     assert fresh_glyphs == before  # nothing left to draw here
 
 
-def test_each_character_is_sent_once():
+def test_each_character_is_sent_once(fresh_glyphs):
     ahead = glyphs.DrawAhead()
     sent = []
     ahead._pool.submit = lambda fn, chars: sent.append(chars)  # noqa: SLF001 - what would be sent
     for text in ("甲乙", "乙丙", "甲乙丙", ""):
         ahead.feed(text)
     ahead._close()  # noqa: SLF001
-    assert sent == ["乙甲", "丙"]
+    assert sent == ["乙甲", "丙"]  # after the digits and signs every page holds, sent when it started
 
 
 def _in_a_daemon(result) -> None:
+    glyphs.spare_core = lambda: True  # an idle machine; this process is the test's own
     with glyphs.DrawAhead() as ahead:
         ahead.cell_executed(cell=_cell(TEXT), cell_index=1, execute_reply={})
         learnt = ahead.collect()
@@ -92,14 +95,14 @@ def _notebook() -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[_cell(f"# {TEXT}\n\n**{TEXT[:9]}**")], metadata={"evalkit": {"title": TEXT[:12]}})
 
 
-def test_a_page_exported_in_the_other_process_is_the_page_exported_here():
+def test_a_page_exported_in_the_other_process_is_the_page_exported_here(fresh_glyphs):
     expected = export_page("public", _notebook())
     with glyphs.DrawAhead() as ahead:
         there = ahead.page("public", _notebook())
         assert there() == expected
 
 
-def test_a_page_whose_process_died_is_exported_here():
+def test_a_page_whose_process_died_is_exported_here(fresh_glyphs):
     with glyphs.DrawAhead() as ahead:
         ahead.collect()
         for pid in list(ahead._pool._processes):  # noqa: SLF001 - the fault: the process dies before the export
@@ -123,3 +126,21 @@ def test_a_run_feeds_each_executed_cell_to_the_process(tmp_path, fresh_glyphs):
         ahead.collect()
     cmap = fonts._cmap(fonts.FACES["EvalkitCJK", 400].path, 0)  # noqa: SLF001
     assert all((fonts.FACES["EvalkitCJK", 400].path, 0, cmap[ord(c)]) in fresh_glyphs for c in "考评通报")
+
+
+def test_a_busy_machine_or_a_single_core_starts_no_process(monkeypatch):
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (float(cores), 0.0, 0.0))
+    assert not glyphs.spare_core() and glyphs.DrawAhead()._pool is None  # noqa: SLF001
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})  # a worker pinned to one core
+    assert not glyphs.spare_core()
+
+
+def test_glyphs_drawn_here_before_start_no_process(fresh_glyphs):
+    """A long-lived process's second run (a batch worker's): what it shows was drawn by the first, nothing is sent."""
+    fonts.learn(fonts.drawn(fonts.ALWAYS + TEXT))
+    with glyphs.DrawAhead() as ahead:
+        ahead.cell_executed(cell=_cell(TEXT), cell_index=1, execute_reply={})
+        assert ahead._drawing == [] and ahead._pool._processes in (None, {})  # noqa: SLF001
+        assert ahead.page("public", _notebook())() == export_page("public", _notebook())

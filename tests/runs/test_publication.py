@@ -22,7 +22,7 @@ from evalkit.runs.runner import run
 from evalkit.store.published import entries
 
 from .forger import write_manifest
-from .test_runner import cli, own_copy
+from .test_runner import cli, copy_of, own_copy
 
 pytestmark = pytest.mark.slow
 
@@ -139,9 +139,8 @@ def test_unpublished_periods_rerun_on_data_not_on_drift_and_prune_removes_only_t
     assert [e["event"] for e in entries(out)][-1] == "prune" and ledger.verify(out) == []
 
 
-def test_a_tampered_run_cannot_be_published(tmp_path):
-    params, out = own_copy(tmp_path), tmp_path / "out"
-    folder = run(load_params("baotou", "2022H1", params), outputs=out)
+def test_a_tampered_run_cannot_be_published(fixture_run, tmp_path):
+    folder, out = copy_of(fixture_run, tmp_path), tmp_path / "out"
     page = folder / "report.html"
     page.write_text(page.read_text(encoding="utf-8").replace("93.72", "99.72"), encoding="utf-8")
     done = cli("publish", str(folder))
@@ -184,11 +183,11 @@ def test_a_damaged_ledger_stops_a_run_before_anything_moves_and_a_deleted_record
     assert any(p.startswith("baotou/2022H1: the ledger records run") and "存档目录缺失" in p for p in problems), problems
 
 
-def test_a_what_if_run_is_never_published(tmp_path):
-    """A run under an adjusted applicability (the worked example's own) is refused publication, with a Chinese reason;
-    a forger who strips the override from its manifest breaks the signature, and is refused for that."""
-    params, out = own_copy(tmp_path), tmp_path / "out"
-    folder = run(load_params("baotou", "2022H1", params), outputs=out)
+def test_a_what_if_run_is_never_published(fixture_run, tmp_path):
+    """A run under an adjusted applicability (the worked example's own, a copy of the session's run) is refused
+    publication, with a Chinese reason; a forger who strips the override from its manifest breaks the signature, and
+    is refused for that."""
+    folder, out = copy_of(fixture_run, tmp_path), tmp_path / "out"
     done = cli("publish", str(folder))
     assert done.returncode == 2 and "不得发布" in done.stderr and "applicability.csv" in done.stderr
     assert "Traceback" not in done.stderr and publication.published(out, "baotou", "2022H1") is None

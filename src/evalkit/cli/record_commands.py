@@ -7,11 +7,13 @@ import sys
 
 from ..core import keys, paths
 from ..framework.loading import load_framework
-from ..publish.pdf_signing import certificate
-from ..runs import bundle, publication, verification
+from ..runs import verification
 
 
 def _publish(args: argparse.Namespace) -> int:
+    # DuckDB (the history store): only the commands that change the record need it
+    from ..runs import publication
+
     for run_dir in args.run_dirs:
         try:
             entry = publication.publish(run_dir, args.outputs)
@@ -37,6 +39,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
+    from ..runs import publication
+
     gone = publication.prune(args.outputs, dry_run=args.dry_run)
     for folder in gone:
         print(f"{'would remove' if args.dry_run else 'removed'} {folder} (superseded, never published)")
@@ -49,6 +53,9 @@ def _keys(args: argparse.Namespace) -> int:
     if args.if_missing and keys.private_key(args.city) is not None:
         print(f"{args.city}: this machine holds its signing key already ({keys.keys_dir()}); kept")
         return 0
+    # pyHanko: only this command and the runs sign PDFs
+    from ..publish.pdf_signing import certificate
+
     holder = f"{load_framework(args.city).name}数字政府建设专班"
     private, public = keys.new_key(args.city, demo=args.demo, use_sm2=args.sm2)
     cert = keys.write_certificate(args.city, certificate(keys.document_key(args.city), holder=holder, demo=args.demo), demo=args.demo)
@@ -59,6 +66,9 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _bundle(args: argparse.Namespace) -> int:
+    # the audit and the notebooks' libraries: only this command needs them
+    from ..runs import bundle
+
     made = bundle.make_bundle(args.run_dir, args.output, progress=not args.quiet)
     m = made.manifest
     print(f"{made.path}: {made.size / 1e6:.0f} MB, SHA-256 {made.sha256}\n"

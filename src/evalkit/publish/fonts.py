@@ -125,14 +125,30 @@ def _quadratic(path: Path, number: int, name: str):
 def drawn(chars: str) -> dict[tuple[Path, int, str], object]:
     """The glyphs of ``chars`` (and ``.notdef``, which every subset holds) in every font with CFF outlines that a face
     uses, drawn as :func:`_quadratic` draws them (in another process while a notebook executes, :mod:`evalkit.publish.glyphs`)."""
+    return {(path, number, name): _quadratic(path, number, name) for path, number in _cff_fonts() for name in _names(path, number, chars)}
+
+
+def undrawn(chars: str) -> str:
+    """The characters of ``chars`` with a glyph not yet drawn in this process, in some font with CFF outlines."""
+    fonts = _cff_fonts()
+    return "".join(c for c in chars if any((path, number, name) not in _DRAWN for path, number in fonts for name in _names(path, number, c)))
+
+
+def _cff_fonts() -> list[tuple[Path, int]]:
+    """Each font with CFF outlines that a face uses (a file, and a member of a collection), once."""
+    return sorted(font for font in {(face.path, _member(face.path, face.member)) for face in FACES.values()} if _is_cff(*font))
+
+
+@cache
+def _is_cff(path: Path, number: int) -> bool:
     from fontTools.ttLib import TTFont
 
-    out = {}
-    for path, number in sorted({(face.path, _member(face.path, face.member)) for face in FACES.values()}):
-        if "CFF " in TTFont(str(path), fontNumber=number, lazy=True):
-            cmap = _cmap(path, number)
-            out |= {(path, number, name): _quadratic(path, number, name) for name in {".notdef"} | {cmap[ord(c)] for c in chars if ord(c) in cmap}}
-    return out
+    return "CFF " in TTFont(str(path), fontNumber=number, lazy=True)
+
+
+def _names(path: Path, number: int, chars: str) -> set[str]:
+    cmap = _cmap(path, number)
+    return {".notdef"} | {cmap[ord(c)] for c in chars if ord(c) in cmap}
 
 
 def learn(glyphs: dict[tuple[Path, int, str], object]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -28,24 +29,30 @@ log = logging.getLogger("evalkit")
 class DrawAhead:
     """One process drawing glyphs ahead; :meth:`cell_executed` is nbclient's ``on_cell_executed`` hook.
 
-    The process is spawned, a fresh interpreter, as the batch's local processes are: a fork of a process with threads
-    (the print spooler's, an executor's) can wait forever on a lock or a pipe another thread held (a test run hung so).
-    A script that runs evalkit therefore keeps its work under ``if __name__ == "__main__":``."""
+    The process helps only with a core to spare (:func:`spare_core`) and glyphs to draw: none is started on a busy
+    machine (a batch, a test suite) or while every character shown so far was drawn here before (a long-lived
+    process's second run). It is spawned, a fresh interpreter, as the batch's local
+    processes are: a fork of a process with threads (the print spooler's, an executor's) can wait forever on a lock or
+    a pipe another thread held (a test run hung so). A script that runs evalkit therefore keeps its work under
+    ``if __name__ == "__main__":``."""
 
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool: ProcessPoolExecutor | None = (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                                                  if spare_core() else None)
         self._sent: set[str] = set()
         self._drawing: list[Future] = []
         self.feed(fonts.ALWAYS)  # the process starts, and reads the fonts, while the kernel starts
 
     def feed(self, text: str) -> None:
-        """Draw the characters of ``text`` not sent before."""
-        new = set(text) - self._sent
-        if not new or self._pool is None:
+        """Draw the characters of ``text`` not sent before and not drawn here (starting the process if need be)."""
+        if self._pool is None:
             return
-        self._sent |= new
+        new = fonts.undrawn("".join(sorted(set(text) - self._sent)))
+        self._sent |= set(text)
+        if not new:
+            return
         try:
-            self._drawing.append(self._pool.submit(fonts.drawn, "".join(sorted(new))))
+            self._drawing.append(self._pool.submit(fonts.drawn, new))
         except Exception as exc:  # noqa: BLE001 - no process (a daemonic Dask worker may not start one): drawn here later
             log.debug("glyphs are drawn after execution: %s", exc)
             self._close()
@@ -70,11 +77,11 @@ class DrawAhead:
         return count
 
     def page(self, edition: str, notebook: nbformat.NotebookNode) -> Callable[[], str]:
-        """Start exporting ``edition``'s page of ``notebook`` in the other process; the function returned gives the
-        page, exported here if the process could not."""
+        """Start exporting ``edition``'s page of ``notebook`` in the other process, if one was started; the function
+        returned gives the page, exported here if the process did not."""
         here = functools.partial(export_page, edition, notebook)
         try:
-            future = self._pool.submit(export_page, edition, notebook) if self._pool else None
+            future = self._pool.submit(export_page, edition, notebook) if self._pool and self._drawing else None
         except Exception as exc:  # noqa: BLE001 - the process is gone: exported here
             log.debug("the %s page is exported here: %s", edition, exc)
             future = None
@@ -97,6 +104,13 @@ class DrawAhead:
 
     def __exit__(self, *exc: object) -> None:
         self._close()
+
+
+def spare_core() -> bool:
+    """Whether a second process would find a core of its own: this process may use more than one, and the load average
+    of the last minute is below their number."""
+    cores = len(os.sched_getaffinity(0))
+    return cores > 1 and os.getloadavg()[0] < cores
 
 
 def _texts(output: Any) -> list[str]:
