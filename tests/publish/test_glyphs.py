@@ -144,3 +144,16 @@ def test_glyphs_drawn_here_before_start_no_process(fresh_glyphs):
         ahead.cell_executed(cell=_cell(TEXT), cell_index=1, execute_reply={})
         assert ahead._drawing == [] and ahead._pool._processes in (None, {})  # noqa: SLF001
         assert ahead.page("public", _notebook())() == export_page("public", _notebook())
+
+
+def test_a_page_whose_process_hangs_is_exported_here_in_time(fresh_glyphs):
+    with glyphs.DrawAhead() as ahead:
+        ahead.collect()
+        children = list(ahead._pool._processes)  # noqa: SLF001
+        for pid in children:  # the fault: the process stops answering
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            assert ahead.page("public", _notebook(), timeout=2)() == export_page("public", _notebook())
+        finally:
+            for pid in children:
+                os.kill(pid, signal.SIGKILL)

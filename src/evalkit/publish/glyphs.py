@@ -31,10 +31,10 @@ class DrawAhead:
 
     The process helps only with a core to spare (:func:`spare_core`) and glyphs to draw: none is started on a busy
     machine (a batch, a test suite) or while every character shown so far was drawn here before (a long-lived
-    process's second run). It is spawned, a fresh interpreter, as the batch's local
-    processes are: a fork of a process with threads (the print spooler's, an executor's) can wait forever on a lock or
-    a pipe another thread held (a test run hung so). A script that runs evalkit therefore keeps its work under
-    ``if __name__ == "__main__":``."""
+    process's second run). It is spawned, a fresh interpreter, as the batch's local processes are: a fork of a process
+    with threads (the print spooler's, an executor's) can wait forever on a lock or a pipe another thread held (a test
+    run hung so). A script that runs evalkit therefore keeps its work under ``if __name__ == "__main__":``. Whatever
+    the process does not return in time is done here."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
@@ -61,7 +61,7 @@ class DrawAhead:
         """Feed the text of a cell's outputs (markdown, HTML, charts' SVG text, plain text)."""
         self.feed("".join(v for out in cell.get("outputs", []) for v in _texts(out)))
 
-    def collect(self, timeout: float = 60) -> int:
+    def collect(self, timeout: float = 30) -> int:
         """Wait for the glyphs drawn ahead and give them to :mod:`~evalkit.publish.fonts`; how many. Whatever failed
         or took longer is left for the export to draw."""
         done, _ = wait(self._drawing, timeout=timeout)
@@ -76,9 +76,9 @@ class DrawAhead:
             count += len(glyphs)
         return count
 
-    def page(self, edition: str, notebook: nbformat.NotebookNode) -> Callable[[], str]:
+    def page(self, edition: str, notebook: nbformat.NotebookNode, timeout: float = 60) -> Callable[[], str]:
         """Start exporting ``edition``'s page of ``notebook`` in the other process, if one was started; the function
-        returned gives the page, exported here if the process did not."""
+        returned gives the page, exported here if the process did not within ``timeout`` seconds."""
         here = functools.partial(export_page, edition, notebook)
         try:
             future = self._pool.submit(export_page, edition, notebook) if self._pool and self._drawing else None
@@ -88,7 +88,7 @@ class DrawAhead:
 
         def result() -> str:
             try:
-                return future.result() if future else here()
+                return future.result(timeout=timeout) if future else here()
             except Exception as exc:  # noqa: BLE001 - whatever failed there is done, or fails with its own error, here
                 log.debug("the %s page is exported here: %s", edition, exc)
                 return here()
