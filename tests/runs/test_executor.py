@@ -60,11 +60,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _two_cities(tmp_path: Path) -> Path:
+def _two_cities(tmp_path: Path, ulanhot: tuple[str, ...] = ("2022H1",)) -> Path:
+    """Params of the worked example (Baotou's 2022H1) and of Ulanhot's ``ulanhot`` periods."""
     params = tmp_path / "params"
-    for city, source in (("baotou", FIXTURE_PARAMS / "baotou" / "2022H1.yaml"), ("ulanhot", paths.PARAMS / "ulanhot" / "2022H1.yaml")):
-        (params / city).mkdir(parents=True)
-        shutil.copy(source, params / city / "2022H1.yaml")
+    sources = [FIXTURE_PARAMS / "baotou" / "2022H1.yaml"] + [paths.PARAMS / "ulanhot" / f"{p}.yaml" for p in ulanhot]
+    for source in sources:
+        (params / source.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, params / source.parent.name / source.name)
     return params
 
 
@@ -77,15 +79,6 @@ def _stable(page: Path) -> bytes:
     Styler's random table ids, and the run's own verification code (核验码, derived from its run id)."""
     page = re.sub(rb'(id="cell-id=|T_)[0-9a-f]{5,}', rb"\1", page.read_bytes())
     return re.sub("核验码：[0-9-]{14}".encode(), "核验码：".encode(), page)
-
-
-@pytest.fixture(scope="module")
-def local_batch(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("local")
-    params = _two_cities(tmp)
-    done = _cli("run", "--all", "--params", str(params), "--outputs", str(tmp / "outputs"), "--jobs", "2")
-    assert done.returncode == 0, done.stderr
-    return tmp
 
 
 @pytest.fixture(scope="module")
@@ -110,19 +103,21 @@ def dask_cluster():
 
 
 @pytest.mark.slow
-def test_dask_scheduler_gives_the_local_engines_results(local_batch, dask_cluster, tmp_path):
-    params = _two_cities(tmp_path)
+def test_dask_scheduler_gives_the_local_engines_results(fixture_run, plan_runs, dask_cluster, tmp_path):
+    """The worked example and Ulanhot's 2022H2 (with the 2022H1 it compares with) on two Dask workers: the same results
+    and pages as the session's runs of the same periods by the local engine (conftest.fixture_run, plan_runs)."""
+    params = _two_cities(tmp_path, ("2022H1", "2022H2"))
     done = _cli("run", "--all", "--params", str(params), "--outputs", str(tmp_path / "outputs"), "--scheduler", dask_cluster)
     assert done.returncode == 0, done.stderr
-    assert "2 成功 succeeded, 0 未变 unchanged, 0 失败 failed" in done.stdout
-    for city in ("baotou", "ulanhot"):
-        here, there = tmp_path / "outputs" / city / "2022H1", local_batch / "outputs" / city / "2022H1"
+    assert "3 成功 succeeded, 0 未变 unchanged, 0 失败 failed" in done.stdout
+    for city, period, local in (("baotou", "2022H1", fixture_run), ("ulanhot", "2022H2", plan_runs)):
+        here, there = tmp_path / "outputs" / city / period, local / city / period
         assert (here / "results.csv").read_bytes() == (there / "results.csv").read_bytes()
         assert _stable(here / "report.html") == _stable(there / "report.html")
         assert (here / "report.pdf").stat().st_size > 10_000
     # a second batch finds both runs archived and unchanged, and does not redo them
     again = _cli("run", "--all", "--params", str(params), "--outputs", str(tmp_path / "outputs"), "--scheduler", dask_cluster)
-    assert again.returncode == 0 and again.stdout.count("未变 unchanged") == 3, again.stdout  # two rows and the summary
+    assert again.returncode == 0 and again.stdout.count("未变 unchanged") == 4, again.stdout  # three rows and the summary
 
 
 class _UlanhotBreaks:
