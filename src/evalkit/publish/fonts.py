@@ -130,6 +130,8 @@ def drawn(chars: str) -> dict[tuple[Path, int, str], object]:
 
 def undrawn(chars: str) -> str:
     """The characters of ``chars`` with a glyph not yet drawn in this process, in some font with CFF outlines."""
+    if not _DRAWN:  # a new process: every one, without reading the fonts' character maps yet
+        return chars
     fonts = _cff_fonts()
     return "".join(c for c in chars if any((path, number, name) not in _DRAWN for path, number in fonts for name in _names(path, number, c)))
 

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -107,10 +108,19 @@ class DrawAhead:
 
 
 def spare_core() -> bool:
-    """Whether a second process would find a core of its own: this process may use more than one, and the load average
-    of the last minute is below their number."""
+    """Whether a second process would find a core of its own: this process may use more than one, no other task is
+    running on the others now (``/proc/loadavg``), and the load average of the last minute is under one more than
+    their number (a busy machine that happens to be quiet at this instant stays busy)."""
     cores = len(os.sched_getaffinity(0))
-    return cores > 1 and os.getloadavg()[0] < cores
+    return cores > 1 and running() - 1 <= cores - 2 and os.getloadavg()[0] < cores + 1
+
+
+def running() -> int:
+    """The tasks running or ready to run on this machine now, this one included (1 where the kernel does not say)."""
+    try:
+        return int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return 1
 
 
 def _texts(output: Any) -> list[str]:
