@@ -124,8 +124,10 @@ def _quadratic(path: Path, number: int, name: str):
 
 def drawn(chars: str) -> dict[tuple[Path, int, str], object]:
     """The glyphs of ``chars`` (and ``.notdef``, which every subset holds) in every font with CFF outlines that a face
-    uses, drawn as :func:`_quadratic` draws them (in another process while a notebook executes, :mod:`evalkit.publish.glyphs`)."""
-    return {(path, number, name): _quadratic(path, number, name) for path, number in _cff_fonts() for name in _names(path, number, chars)}
+    uses, drawn as :func:`_quadratic` draws them (in another process while a notebook executes,
+    :mod:`evalkit.publish.glyphs`)."""
+    return {(path, number, name): _quadratic(path, number, name)
+            for path, number in _cff_fonts() for name in _names(path, number, chars)}
 
 
 def undrawn(chars: str) -> str:
@@ -133,12 +135,14 @@ def undrawn(chars: str) -> str:
     if not _DRAWN:  # a new process: every one, without reading the fonts' character maps yet
         return chars
     fonts = _cff_fonts()
-    return "".join(c for c in chars if any((path, number, name) not in _DRAWN for path, number in fonts for name in _names(path, number, c)))
+    return "".join(c for c in chars
+                   if any((path, number, name) not in _DRAWN for path, number in fonts for name in _names(path, number, c)))
 
 
 def _cff_fonts() -> list[tuple[Path, int]]:
     """Each font with CFF outlines that a face uses (a file, and a member of a collection), once."""
-    return sorted(font for font in {(face.path, _member(face.path, face.member)) for face in FACES.values()} if _is_cff(*font))
+    fonts = {(face.path, _member(face.path, face.member)) for face in FACES.values()}
+    return sorted(font for font in fonts if _is_cff(*font))
 
 
 @cache
