@@ -22,8 +22,6 @@ from ..scoring.override import check_value
 
 SIGNATURE = "manifest.sig"
 """The manifest's signature, beside it in the run folder."""
-STORE = paths.KEPT
-"""Folder of a run holding a copy of every input it read, named by SHA-256 (``inputs/<sha256>``)."""
 REQUIRED = ("city", "period", "notebook", "source_notebook", "parameters", "inputs", "results", "run", "software", "files")
 
 
@@ -58,11 +56,11 @@ def keep(files: dict[str, Path], folder: Path, store: Path) -> dict[str, str]:
     whose content no longer matches its name is never linked (the run keeps its own copy, and ``ledger verify``
     names the damage). The SHA-256 by recorded name."""
     kept: dict[str, str] = {}
-    (folder / STORE).mkdir(exist_ok=True)
+    (folder / paths.KEPT).mkdir(exist_ok=True)
     for name, path in files.items():
         data = path.read_bytes()
         digest = kept[name] = hashlib.sha256(data).hexdigest()
-        target = folder / STORE / digest
+        target = paths.kept_copy(folder, digest)
         if not target.exists() and not _linked(data, digest, store, target):
             write_atomic(target, data)
             target.chmod(0o444)
@@ -92,7 +90,7 @@ def store_problems(outputs: Path) -> list[str]:
     damaged = [p for p in sorted((outputs / ".store" / "sha256").glob("*/*")) if p.is_file() and sha256(p) != p.name]
     found = []
     for p in damaged:
-        holders = sorted(f.parent.parent.relative_to(outputs).as_posix() for f in outputs.glob(f"*/*/{STORE}/{p.name}"))
+        holders = sorted(f.parent.parent.relative_to(outputs).as_posix() for f in outputs.glob(f"*/*/{paths.KEPT}/{p.name}"))
         found.append(f".store/sha256/{p.name[:2]}/{p.name}: modified after it was stored; held by "
                      f"{', '.join(holders) or 'no run'} (存储库文件被修改)")
     return found

@@ -57,7 +57,8 @@ def _names(run_dir: Path, manifest: dict[str, Any]) -> tuple[str, str]:
     with contextlib.suppress(EvalkitError):
         period = Period.parse(period).label
     try:
-        archived = run_framework(run_dir, manifest, {})
+        archived = run_framework(run_dir, manifest, {}, without="the conclusion names the city from the project's framework "
+                                                               "(复核结论按项目的指标体系称呼该市)")
         return (archived or load_framework(city)).name, period
     except (EvalkitError, KeyError, TypeError, OSError):  # a name the audit refused, a manifest without its framework
         return city, period

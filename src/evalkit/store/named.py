@@ -22,10 +22,16 @@ log = logging.getLogger("evalkit")
 HALVES = {"h1": "上半年", "h2": "下半年"}
 
 
-def run_framework(folder: Path, manifest: dict[str, Any], cache: dict[tuple[str, str], Framework | None]) -> Framework | None:
-    """The framework a run was scored under, loaded from the files archived in its folder; None, with a warning,
-    when they are missing, differ from the hashes the manifest gives, or no longer load. A framework is loaded
-    once per pair of hashes (``cache``): the same files in another run's folder are the same framework."""
+HISTORY = "its names and indicators are left out of the history (名称和指标未载入历史库)"
+"""What the history store does without a run's archived framework."""
+
+
+def run_framework(folder: Path, manifest: dict[str, Any], cache: dict[tuple[str, str], Framework | None], *,
+                  without: str = HISTORY) -> Framework | None:
+    """The framework a run was scored under, loaded from the files archived in its folder; None, with a warning that
+    ends with what the caller does ``without`` it, when they are missing, differ from the hashes the manifest gives, or
+    no longer load. A framework is loaded once per pair of hashes (``cache``): the same files in another run's folder
+    are the same framework."""
     key = (manifest["framework"]["sha256"], manifest["entities"]["sha256"])
     if key in cache:
         return cache[key]
@@ -34,8 +40,8 @@ def run_framework(folder: Path, manifest: dict[str, Any], cache: dict[tuple[str,
     except EvalkitError:  # a name that is no hash, read from a manifest from outside
         files = []
     if not files or not all(f.is_file() and sha256(f) == k for f, k in zip(files, key)):
-        log.warning("%s: its archived framework is missing or differs from the manifest; its names and indicators are "
-                    "left out of the history (该次运行存档的指标体系无法读取，名称和指标未载入历史库)", folder)
+        log.warning("%s: its archived framework is missing or differs from the manifest (该次运行存档的指标体系无法读取); %s",
+                    folder, without)
         return None
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copyfile(files[0], Path(tmp) / "framework.yaml")
@@ -44,8 +50,8 @@ def run_framework(folder: Path, manifest: dict[str, Any], cache: dict[tuple[str,
             cache[key] = load_framework(Path(tmp) / "framework.yaml")
         except EvalkitError as exc:  # a framework of an older layout, which the current checks refuse
             cache[key] = None
-            log.warning("%s: its archived framework no longer loads (%s); its names and indicators are left out of the "
-                        "history (该次运行存档的指标体系无法读取，名称和指标未载入历史库)", folder, str(exc).splitlines()[0])
+            log.warning("%s: its archived framework no longer loads (%s) (该次运行存档的指标体系无法读取); %s",
+                        folder, str(exc).splitlines()[0], without)
     return cache[key]
 
 
