@@ -64,6 +64,15 @@ def signing_keys(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def font_cache(tmp_path_factory) -> Path:
+    """One font cache for the session's test processes and the runs they start, empty at its start: the tests neither
+    read nor fill the user's own (~/.cache/evalkit)."""
+    path = _shared(tmp_path_factory) / "fonts.sqlite3"
+    os.environ["EVALKIT_FONT_CACHE"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def baotou() -> evalkit.Framework:
     return evalkit.load_framework("baotou")

@@ -16,9 +16,10 @@ TEXT = "包头市数字政府建设考评结果通报（2022年上半年）：�
 
 @pytest.fixture
 def fresh_glyphs(monkeypatch):
-    """A process that has drawn no glyph yet, on an idle machine (the test suite keeps the cores busy): this process's
-    drawn glyphs and subsets forgotten for the test, restored after it."""
+    """A process that has drawn no glyph yet, on a machine that has kept none, idle (the test suite keeps the cores
+    busy): this process's drawn glyphs and subsets forgotten for the test, restored after it."""
     monkeypatch.setattr(glyphs, "spare_core", lambda: True)
+    monkeypatch.setenv("EVALKIT_FONT_CACHE", "")
     monkeypatch.setattr(fonts, "_DRAWN", {})
     fonts.subset.cache_clear()
     yield fonts._DRAWN

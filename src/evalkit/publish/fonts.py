@@ -30,6 +30,7 @@ from functools import cache
 from pathlib import Path
 
 from ..core.errors import EvalkitError
+from . import font_cache
 
 DEBIAN = Path("/usr/share/fonts")
 
@@ -122,21 +123,43 @@ def _quadratic(path: Path, number: int, name: str):
     return _DRAWN[key]
 
 
+def _recall(path: Path, number: int, names: set[str]) -> list[str]:
+    """Take the glyphs of ``names`` not drawn in this process from the machine's :mod:`glyph store
+    <evalkit.publish.font_cache>`; the names still missing."""
+    missing = sorted(n for n in names if (path, number, n) not in _DRAWN)
+    if missing:
+        for name, glyph in font_cache.load(font_cache.font_key(path, number), missing).items():
+            _DRAWN[path, number, name] = glyph
+    return [n for n in missing if (path, number, n) not in _DRAWN]
+
+
+def _prepare(path: Path, number: int, names: set[str]) -> None:
+    """Every glyph of ``names`` ready in this process: recalled from the store, else drawn and then kept there."""
+    new = _recall(path, number, names)
+    if new:
+        font_cache.save(font_cache.font_key(path, number), {n: _quadratic(path, number, n) for n in new})
+
+
 def drawn(chars: str) -> dict[tuple[Path, int, str], object]:
     """The glyphs of ``chars`` (and ``.notdef``, which every subset holds) in every font with CFF outlines that a face
     uses, drawn as :func:`_quadratic` draws them (in another process while a notebook executes,
     :mod:`evalkit.publish.glyphs`)."""
-    return {(path, number, name): _quadratic(path, number, name)
-            for path, number in _cff_fonts() for name in _names(path, number, chars)}
+    glyphs = {}
+    for path, number in _cff_fonts():
+        names = _names(path, number, chars)
+        _prepare(path, number, names)
+        glyphs |= {(path, number, name): _DRAWN[path, number, name] for name in names}
+    return glyphs
 
 
 def undrawn(chars: str) -> str:
-    """The characters of ``chars`` with a glyph not yet drawn in this process, in some font with CFF outlines."""
-    if not _DRAWN:  # a new process: every one, without reading the fonts' character maps yet
-        return chars
-    fonts = _cff_fonts()
-    return "".join(c for c in chars
-                   if any((path, number, name) not in _DRAWN for path, number in fonts for name in _names(path, number, c)))
+    """The characters of ``chars`` with a glyph neither drawn in this process nor kept in the machine's glyph store,
+    in some font with CFF outlines (those kept are taken from the store)."""
+    fonts, missing = _cff_fonts(), set()
+    for path, number in fonts:
+        missing |= {(path, number, name) for name in _recall(path, number, _names(path, number, chars))}
+    return "".join(c for c in chars if any((path, number, name) in missing
+                                           for path, number in fonts for name in _names(path, number, c)))
 
 
 def _cff_fonts() -> list[tuple[Path, int]]:
@@ -202,21 +225,27 @@ def _truetype(font, path: Path, number: int, keep: set[str]) -> None:
 def subset(family: str, text: str, weight: int = 400) -> bytes:
     """``family`` as WOFF with TrueType outlines, cut down to the characters of ``text`` and :data:`ALWAYS`; the
     same text gives the same bytes. A face with CFF outlines is converted before it is cut down, its glyphs
-    drawn only for the characters shown (:func:`_quadratic`, shared by every subset of the same font)."""
+    drawn only for the characters shown (:func:`_quadratic`, shared by every subset of the same font); the glyphs and
+    the subset are kept in the machine's :mod:`font cache <evalkit.publish.font_cache>`."""
     from fontTools import subset as subsetting
     from fontTools.ttLib import TTFont
 
     face = FACES[family, weight]
     number = _member(face.path, face.member)
-    font = TTFont(str(face.path), fontNumber=number, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
     chars = "".join(sorted(set(text + ALWAYS)))
+    key = font_cache.font_key(face.path, number)
+    kept = font_cache.subset(key, chars)
+    if kept is not None:
+        return kept
+    font = TTFont(str(face.path), fontNumber=number, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
     options = subsetting.Options()
     options.drop_tables += ["GSUB", "GPOS", "BASE"]  # horizontal Chinese needs no layout features; keeping them doubles the time
     options.layout_features = []
     options.hinting = False  # screens and PDFs of CJK text render the outlines unhinted
     if "CFF " in font:
-        cmap = _cmap(face.path, number)
-        _truetype(font, face.path, number, {".notdef"} | {cmap[ord(c)] for c in chars if ord(c) in cmap})
+        keep = _names(face.path, number, chars)
+        _prepare(face.path, number, keep)
+        _truetype(font, face.path, number, keep)
         options.glyph_names = True  # the converted font's glyph names, as fontTools' otf2ttf keeps them
     subsetter = subsetting.Subsetter(options)
     subsetter.populate(text=chars)
@@ -224,6 +253,7 @@ def subset(family: str, text: str, weight: int = 400) -> bytes:
     font.flavor = "woff"
     buf = io.BytesIO()
     font.save(buf)
+    font_cache.keep_subset(key, chars, buf.getvalue())
     return buf.getvalue()
 
 
