@@ -90,3 +90,24 @@ def test_a_browser_that_cannot_start_fails_the_print_never_hangs_it(tmp_path, mo
             spool.submit(page, tmp_path / "a.pdf").result(timeout=30)
     finally:
         spool.close()
+
+
+def test_a_busy_machine_gets_one_browser_an_idle_one_two(monkeypatch):
+    """A second browser costs about 1.5 s of CPU: worth it only with a core to spare."""
+    from evalkit.publish import printing
+
+    made = []
+
+    class Counted:
+        def __init__(self, printers):
+            made.append(printers)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(printing, "Spooler", Counted)
+    for spare, printers in ((False, 1), (True, 2)):
+        monkeypatch.setattr(printing, "_spooler", None)
+        monkeypatch.setattr(printing, "spare_core", lambda: spare)
+        printing.spooler()
+        assert made[-1] == printers

@@ -13,14 +13,13 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
-from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from ..core.machine import spare_core
 from . import fonts
 from .exporters import export_page
 
@@ -105,22 +104,6 @@ class DrawAhead:
 
     def __exit__(self, *exc: object) -> None:
         self._close()
-
-
-def spare_core() -> bool:
-    """Whether a second process would find a core of its own: this process may use more than one, no other task is
-    running on the others now (``/proc/loadavg``), and the load average of the last minute is under one more than
-    their number (a busy machine that happens to be quiet at this instant stays busy)."""
-    cores = len(os.sched_getaffinity(0))
-    return cores > 1 and running() - 1 <= cores - 2 and os.getloadavg()[0] < cores + 1
-
-
-def running() -> int:
-    """The tasks running or ready to run on this machine now, this one included (1 where the kernel does not say)."""
-    try:
-        return int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
-    except (OSError, IndexError, ValueError):
-        return 1
 
 
 def _texts(output: Any) -> list[str]:

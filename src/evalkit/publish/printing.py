@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from ..core.errors import EvalkitError
+from ..core.machine import spare_core
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--disable-dev-shm-usage"]
@@ -173,10 +174,12 @@ _spooler: Spooler | None = None
 
 
 def spooler() -> Spooler:
-    """This process's spooler, started on first use (its browsers start at once) and closed when the process exits."""
+    """This process's spooler, started on first use (its browsers start at once) and closed when the process exits:
+    two printers when the machine has a core to spare, else one (a second browser costs about 1.5 s of CPU, which a
+    busy machine, a batch or a test suite, would take from the other work for no gain)."""
     global _spooler
     if _spooler is None:
-        _spooler = Spooler()
+        _spooler = Spooler(2 if spare_core() else 1)
         atexit.register(_spooler.close)
     return _spooler
 

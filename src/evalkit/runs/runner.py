@@ -155,13 +155,13 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
     notebook = staging / spec.notebook.name
     started = dt.datetime.now(dt.timezone.utc)
     git = provenance.git_state()
+    spooler()  # the browsers that print the reports start while the notebook executes (how many: before more work starts)
     side = ThreadPoolExecutor(1, thread_name_prefix="evalkit-environment")
     software = side.submit(provenance.environment)  # chromium --version and the font's hash, while the notebook executes
     side.shutdown(wait=False)
     if git["dirty"]:
         log.warning("%s: running uncommitted code (%s); the manifest and the report record it (运行的代码有未提交的修改)",
                     spec.label, ", ".join(git["changed"][:5]) + (" ..." if len(git["changed"]) > 5 else ""))
-    spooler()  # the browsers that print the reports start while the notebook executes
     try:
         execute(spec.notebook, notebook, spec.parameters, timeout=timeout, cwd=staging, on_cell=ahead.cell_executed)
     except Exception as exc:
