@@ -38,11 +38,26 @@ def official_copy(tmp_path) -> Path:
     return tmp_path / "params"
 
 
-def published_copy(tmp_path) -> tuple[Path, Path, Path]:
-    """(params, outputs, data): an official run of a private copy of the demo 2022H1, run and published."""
-    params, out = official_copy(tmp_path), tmp_path / "out"
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory) -> Path:
+    """An official run of a private copy of the demo 2022H1, run and published once for this file under ``work/``, and
+    a copy of that folder as it then stood under ``pristine/``."""
+    root = tmp_path_factory.mktemp("published")
+    params, out = official_copy(root / "work"), root / "work" / "out"
     publication.publish(run(load_params("baotou", "2022H1", params), outputs=out))
-    return params, out, tmp_path / "data"
+    shutil.copytree(root / "work", root / "pristine", symlinks=True)
+    return root
+
+
+@pytest.fixture
+def published(published_once) -> tuple[Path, Path, Path]:
+    """(params, outputs, data) of :func:`published_once`, as they stood after publication whatever an earlier test did:
+    restored in place, so that the paths the archive records hold (this file's tests run one after another in their
+    process, and each process has its own)."""
+    work = published_once / "work"
+    shutil.rmtree(work)
+    shutil.copytree(published_once / "pristine", work, symlinks=True)
+    return work / "params", work / "out", work / "data"
 
 
 def third_party(data: Path, score: float) -> None:
@@ -71,8 +86,8 @@ def test_a_published_record_is_frozen_even_with_force(demo_archive, tmp_path):
     assert again.returncode == 2 and "already the published record" in again.stderr
 
 
-def test_scheduled_runs_report_a_published_periods_changed_input_and_run_nothing(tmp_path):
-    params, out, data = published_copy(tmp_path)
+def test_scheduled_runs_report_a_published_periods_changed_input_and_run_nothing(published):
+    params, out, data = published
     quiet = cli("run", "--all", "--params", str(params), "--outputs", str(out), "--json")
     assert json.loads(quiet.stdout)["runs"][0]["status"] == "published"
     third_party(data, 60)
@@ -84,8 +99,8 @@ def test_scheduled_runs_report_a_published_periods_changed_input_and_run_nothing
     assert [p.name for p in (out / "baotou").iterdir()] == ["2022H1"]
 
 
-def test_a_correction_keeps_the_original_states_its_reason_and_is_signed(tmp_path):
-    params, out, data = published_copy(tmp_path)
+def test_a_correction_keeps_the_original_states_its_reason_and_is_signed(published, tmp_path):
+    params, out, data = published
     original = json.loads((out / "baotou" / "2022H1" / "manifest.json").read_text(encoding="utf-8"))["run"]["id"]
     bare = cli("run", "baotou", "2022H1", "--params", str(params), "--outputs", str(out), "--correct")
     assert bare.returncode == 2 and "--reason" in bare.stderr
@@ -165,10 +180,10 @@ def test_a_city_that_requires_sm2_signs_its_run_and_ledger_with_it(tmp_path, mon
     assert ledger.verify(out) == []
 
 
-def test_a_damaged_ledger_stops_a_run_before_anything_moves_and_a_deleted_record_is_named(tmp_path):
+def test_a_damaged_ledger_stops_a_run_before_anything_moves_and_a_deleted_record_is_named(published):
     """Issue 22's first faults: the ledger cut mid-line, then `run --force`: a clear message, no traceback, and the
     published folder where it was; a run folder deleted: `ledger verify` names it."""
-    params, out, _ = published_copy(tmp_path)
+    params, out, _ = published
     folder = out / "baotou" / "2022H1"
     before = sha256(folder / "manifest.json")
     path = out / "ledger.jsonl"
