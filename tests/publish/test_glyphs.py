@@ -17,13 +17,14 @@ TEXT = "包头市数字政府建设考评结果通报（2022年上半年）：�
 @pytest.fixture
 def fresh_glyphs(monkeypatch):
     """A process that has drawn no glyph yet, on a machine that has kept none, idle (the test suite keeps the cores
-    busy): this process's drawn glyphs and subsets forgotten for the test, restored after it."""
+    busy): this process's glyphs put aside for the test and given back after it, its subsets forgotten."""
     monkeypatch.setattr(glyphs, "spare_core", lambda: True)
     monkeypatch.setenv("EVALKIT_FONT_CACHE", "")
     monkeypatch.setattr(fonts, "_DRAWN", {})
-    fonts.subset.cache_clear()
+    monkeypatch.setattr(fonts, "_RECALLED", {})
+    fonts._subset.cache_clear()
     yield fonts._DRAWN
-    fonts.subset.cache_clear()
+    fonts._subset.cache_clear()
 
 
 def _cell(text: str) -> nbformat.NotebookNode:
@@ -34,7 +35,7 @@ def _cell(text: str) -> nbformat.NotebookNode:
 def test_glyphs_drawn_in_another_process_give_the_same_subset_bytes(fresh_glyphs):
     expected = {(f, w): fonts.subset(f, TEXT, w) for f, w in (("EvalkitCJK", 400), ("EvalkitSong", 700))}
     fresh_glyphs.clear()
-    fonts.subset.cache_clear()
+    fonts._subset.cache_clear()
     with glyphs.DrawAhead() as ahead:
         ahead.cell_executed(cell=_cell(TEXT[:20]), cell_index=1, execute_reply={})
         ahead.cell_executed(cell=_cell(TEXT), cell_index=2, execute_reply={})
@@ -83,7 +84,7 @@ def test_a_process_that_cannot_start_leaves_the_work_to_the_run():
 def test_a_process_killed_while_drawing_loses_nothing(fresh_glyphs):
     expected = fonts.subset("EvalkitSong", TEXT)
     fresh_glyphs.clear()
-    fonts.subset.cache_clear()
+    fonts._subset.cache_clear()
     with glyphs.DrawAhead() as ahead:
         ahead.feed(TEXT)
         for pid in list(ahead._pool._processes):  # noqa: SLF001 - the fault: the process dies

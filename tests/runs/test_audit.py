@@ -5,6 +5,7 @@ import json
 import re
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from openpyxl import load_workbook
 from evalkit.runs import ledger
 from evalkit.core import paths
 from evalkit.core.files import sha256
+from evalkit.publish import font_cache
 from evalkit.runs.audit import audit
 from evalkit.inputs.params import load_params
 from evalkit.runs.runner import run
@@ -38,7 +40,8 @@ def outputs(fixture_run) -> Path:
 def test_copied_folder_audits_without_the_project_data_and_leaves_its_record_with_the_auditor(outputs, tmp_path):
     """The folder on a USB stick: copied elsewhere, audited with the project's data out of reach
     (EVALKIT_INPUTS points every read of data/ and of relative inputs at an empty folder, as if data/ were
-    renamed away); its manifest edited to other versions: still identical, each difference listed. The audit writes
+    renamed away), the auditor's font cache planted with other fonts (an audit reads none from it), its manifest
+    edited to other versions: still identical, each difference listed. The audit writes
     audit.json and a Chinese summary, and a line in the auditor's own ledger, never into the run folder. Edited to
     claim uncommitted code, it no longer matches its internal report (whose 运行记录 would say so): named."""
     stick = tmp_path / "stick" / "2022H1"
@@ -49,9 +52,14 @@ def test_copied_folder_audits_without_the_project_data_and_leaves_its_record_wit
     m["software"]["python"] = "3.10.0"
     m["software"]["source_sha256"] = "0" * 64  # the run's code differed from what is installed now
     write_manifest(stick, m)
-    empty, audits = tmp_path / "no-data", tmp_path / "auditor"
+    empty, audits, planted = tmp_path / "no-data", tmp_path / "auditor", tmp_path / "fonts.sqlite3"
     empty.mkdir()
-    env = {**os.environ, paths.INPUTS_VARIABLE: str(empty), "EVALKIT_AUDITS": str(audits)}
+    with sqlite3.connect(os.environ[font_cache.VARIABLE]) as session, sqlite3.connect(planted) as db:
+        session.backup(db)  # the session's cache, holding this run's subsets and glyphs, each then replaced by another
+        db.execute("UPDATE subsets SET woff = (SELECT woff FROM subsets WHERE chars != subsets.chars LIMIT 1)")
+        db.execute("UPDATE glyphs SET outline = (SELECT outline FROM glyphs WHERE name != glyphs.name AND length(outline) > 40 LIMIT 1)")
+        assert db.execute("SELECT count(*) FROM subsets").fetchone()[0] >= 7
+    env = {**os.environ, paths.INPUTS_VARIABLE: str(empty), "EVALKIT_AUDITS": str(audits), font_cache.VARIABLE: str(planted)}
     before = sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*"))
     done = subprocess.run([sys.executable, "-m", "evalkit.cli", "audit", str(stick)], capture_output=True, text=True,
                           cwd=tmp_path, env=env)

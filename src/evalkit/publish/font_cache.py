@@ -9,31 +9,40 @@ the code, so each is kept here once made:
 - a subset (the WOFF bytes), for a page with the same characters: the same run again, its audit, a correction; the
   :data:`SUBSETS` used last are kept.
 
-Each is keyed by the font (its path, member, size and modification time), fontTools' version and the code's settings
-(:data:`CONVERSION`): a font, fontTools or setting that changes is a new key, never a stale entry. The file is
-``$EVALKIT_FONT_CACHE``, else ``evalkit/fonts.sqlite3`` under ``$XDG_CACHE_HOME`` or ``~/.cache`` (an offline replay
-has a home of its own, so an empty cache); ``EVALKIT_FONT_CACHE=""`` turns it off.
+Each is keyed by the font file (its path, member, size, inode and change time: a file replaced or rewritten in place is
+a new key, even with its old size and modification time), the versions of fontTools and zlib, and the code that
+converts and cuts (the source of :mod:`~evalkit.publish.fonts` and of this module, hashed): nothing that changes the
+bytes is left out of the key. The file is ``$EVALKIT_FONT_CACHE``, else ``evalkit/fonts.sqlite3`` under
+``$XDG_CACHE_HOME`` or ``~/.cache``; ``EVALKIT_FONT_CACHE=""`` turns it off.
 
-It is a cache and only that, trusted as the user's own files are: a cache that cannot be opened, read or written
-(read-only, locked, damaged) is passed by and the fonts are made as before; a glyph row that is not a well-formed
-outline is ignored. A page is the same bytes with or without it (tests/publish/test_font_cache.py).
+It is a cache and only that. A cache that cannot be opened, read or written (read-only, locked, damaged), or that
+another user could write (a file or folder not this user's, or writable by its group or others), is passed by and the
+fonts are made as before; a glyph row that is not a well-formed outline is ignored and drawn again. A row that is
+well formed is trusted as the user's own files are: whoever can write the cache can change how a character looks on a
+page. So the record's check never reads it: an audit makes every font afresh (:func:`off`), and an offline replay
+runs in a home of its own, so a cache planted before a run shows as a difference in the audit's pages. A page is the
+same bytes with or without it (tests/publish/test_font_cache.py).
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import logging
 import os
 import sqlite3
+import stat
 import struct
+import zlib
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 
 log = logging.getLogger("evalkit")
 
-CONVERSION = "cu2qu max_err=1.0 reverse_direction=True; TTGlyphPen otRound; subset woff no-hinting no-layout; v1"
-"""How :mod:`evalkit.publish.fonts` draws a glyph and cuts a subset: part of every key, so a change starts afresh."""
 SUBSETS = 200
-"""The subsets kept (those used last): about two runs' worth of pages per ten."""
+"""The subsets kept: the 200 used last (a run's two editions use seven)."""
+VARIABLE = "EVALKIT_FONT_CACHE"
 _HEAD = struct.Struct("<II")  # contours, points
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS glyphs (font TEXT, name TEXT, outline BLOB, PRIMARY KEY (font, name))",
            "CREATE TABLE IF NOT EXISTS subsets (font TEXT, chars TEXT, woff BLOB, used INTEGER, PRIMARY KEY (font, chars))")
@@ -41,18 +50,41 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS glyphs (font TEXT, name TEXT, outline BLO
 
 def location() -> Path | None:
     """The cache's file, or None when ``EVALKIT_FONT_CACHE`` is set empty."""
-    chosen = os.environ.get("EVALKIT_FONT_CACHE")
+    chosen = os.environ.get(VARIABLE)
     if chosen is not None:
         return Path(chosen) if chosen else None
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evalkit" / "fonts.sqlite3"
 
 
+@contextlib.contextmanager
+def off() -> Iterator[None]:
+    """No cache inside the block, for this process and the processes it starts (an audit's re-execution)."""
+    before = os.environ.get(VARIABLE)
+    os.environ[VARIABLE] = ""
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(VARIABLE, None)
+        else:
+            os.environ[VARIABLE] = before
+
+
 def font_key(path: Path, number: int) -> str:
-    """The key of a font's entries: the file, its member, its size and time, fontTools and :data:`CONVERSION`."""
+    """The key of a font's entries: the file (path, member, size, inode, modification and change times) and the code."""
+    st = path.stat()
+    return f"{path.resolve()}#{number}:{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}; {_code()}"
+
+
+@functools.cache
+def _code() -> str:
+    """fontTools' and zlib's versions and a hash of the code that converts and cuts (any edit starts afresh)."""
     import fontTools
 
-    st = path.stat()
-    return f"{path.resolve()}#{number}:{st.st_size}:{st.st_mtime_ns}; fontTools {fontTools.version}; {CONVERSION}"
+    from . import fonts
+
+    source = hashlib.sha256(Path(fonts.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+    return f"fontTools {fontTools.version}; zlib {zlib.ZLIB_RUNTIME_VERSION}; code {source}"
 
 
 def load(font: str, names: list[str]) -> dict[str, object]:
@@ -77,28 +109,29 @@ def save(font: str, glyphs: dict[str, object]) -> None:
     """Keep ``glyphs`` (drawn by the converter) for ``font``; a glyph with components is not kept."""
     rows = [(font, name, _pack(g)) for name, g in glyphs.items() if g.numberOfContours >= 0]
     if rows:
-        _write("INSERT OR IGNORE INTO glyphs VALUES (?, ?, ?)", rows)
+        _write("INSERT OR REPLACE INTO glyphs VALUES (?, ?, ?)", rows)  # a malformed row, drawn again, is replaced
 
 
 def subset(font: str, chars: str) -> bytes | None:
     """The subset of ``font`` to ``chars`` kept from an earlier page, or None."""
+    key = (font, _digest(chars))
     try:
         with _connect() as db:
-            key = (font, _digest(chars))
             row = db.execute("SELECT woff FROM subsets WHERE font = ? AND chars = ?", key).fetchone()
-            if row is not None:
-                db.execute("UPDATE subsets SET used = (SELECT max(used) + 1 FROM subsets) WHERE font = ? AND chars = ?", key)
-        return row[0] if row is not None and isinstance(row[0], bytes) and row[0][:4] == b"wOFF" else None
     except (sqlite3.Error, OSError) as exc:
         log.debug("the font cache is passed by: %s", exc)
         return None
+    if row is None or not isinstance(row[0], bytes) or row[0][:4] != b"wOFF":
+        return None
+    _write("UPDATE subsets SET used = (SELECT max(used) + 1 FROM subsets) WHERE font = ? AND chars = ?", [key])
+    return row[0]
 
 
 def keep_subset(font: str, chars: str, woff: bytes) -> None:
     """Keep a subset just made, and only the :data:`SUBSETS` used last."""
     _write("INSERT OR REPLACE INTO subsets VALUES (?, ?, ?, (SELECT coalesce(max(used), 0) + 1 FROM subsets))",
            [(font, _digest(chars), woff)],
-           f"DELETE FROM subsets WHERE used <= (SELECT max(used) FROM subsets) - {SUBSETS}")
+           f"DELETE FROM subsets WHERE rowid NOT IN (SELECT rowid FROM subsets ORDER BY used DESC LIMIT {SUBSETS})")
 
 
 def _digest(chars: str) -> str:
@@ -128,12 +161,29 @@ class _Closing(sqlite3.Connection):
 def _connect() -> sqlite3.Connection:
     path = location()
     if path is None:
-        raise sqlite3.OperationalError("EVALKIT_FONT_CACHE is empty: no font cache")
+        raise sqlite3.OperationalError(f"{VARIABLE} is empty: no font cache")
     path.parent.mkdir(parents=True, exist_ok=True)
+    for part in (path.parent, path):
+        _own(part)
     db = sqlite3.connect(path, timeout=10, factory=_Closing)
-    for statement in _SCHEMA:
-        db.execute(statement)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")  # readers and a writer at once (a batch's workers, a test suite)
+        for statement in _SCHEMA:
+            db.execute(statement)
+    except sqlite3.Error:
+        db.close()
+        raise
     return db
+
+
+def _own(path: Path) -> None:
+    """Refuse a cache another user could write: a file or folder not this user's, or writable by its group or others."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise OSError(f"{path} is writable by another user: the font cache is not used")
 
 
 def _pack(glyph) -> bytes:
@@ -158,6 +208,8 @@ def _unpack(outline: bytes):
     if any(b <= a for a, b in zip(ends, ends[1:])) or (ends[-1] if ends else -1) != points - 1:
         return None
     xy = array("i", outline[coords_at:])
+    if any(f > 1 for f in outline[flags_at:coords_at]) or any(not -32768 <= v <= 32767 for v in xy):
+        return None  # a flag other than on/off the curve, or a point a glyph cannot hold
     glyph = Glyph()
     glyph.coordinates = GlyphCoordinates(list(zip(xy[0::2], xy[1::2])))
     glyph.endPtsOfContours = ends

@@ -104,7 +104,16 @@ def _glyphs(path: Path, number: int):
 
 
 _DRAWN: dict[tuple[Path, int, str], object] = {}
-"""Each CFF glyph drawn as a TrueType glyph in this process, or learnt from another (:func:`learn`)."""
+"""Each CFF glyph drawn as a TrueType glyph in this process, or learnt from a process that drew it with no cache."""
+_RECALLED: dict[tuple[Path, int, str], object] = {}
+"""Glyphs read from the machine's :mod:`font cache <evalkit.publish.font_cache>` (or learnt from a process that may
+have read them): used only while the cache is on, so an audit (:func:`~evalkit.publish.font_cache.off`) never does."""
+
+
+def _known(key: tuple[Path, int, str]):
+    """The glyph this process may use for ``key`` now: drawn here, else recalled while the cache is on; or None."""
+    glyph = _DRAWN.get(key)
+    return glyph if glyph is not None or font_cache.location() is None else _RECALLED.get(key)
 
 
 def _quadratic(path: Path, number: int, name: str):
@@ -115,26 +124,26 @@ def _quadratic(path: Path, number: int, name: str):
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 
     key = (path, number, name)
-    if key not in _DRAWN:
+    glyph = _known(key)
+    if glyph is None:
         glyphs = _glyphs(path, number)
         pen = TTGlyphPen(glyphs)
         glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-        _DRAWN[key] = pen.glyph()
-    return _DRAWN[key]
+        glyph = _DRAWN[key] = pen.glyph()
+    return glyph
 
 
 def _recall(path: Path, number: int, names: set[str]) -> list[str]:
-    """Take the glyphs of ``names`` not drawn in this process from the machine's :mod:`glyph store
-    <evalkit.publish.font_cache>`; the names still missing."""
-    missing = sorted(n for n in names if (path, number, n) not in _DRAWN)
-    if missing:
+    """Take the glyphs of ``names`` this process lacks from the machine's font cache, if on; the names still missing."""
+    missing = sorted(n for n in names if _known((path, number, n)) is None)
+    if missing and font_cache.location() is not None:
         for name, glyph in font_cache.load(font_cache.font_key(path, number), missing).items():
-            _DRAWN[path, number, name] = glyph
-    return [n for n in missing if (path, number, n) not in _DRAWN]
+            _RECALLED[path, number, name] = glyph
+    return [n for n in missing if _known((path, number, n)) is None]
 
 
 def _prepare(path: Path, number: int, names: set[str]) -> None:
-    """Every glyph of ``names`` ready in this process: recalled from the store, else drawn and then kept there."""
+    """Every glyph of ``names`` ready in this process: recalled from the font cache, else drawn and then kept there."""
     new = _recall(path, number, names)
     if new:
         font_cache.save(font_cache.font_key(path, number), {n: _quadratic(path, number, n) for n in new})
@@ -148,13 +157,13 @@ def drawn(chars: str) -> dict[tuple[Path, int, str], object]:
     for path, number in _cff_fonts():
         names = _names(path, number, chars)
         _prepare(path, number, names)
-        glyphs |= {(path, number, name): _DRAWN[path, number, name] for name in names}
+        glyphs |= {(path, number, name): _known((path, number, name)) for name in names}
     return glyphs
 
 
 def undrawn(chars: str) -> str:
-    """The characters of ``chars`` with a glyph neither drawn in this process nor kept in the machine's glyph store,
-    in some font with CFF outlines (those kept are taken from the store)."""
+    """The characters of ``chars`` with a glyph neither drawn in this process nor kept in the machine's font cache,
+    in some font with CFF outlines (those kept are taken from the cache)."""
     fonts, missing = _cff_fonts(), set()
     for path, number in fonts:
         missing |= {(path, number, name) for name in _recall(path, number, _names(path, number, chars))}
@@ -181,9 +190,10 @@ def _names(path: Path, number: int, chars: str) -> set[str]:
 
 
 def learn(glyphs: dict[tuple[Path, int, str], object]) -> None:
-    """Take glyphs drawn by :func:`drawn` in another process: a subset then draws only what they lack."""
+    """Take glyphs given by :func:`drawn` in another process (as drawn ones only if the cache is off here, and so was
+    there: it may have read them from the cache): a subset then draws only what they lack."""
     for key, glyph in glyphs.items():
-        _DRAWN.setdefault(key, glyph)
+        (_RECALLED if font_cache.location() is not None else _DRAWN).setdefault(key, glyph)
 
 
 @cache
@@ -221,12 +231,16 @@ def _truetype(font, path: Path, number: int, keep: set[str]) -> None:
     font.recalcBBoxes = True  # the new glyphs' bounds (computed from the outlines: the same text, the same bytes)
 
 
-@cache
 def subset(family: str, text: str, weight: int = 400) -> bytes:
     """``family`` as WOFF with TrueType outlines, cut down to the characters of ``text`` and :data:`ALWAYS`; the
     same text gives the same bytes. A face with CFF outlines is converted before it is cut down, its glyphs
     drawn only for the characters shown (:func:`_quadratic`, shared by every subset of the same font); the glyphs and
-    the subset are kept in the machine's :mod:`font cache <evalkit.publish.font_cache>`."""
+    the subset are kept in the machine's :mod:`font cache <evalkit.publish.font_cache>` while it is on."""
+    return _subset(family, text, weight, font_cache.location() is not None)
+
+
+@cache
+def _subset(family: str, text: str, weight: int, cached: bool) -> bytes:
     from fontTools import subset as subsetting
     from fontTools.ttLib import TTFont
 
@@ -234,7 +248,7 @@ def subset(family: str, text: str, weight: int = 400) -> bytes:
     number = _member(face.path, face.member)
     chars = "".join(sorted(set(text + ALWAYS)))
     key = font_cache.font_key(face.path, number)
-    kept = font_cache.subset(key, chars)
+    kept = font_cache.subset(key, chars) if cached else None
     if kept is not None:
         return kept
     font = TTFont(str(face.path), fontNumber=number, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
@@ -253,7 +267,8 @@ def subset(family: str, text: str, weight: int = 400) -> bytes:
     font.flavor = "woff"
     buf = io.BytesIO()
     font.save(buf)
-    font_cache.keep_subset(key, chars, buf.getvalue())
+    if cached:
+        font_cache.keep_subset(key, chars, buf.getvalue())
     return buf.getvalue()
 
 

@@ -26,6 +26,7 @@ from ..core.recorded import recorded
 from ..framework.loading import load_framework
 from ..framework.periods import Period
 from ..inputs.params import RunSpec
+from ..publish import font_cache
 from ..publish.glyphs import DrawAhead
 from . import archive, ledger, provenance
 from .code_check import injected_problems, installed_differences, notebook_problems
@@ -126,7 +127,9 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
         previous = os.environ.get(paths.INPUTS_VARIABLE)
         os.environ[paths.INPUTS_VARIABLE] = str(root)
         try:
-            with DrawAhead() as ahead:  # the pages' glyphs drawn in a second process, as a run draws them
+            # every font made afresh, none read from the machine's cache (a planted one shows as a difference); the
+            # pages' glyphs drawn in a second process, as a run draws them
+            with font_cache.off(), DrawAhead() as ahead:
                 execute(copy, again, relocate(manifest["parameters"], root), timeout=timeout, cwd=Path(tmp),
                         on_cell=ahead.cell_executed)
                 ahead.collect()

@@ -155,7 +155,7 @@ def _stage(spec: RunSpec, outputs: Path, final: Path, staging: Path, timeout: in
     notebook = staging / spec.notebook.name
     started = dt.datetime.now(dt.timezone.utc)
     git = provenance.git_state()
-    spooler()  # the browsers that print the reports start while the notebook executes (how many: before more work starts)
+    spooler()  # its browsers start while the notebook executes; two only with a core to spare (DrawAhead may take it)
     side = ThreadPoolExecutor(1, thread_name_prefix="evalkit-environment")
     software = side.submit(provenance.environment)  # chromium --version and the font's hash, while the notebook executes
     side.shutdown(wait=False)
