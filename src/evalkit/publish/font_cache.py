@@ -81,9 +81,8 @@ def _code() -> str:
     """fontTools' and zlib's versions and a hash of the code that converts and cuts (any edit starts afresh)."""
     import fontTools
 
-    from . import fonts
-
-    source = hashlib.sha256(Path(fonts.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+    here = Path(__file__)
+    source = hashlib.sha256(here.with_name("fonts.py").read_bytes() + here.read_bytes()).hexdigest()[:16]
     return f"fontTools {fontTools.version}; zlib {zlib.ZLIB_RUNTIME_VERSION}; code {source}"
 
 
