@@ -175,11 +175,28 @@ def test_a_font_changed_or_replaced_in_place_is_a_new_key(tmp_path):
     assert "fontTools" in key and "zlib" in key and "code " in key
 
 
+def test_rows_of_other_code_are_removed_when_the_cache_is_written(cache, monkeypatch):
+    _pages()
+    old = font_cache.font_key(fonts.FACES["EvalkitCJK", 400].path, 0).replace("fontTools ", "fontTools 0.")
+    with sqlite3.connect(cache) as db:
+        db.execute("INSERT INTO glyphs VALUES (?, 'cid00001', x'00')", (old,))
+        db.execute("INSERT INTO subsets VALUES (?, 'abc', x'00', 0)", (old,))
+    _forget()
+    _pages(TEXT + "龘")  # a new page: glyphs and subsets written
+    assert all(_rows(cache, table) and not _count(cache, table, old) for table in ("glyphs", "subsets"))
+
+
+def _count(path, table: str, font: str) -> int:
+    with sqlite3.connect(path) as db:
+        return db.execute(f"SELECT count(*) FROM {table} WHERE font = ?", (font,)).fetchone()[0]
+
+
 def test_only_the_subsets_used_last_are_kept(cache, monkeypatch):
     monkeypatch.setattr(font_cache, "SUBSETS", 3)
+    f = f"a font; {font_cache._code()}"  # written by this code (another code's rows are removed on every write)
     for k in range(5):
-        font_cache.keep_subset("f", f"chars {k}", b"wOFF" + bytes([k]))
-    assert font_cache.subset("f", "chars 2") == b"wOFF\x02"  # used again: the newest
-    font_cache.keep_subset("f", "chars 5", b"wOFF\x05")
-    kept = [k for k in range(6) if font_cache.subset("f", f"chars {k}") is not None]
+        font_cache.keep_subset(f, f"chars {k}", b"wOFF" + bytes([k]))
+    assert font_cache.subset(f, "chars 2") == b"wOFF\x02"  # used again: the newest
+    font_cache.keep_subset(f, "chars 5", b"wOFF\x05")
+    kept = [k for k in range(6) if font_cache.subset(f, f"chars {k}") is not None]
     assert kept == [2, 4, 5] and _rows(cache, "subsets") == 3

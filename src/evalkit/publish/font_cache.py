@@ -12,8 +12,9 @@ the code, so each is kept here once made:
 Each is keyed by the font file (its path, member, size, inode and change time: a file replaced or rewritten in place is
 a new key, even with its old size and modification time), the versions of fontTools and zlib, and the code that
 converts and cuts (the source of :mod:`~evalkit.publish.fonts` and of this module, hashed): nothing that changes the
-bytes is left out of the key. The file is ``$EVALKIT_FONT_CACHE``, else ``evalkit/fonts.sqlite3`` under
-``$XDG_CACHE_HOME`` or ``~/.cache``; ``EVALKIT_FONT_CACHE=""`` turns it off.
+bytes is left out of the key, and rows another code, fontTools or zlib made are removed whenever the cache is written
+(two installs of different code may share the file, not its rows). The file is ``$EVALKIT_FONT_CACHE``, else
+``evalkit/fonts.sqlite3`` under ``$XDG_CACHE_HOME`` or ``~/.cache``; ``EVALKIT_FONT_CACHE=""`` turns it off.
 
 It is a cache and only that. A cache that cannot be opened, read or written (read-only, locked, damaged), or that
 another user could write (a file or folder not this user's, or writable by its group or others), is passed by and the
@@ -108,7 +109,7 @@ def save(font: str, glyphs: dict[str, object]) -> None:
     """Keep ``glyphs`` (drawn by the converter) for ``font``; a glyph with components is not kept."""
     rows = [(font, name, _pack(g)) for name, g in glyphs.items() if g.numberOfContours >= 0]
     if rows:
-        _write("INSERT OR REPLACE INTO glyphs VALUES (?, ?, ?)", rows)  # a malformed row, drawn again, is replaced
+        _write("INSERT OR REPLACE INTO glyphs VALUES (?, ?, ?)", rows, _older("glyphs"))  # a malformed row is replaced
 
 
 def subset(font: str, chars: str) -> bytes | None:
@@ -129,20 +130,25 @@ def subset(font: str, chars: str) -> bytes | None:
 def keep_subset(font: str, chars: str, woff: bytes) -> None:
     """Keep a subset just made, and only the :data:`SUBSETS` used last."""
     _write("INSERT OR REPLACE INTO subsets VALUES (?, ?, ?, (SELECT coalesce(max(used), 0) + 1 FROM subsets))",
-           [(font, _digest(chars), woff)],
-           f"DELETE FROM subsets WHERE rowid NOT IN (SELECT rowid FROM subsets ORDER BY used DESC LIMIT {SUBSETS})")
+           [(font, _digest(chars), woff)], _older("subsets"),
+           ("DELETE FROM subsets WHERE rowid NOT IN (SELECT rowid FROM subsets ORDER BY used DESC LIMIT ?)", (SUBSETS,)))
+
+
+def _older(table: str) -> tuple[str, tuple]:
+    """The statement that removes ``table``'s rows made by other code, fontTools or zlib: never used again."""
+    return f"DELETE FROM {table} WHERE substr(font, -?) != ?", (len(_code()), _code())
 
 
 def _digest(chars: str) -> str:
     return hashlib.sha256(chars.encode("utf-8")).hexdigest()
 
 
-def _write(statement: str, rows: list[tuple], *after: str) -> None:
+def _write(statement: str, rows: list[tuple], *after: tuple[str, tuple]) -> None:
     try:
         with _connect() as db:
             db.executemany(statement, rows)
-            for sql in after:
-                db.execute(sql)
+            for sql, parameters in after:
+                db.execute(sql, parameters)
     except (sqlite3.Error, OSError) as exc:
         log.debug("the font cache is not written: %s", exc)
 
