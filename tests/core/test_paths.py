@@ -42,3 +42,17 @@ def test_an_accepted_name_is_one_folder_inside_its_parent(name):
     target = base / name
     assert target.parent == base and os.path.normpath(target) == str(target) and not name.startswith(".")
     assert all(ord(c) >= 32 for c in name) and "/" not in name and "\\" not in name
+
+
+def test_a_variable_set_for_a_block_is_as_it_was_after_it(monkeypatch):
+    monkeypatch.delenv("EVALKIT_TEST_VARIABLE", raising=False)
+    with paths.variable("EVALKIT_TEST_VARIABLE", "a"):
+        assert os.environ["EVALKIT_TEST_VARIABLE"] == "a"
+    assert "EVALKIT_TEST_VARIABLE" not in os.environ
+    monkeypatch.setenv("EVALKIT_TEST_VARIABLE", "before")
+    try:
+        with paths.variable("EVALKIT_TEST_VARIABLE", ""):
+            raise KeyError("an error inside the block")
+    except KeyError:
+        pass
+    assert os.environ["EVALKIT_TEST_VARIABLE"] == "before"

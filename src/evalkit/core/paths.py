@@ -1,9 +1,11 @@
 """The project's folders, derived from this file's place in the repository."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import EvalkitError, ParameterError
@@ -131,3 +133,18 @@ def file_name(text: str, limit: int = 80) -> str:
     if safe != text or len(safe) > limit:
         safe = f"{safe[:limit]}-{hashlib.sha256(str(text).encode('utf-8')).hexdigest()[:6]}"
     return safe
+
+
+@contextlib.contextmanager
+def variable(name: str, value: str) -> Iterator[None]:
+    """``name`` set to ``value`` in this process's environment (so in the processes it starts) for the block, then as
+    it was (unset if it was)."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before

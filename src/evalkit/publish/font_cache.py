@@ -36,8 +36,9 @@ import stat
 import struct
 import zlib
 from array import array
-from collections.abc import Iterator
 from pathlib import Path
+
+from ..core.paths import variable
 
 log = logging.getLogger("evalkit")
 
@@ -57,18 +58,9 @@ def location() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evalkit" / "fonts.sqlite3"
 
 
-@contextlib.contextmanager
-def off() -> Iterator[None]:
+def off() -> contextlib.AbstractContextManager[None]:
     """No cache inside the block, for this process and the processes it starts (an audit's re-execution)."""
-    before = os.environ.get(VARIABLE)
-    os.environ[VARIABLE] = ""
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(VARIABLE, None)
-        else:
-            os.environ[VARIABLE] = before
+    return variable(VARIABLE, "")
 
 
 def font_key(path: Path, number: int) -> str:

@@ -33,8 +33,9 @@ class DrawAhead:
     machine (a batch, a test suite) or while every character shown so far was drawn here before (a long-lived
     process's second run) or is kept in the machine's :mod:`font cache <evalkit.publish.font_cache>` (most runs).
     It is spawned, a fresh interpreter, as the batch's local processes are: a fork of a process with threads (the
-    print spooler's, an executor's) can wait forever on a lock or a pipe another thread held (a test run hung so). A script that runs evalkit therefore keeps its work under ``if __name__ == "__main__":``. Whatever
-    the process does not return in time is done here."""
+    print spooler's, an executor's) can wait forever on a lock or a pipe another thread held (a test run hung so). A
+    script that runs evalkit therefore keeps its work under ``if __name__ == "__main__":``. Whatever the process does
+    not return in time is done here."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))

@@ -8,7 +8,6 @@ Nothing is written into the run folder.
 from __future__ import annotations
 
 import io
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -124,12 +123,10 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
         copy = Path(tmp) / "source" / manifest["notebook"]  # papermill wants the notebook's own name
         copy.parent.mkdir()
         copy.write_bytes(spec.notebook.read_bytes())
-        previous = os.environ.get(paths.INPUTS_VARIABLE)
-        os.environ[paths.INPUTS_VARIABLE] = str(root)
         try:
-            # every font made afresh, none read from the machine's cache (a planted one shows as a difference); the
-            # pages' glyphs drawn in a second process, as a run draws them
-            with font_cache.off(), DrawAhead() as ahead:
+            # every input read from the copies laid out here; every font made afresh, none read from the machine's
+            # cache (a planted one shows as a difference); the pages' glyphs drawn in a second process, as a run does
+            with paths.variable(paths.INPUTS_VARIABLE, str(root)), font_cache.off(), DrawAhead() as ahead:
                 execute(copy, again, relocate(manifest["parameters"], root), timeout=timeout, cwd=Path(tmp),
                         on_cell=ahead.cell_executed)
                 ahead.collect()
@@ -142,11 +139,6 @@ def _audit(run_dir: Path, manifest: dict[str, Any], report: AuditReport, timeout
         except Exception as exc:
             report.problems.append(failure(spec, exc, None))
             return
-        finally:
-            if previous is None:
-                os.environ.pop(paths.INPUTS_VARIABLE, None)
-            else:
-                os.environ[paths.INPUTS_VARIABLE] = previous
         now_csv = results_csv(results)
         report.tables = table_differences(executed, again)
         report.presentation = presentation_differences(run_dir, published, manifest.get("outputs", {}))
