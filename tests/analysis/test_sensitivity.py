@@ -8,16 +8,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import evalkit
-from evalkit.publish import explore
-from evalkit.core import paths
-from evalkit.runs.execute import execute
 from evalkit.analysis import sensitivity
+from evalkit.core import paths
 from evalkit.core.recorded import recorded
-from evalkit.scoring.assessment import assess
+from evalkit.core.rounding import display_round
 from evalkit.inputs.params import load_params
+from evalkit.publish import explore
+from evalkit.runs.execute import execute
 from evalkit.runs.runner import run
+from evalkit.scoring.assessment import assess
 
 FIXTURE_PARAMS = Path(__file__).parents[1] / "fixtures" / "params"
 
@@ -119,3 +122,16 @@ def test_one_scorecard_renders_with_the_entitys_numbers(tmp_path):
     assert 1 <= int(pages.split("Pages:")[1].split()[0]) <= 2
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert "scorecards/昆都仑区.pdf" in manifest["outputs"]
+
+
+@settings(max_examples=200)
+@given(st.integers(1, 40), st.integers(1, 12), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_draw_ranks_count_who_is_shown_strictly_higher_in_the_group(draws, entities, n_groups, seed):
+    """Against the definition, by brute force: values on a coarse grid (many ties, also ties only after rounding)."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 400, size=(draws, entities)) / 4 + rng.choice([0.0, 0.001, -0.001, 0.004999], size=(draws, entities))
+    groups = rng.choice(["district", "department", "other"][:n_groups], size=entities)
+    shown = display_round(values)
+    same = groups[:, None] == groups[None, :]
+    expected = 1 + ((shown[:, None, :] > shown[:, :, None]) & same).sum(axis=2)
+    assert (sensitivity.draw_ranks(values, groups) == expected).all()
