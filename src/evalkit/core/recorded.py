@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 import pandas as pd
+
+if TYPE_CHECKING:
+    import nbformat  # read only by the processes that read notebooks back, never by the kernel that records
 
 RESULTS_MIME = "application/vnd.evalkit.results+json"
 """Output type under which a notebook records its results table (read back by :func:`recorded`)."""
@@ -25,8 +28,11 @@ def record(table: pd.DataFrame, name: str = "results") -> None:
 
 def recorded(notebook: str | Path | nbformat.NotebookNode, name: str = "results") -> pd.DataFrame:
     """The table an executed notebook recorded under ``name`` with :func:`record`."""
-    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
-    for cell in nb.cells:
+    if isinstance(notebook, (str, Path)):
+        import nbformat
+
+        notebook = nbformat.read(str(notebook), as_version=4)
+    for cell in notebook.cells:
         for out in cell.get("outputs", []):
             d = out.get("data", {}).get(RESULTS_MIME)
             if d is not None and d.get("name", "results") == name:
