@@ -50,11 +50,11 @@ def draw_ranks(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Ranks within groups for each row of ``values`` (draws x entities), by the 2-decimal value,
     ties sharing the best rank: 1 + how many in the group are shown strictly higher."""
     codes = np.unique(display_round(values), return_inverse=True)[1].reshape(values.shape)  # the order as integers
-    draw = np.arange(len(codes))[:, None]
+    draw, span = np.arange(len(codes))[:, None], codes.max() + 1
     ranks = np.empty(values.shape, dtype=np.int64)
     for g in np.unique(groups):
         cols = np.flatnonzero(groups == g)
-        keyed = codes[:, cols] + draw * (codes.max() + 1)  # each draw's above the one before: one sort orders them all
+        keyed = codes[:, cols] + draw * span  # each draw's above the one before: one sort orders them all
         at_most = np.searchsorted(np.sort(keyed, axis=None), keyed, side="right") - draw * len(cols)
         ranks[:, cols] = 1 + len(cols) - at_most  # how many are strictly higher, by binary search: memory stays draws x entities
     return ranks
