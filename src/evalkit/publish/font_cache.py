@@ -9,12 +9,13 @@ the code, so each is kept here once made:
 - a subset (the WOFF bytes), for a page with the same characters: the same run again, its audit, a correction; the
   :data:`SUBSETS` used last are kept.
 
-Each is keyed by the font file (its path, member, size, inode and change time: a file replaced or rewritten in place is
-a new key, even with its old size and modification time), the versions of fontTools and zlib, and the code that
-converts and cuts (the source of :mod:`~evalkit.publish.fonts` and of this module, hashed): nothing that changes the
-bytes is left out of the key, and rows another code, fontTools or zlib made are removed whenever the cache is written
-(two installs of different code may share the file, not its rows). The file is ``$EVALKIT_FONT_CACHE``, else
-``evalkit/fonts.sqlite3`` under ``$XDG_CACHE_HOME`` or ``~/.cache``; ``EVALKIT_FONT_CACHE=""`` turns it off.
+Each is keyed by the font file (its path, member, size, inode, modification and change times: a file replaced or
+rewritten in place is a new key, even with its old size and modification time copied back), the versions of fontTools
+and zlib, and the code that converts and cuts (the source of :mod:`~evalkit.publish.fonts` and of this module,
+hashed): nothing that changes the bytes is left out of the key, and rows another code, fontTools or zlib made are
+removed whenever the cache is written (two installs of different code may share the file, not its rows). The file is
+``$EVALKIT_FONT_CACHE``, else ``evalkit/fonts.sqlite3`` under ``$XDG_CACHE_HOME`` or ``~/.cache``;
+``EVALKIT_FONT_CACHE=""`` turns it off.
 
 It is a cache and only that. A cache that cannot be opened, read or written (read-only, locked, damaged), or that
 another user could write (a file or folder not this user's, or writable by its group or others), is passed by and the
